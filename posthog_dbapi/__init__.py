@@ -1,0 +1,84 @@
+"""posthog_dbapi: PostHog as a database.
+
+- ``PostHogDriver``: the HTTP driver (CRUD, pagination, retries, schema discovery).
+- ``connect()``: a PEP 249 connection on which every PostHog resource is a table.
+- ``posthog://``: a SQLAlchemy dialect (``posthog_dbapi.dialect``).
+- ``python -m posthog_dbapi.emulator``: a local PostHog API emulator with demo data.
+"""
+
+from __future__ import annotations
+
+from posthog_dbapi.exceptions import (
+    AuthenticationError,
+    ConnectionError,
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    MalformedResponseError,
+    NotSupportedError,
+    ObjectNotFoundError,
+    OperationalError,
+    PartialWriteError,
+    PermissionDeniedError,
+    PostHogServerError,
+    ProgrammingError,
+    RateLimitError,
+    TimeoutError,
+    ValidationError,
+    Warning,
+)
+from posthog_dbapi.types import (
+    BINARY,
+    DATETIME,
+    NUMBER,
+    ROWID,
+    STRING,
+    Binary,
+    Date,
+    DateFromTicks,
+    Time,
+    TimeFromTicks,
+    Timestamp,
+    TimestampFromTicks,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BINARY",
+    "DATETIME",
+    "NUMBER",
+    "ROWID",
+    "STRING",
+    "AuthenticationError",
+    "Binary",
+    "ConnectionError",
+    "DataError",
+    "DatabaseError",
+    "Date",
+    "DateFromTicks",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "MalformedResponseError",
+    "NotSupportedError",
+    "ObjectNotFoundError",
+    "OperationalError",
+    "PartialWriteError",
+    "PermissionDeniedError",
+    "PostHogServerError",
+    "ProgrammingError",
+    "RateLimitError",
+    "Time",
+    "TimeFromTicks",
+    "Timestamp",
+    "TimestampFromTicks",
+    "TimeoutError",
+    "ValidationError",
+    "Warning",
+    "__version__",
+]

@@ -1,0 +1,1 @@
+"""Declarative resource specs: paths, ids, pagination, delete style, filters, columns and types."""

@@ -1,0 +1,1 @@
+"""The SQLAlchemy dialect ``posthog://``, its type map, reflection and Superset engine spec."""

@@ -1,0 +1,1 @@
+"""SQL with sqlglot: statement classification, the HogQL planner and translator, parameter binding."""

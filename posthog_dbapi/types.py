@@ -1,0 +1,108 @@
+"""PEP 249 type objects and constructors.
+
+A type object compares equal to every type code of its group, so ``description[i][1] == NUMBER``
+works for whatever code the cursor reports (a code is a lower-case name such as ``"integer"``,
+``"datetime"``, ``"json"``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+__all__ = [
+    "BINARY",
+    "DATETIME",
+    "NUMBER",
+    "ROWID",
+    "STRING",
+    "Binary",
+    "Date",
+    "DateFromTicks",
+    "DBAPITypeObject",
+    "Time",
+    "TimeFromTicks",
+    "Timestamp",
+    "TimestampFromTicks",
+    "type_code_for",
+]
+
+
+class DBAPITypeObject:
+    """A group of type codes that compares equal to each of them."""
+
+    def __init__(self, name: str, *codes: str) -> None:
+        self.name = name
+        self.codes = frozenset(codes)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DBAPITypeObject):
+            return self is other
+        return other in self.codes
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __repr__(self) -> str:
+        return f"<DBAPITypeObject {self.name}>"
+
+
+STRING = DBAPITypeObject("STRING", "string", "text", "uuid", "json", "enum")
+BINARY = DBAPITypeObject("BINARY", "binary", "blob")
+NUMBER = DBAPITypeObject("NUMBER", "integer", "float", "decimal", "boolean", "number")
+DATETIME = DBAPITypeObject("DATETIME", "datetime", "date", "time")
+ROWID = DBAPITypeObject("ROWID", "rowid")
+
+_CODES = {
+    "string": "string",
+    "integer": "integer",
+    "number": "float",
+    "float": "float",
+    "boolean": "boolean",
+    "datetime": "datetime",
+    "date": "date",
+    "time": "time",
+    "json": "json",
+    "uuid": "uuid",
+    "binary": "binary",
+}
+
+
+def type_code_for(kind: str) -> str:
+    """The cursor type code for a catalog column kind (``"string"``, ``"integer"``, ...)."""
+    return _CODES.get(kind, "string")
+
+
+def Date(year: int, month: int, day: int) -> _dt.date:  # noqa: N802 - PEP 249 name
+    return _dt.date(year, month, day)
+
+
+def Time(hour: int, minute: int, second: int) -> _dt.time:  # noqa: N802 - PEP 249 name
+    return _dt.time(hour, minute, second)
+
+
+def Timestamp(  # noqa: N802 - PEP 249 name
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> _dt.datetime:
+    return _dt.datetime(year, month, day, hour, minute, second, tzinfo=_dt.timezone.utc)
+
+
+def DateFromTicks(ticks: float) -> _dt.date:  # noqa: N802 - PEP 249 name
+    return _dt.datetime.fromtimestamp(ticks, _dt.timezone.utc).date()
+
+
+def TimeFromTicks(ticks: float) -> _dt.time:  # noqa: N802 - PEP 249 name
+    return _dt.datetime.fromtimestamp(ticks, _dt.timezone.utc).time()
+
+
+def TimestampFromTicks(ticks: float) -> _dt.datetime:  # noqa: N802 - PEP 249 name
+    return _dt.datetime.fromtimestamp(ticks, _dt.timezone.utc)
+
+
+def Binary(value: Any) -> bytes:  # noqa: N802 - PEP 249 name
+    return bytes(value)
+
+
