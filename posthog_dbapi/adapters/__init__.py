@@ -1,1 +1,1 @@
-"""shillelagh adapters: one REST adapter per resource and a HogQL-backed adapter for event tables."""
+"""shillelagh adapters: a REST adapter per resource, its virtual-table module, connection state."""

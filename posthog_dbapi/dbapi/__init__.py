@@ -1,1 +1,121 @@
-"""PEP 249 Connection and Cursor over shillelagh's APSW backend and the Query API."""
+"""The PEP 249 module surface: ``connect()``, the module globals, exceptions and type objects.
+
+- ``# SQLAlchemy's SQLite dialect reads this from the DB-API module; it is the SQLite that runs the SQL.
+sqlite_version_info: tuple[int, ...] = tuple(
+    int(part) for part in apsw.sqlite_lib_version().split(".")
+)
+
+apilevel = "2.0"``.
+- ``threadsafety = 1``: threads may share the module but not a connection. A connection's
+  statement caches and its SQLite database are not guarded for concurrent statements; open one
+  connection per thread.
+- ``paramstyle = "qmark"``: ``WHERE id = ?``. SQLAlchemy's SQLite compiler emits it, SQLite binds
+  it natively, and the HogQL translator numbers the placeholders into the Query API's ``values``.
+  A mapping of parameters also works with SQLite's ``:name`` placeholders.
+
+Writes are applied by PostHog as each statement runs: ``commit()`` has nothing to do and
+``rollback()`` raises ``NotSupportedError``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import apsw
+
+from posthog_dbapi.dbapi.connection import Connection
+from posthog_dbapi.dbapi.cursor import Cursor
+from posthog_dbapi.exceptions import (
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+)
+from posthog_dbapi.types import (
+    BINARY,
+    DATETIME,
+    NUMBER,
+    ROWID,
+    STRING,
+    Binary,
+    Date,
+    DateFromTicks,
+    Time,
+    TimeFromTicks,
+    Timestamp,
+    TimestampFromTicks,
+)
+
+__all__ = [
+    "BINARY",
+    "DATETIME",
+    "NUMBER",
+    "ROWID",
+    "STRING",
+    "Binary",
+    "Connection",
+    "Cursor",
+    "DataError",
+    "DatabaseError",
+    "Date",
+    "DateFromTicks",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "Time",
+    "TimeFromTicks",
+    "Timestamp",
+    "TimestampFromTicks",
+    "Warning",
+    "apilevel",
+    "connect",
+    "paramstyle",
+    "threadsafety",
+]
+
+# SQLAlchemy's SQLite dialect reads this from the DB-API module; it is the SQLite that runs the SQL.
+sqlite_version_info: tuple[int, ...] = tuple(
+    int(part) for part in apsw.sqlite_lib_version().split(".")
+)
+
+apilevel = "2.0"
+threadsafety = 1
+paramstyle = "qmark"
+
+
+def connect(
+    api_url: str | None = None,
+    api_key: str | None = None,
+    project_id: str | int | None = None,
+    **options: Any,
+) -> Connection:
+    """A connection on which every PostHog resource is a table.
+
+    Missing values come from ``POSTHOG_API_URL``, ``POSTHOG_API_KEY`` and ``POSTHOG_PROJECT_ID``.
+    Other keyword arguments go to ``PostHogDriver`` (``timeout``, ``max_retries``, ``verify``,
+    ...). ``driver=`` uses an existing ``PostHogDriver`` instead; the connection then leaves it
+    open on ``close()``.
+    """
+    driver = options.pop("driver", None)
+    if driver is not None:
+        return Connection(driver, owns_driver=False)
+    from posthog_dbapi.driver import PostHogDriver
+
+    settings: dict[str, Any] = {
+        "api_url": api_url or os.environ.get("POSTHOG_API_URL"),
+        "api_key": api_key or os.environ.get("POSTHOG_API_KEY"),
+        "project_id": project_id or os.environ.get("POSTHOG_PROJECT_ID"),
+    }
+    settings = {k: v for k, v in settings.items() if v}
+    return Connection(PostHogDriver(**settings, **options))

@@ -1,1 +1,32 @@
 """The HTTP driver: config, one request path with retries and budgets, pagination, PostHogDriver."""
+
+from __future__ import annotations
+
+from posthog_dbapi.driver.budget import BudgetLimits, RateBudget, reset_budgets
+from posthog_dbapi.driver.config import normalize_api_url
+from posthog_dbapi.driver.driver import DriverCapabilities, PostHogDriver
+from posthog_dbapi.driver.query import QueryResult
+from posthog_dbapi.driver.routes import (
+    DeleteStyle,
+    PaginationStyle,
+    ResourceDirectory,
+    ResourceRoute,
+    get_directory,
+    register_directory,
+)
+
+__all__ = [
+    "BudgetLimits",
+    "DeleteStyle",
+    "DriverCapabilities",
+    "PaginationStyle",
+    "PostHogDriver",
+    "QueryResult",
+    "RateBudget",
+    "ResourceDirectory",
+    "ResourceRoute",
+    "get_directory",
+    "normalize_api_url",
+    "register_directory",
+    "reset_budgets",
+]

@@ -1,1 +1,1 @@
-"""SQL with sqlglot: statement classification, the HogQL planner and translator, parameter binding."""
+"""SQL with sqlglot: statement classification and parameters (later: the HogQL translator)."""

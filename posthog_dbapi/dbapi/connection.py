@@ -1,0 +1,199 @@
+"""The PEP 249 ``Connection``: one in-memory SQLite database whose tables are PostHog resources.
+
+Each catalog resource becomes a virtual table the first time a statement names it. The
+connection owns its driver (HTTP session) and its apsw connection; ``close()`` closes both and can
+be called any number of times. An ``atexit`` hook closes connections a program forgot, because
+apsw crashes at interpreter exit while a connection with virtual tables is still open.
+
+Transactions: PostHog has none. Every write is applied by the API as the statement runs, so
+``commit()`` has nothing to do and ``rollback()`` raises ``NotSupportedError``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import difflib
+import re
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import apsw
+
+from posthog_dbapi.adapters.state import (
+    ConnectionState,
+    DriverLike,
+    register_state,
+    unregister_state,
+)
+from posthog_dbapi.adapters.vtable import MODULE_NAME, PostHogVTModule, create_table_sql
+from posthog_dbapi.catalog import RESOURCES
+from posthog_dbapi.dbapi.cursor import Cursor
+from posthog_dbapi.dbapi.errors import translate
+from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, ProgrammingError
+
+__all__ = ["Connection"]
+
+_NO_SUCH_TABLE = re.compile(r"no such table: (?:main\.)?(?P<name>\S+)")
+
+_open: weakref.WeakSet[Connection] = weakref.WeakSet()
+_open_lock = threading.Lock()
+
+
+def _close_all_at_exit() -> None:
+    with _open_lock:
+        connections = list(_open)
+    for connection in connections:
+        try:
+            connection.close()
+        except Exception:
+            pass
+
+
+atexit.register(_close_all_at_exit)
+
+
+class Connection:
+    """A PEP 249 connection to one PostHog project."""
+
+    def __init__(self, driver: DriverLike, *, owns_driver: bool = True) -> None:
+        self.state = ConnectionState(driver)
+        self._owns_driver = owns_driver
+        self._db = apsw.Connection(":memory:")
+        self._db.createmodule(
+            MODULE_NAME,
+            PostHogVTModule(),  # type: ignore[arg-type]
+            use_bestindex_object=True,
+        )
+        self._created: set[str] = set()
+        self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
+        self._closed = False
+        register_state(self.state)
+        with _open_lock:
+            _open.add(self)
+
+    @property
+    def driver(self) -> DriverLike:
+        return self.state.driver
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InterfaceError(
+                "The connection is closed.",
+                suggestion="Open a new connection with posthog_dbapi.connect().",
+            )
+
+    def cursor(self) -> Cursor:
+        self._check_open()
+        cursor = Cursor(self)
+        self._cursors.add(cursor)
+        return cursor
+
+    def commit(self) -> None:
+        """Nothing to do: PostHog applies every write as its statement runs."""
+        self._check_open()
+
+    def rollback(self) -> None:
+        self._check_open()
+        raise NotSupportedError(
+            "PostHog has no transactions; writes are applied as each statement runs.",
+            suggestion="Undo a change with another statement (UPDATE or DELETE).",
+        )
+
+    def close(self) -> None:
+        """Close the SQLite database and the HTTP session; later calls do nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        for cursor in list(self._cursors):
+            cursor.close()
+        try:
+            self._db.close(True)
+        finally:
+            unregister_state(self.state.token)
+            with _open_lock:
+                _open.discard(self)
+            if self._owns_driver:
+                self.state.driver.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- tables -------------------------------------------------------------------------------
+
+    @staticmethod
+    def table_names() -> list[str]:
+        """Every table of the connection (the catalog's resources), sorted."""
+        return sorted(RESOURCES)
+
+    @staticmethod
+    def is_resource(name: str) -> bool:
+        return name in RESOURCES
+
+    def get_fields(self, table: str) -> dict[str, dict[str, Any]]:
+        """The columns of ``table`` as ``get_fields`` reports them (the schema is fetched once)."""
+        self._check_open()
+        if table not in RESOURCES:
+            raise ProgrammingError(
+                f"No table {table}.",
+                {"table": table},
+                suggestion=self._did_you_mean(table, self.table_names(), "table"),
+            )
+        return self.state.fields(table)
+
+    def ping(self) -> None:
+        """One cheap authenticated request; raises the driver's error when PostHog is unreachable."""
+        self._check_open()
+        self.state.driver.call_endpoint(f"/api/projects/{self.state.driver.project_id}/")
+
+    @staticmethod
+    def _did_you_mean(name: str, choices: list[str], what: str) -> str:
+        close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
+        hint = f"Did you mean {' or '.join(close)}? " if close else ""
+        return f"{hint}The {what}s are: {', '.join(sorted(choices))}."
+
+    def _column_kind(self, table: str | None, column: str | None) -> str | None:
+        if not table or not column or table not in self._created:
+            return None
+        info = self.state.fields(table).get(column)
+        return None if info is None else str(info.get("type", "string"))
+
+    def _create_table(self, name: str) -> None:
+        if name not in RESOURCES:
+            raise ProgrammingError(
+                f"No table {name}.",
+                {"table": name},
+                suggestion=self._did_you_mean(name, self.table_names(), "table"),
+            )
+        self._db.execute(create_table_sql(name, self.state.token))
+        self._created.add(name)
+
+    def _run(self, sql: str, bindings: Any, trace: Callable[..., bool]) -> apsw.Cursor:
+        """Run ``sql`` on SQLite, creating each resource's table the first time it is named."""
+        self._check_open()
+        attempted: set[str] = set()
+        while True:
+            cursor = self._db.cursor()
+            cursor.exec_trace = trace
+            try:
+                return cursor.execute(sql, bindings)
+            except apsw.SQLError as exc:
+                match = _NO_SUCH_TABLE.search(str(exc))
+                if match is None:
+                    raise
+                name = match.group("name").strip("\"'`[]")
+                if name in attempted:
+                    raise translate(exc) from exc
+                attempted.add(name)
+                self._create_table(name)
+
+    def _changes(self) -> int:
+        return int(self._db.changes())

@@ -1,0 +1,374 @@
+"""The PEP 249 ``Cursor``: runs one statement at a time on the connection's SQLite database.
+
+Rows stream: SQLite pulls rows from the virtual tables as ``fetch*`` asks for them, and a virtual
+table fetches an API page only when it runs out of rows, so reading the first rows of a large
+table costs one page. ``rowcount`` is -1 for a SELECT (counting would mean fetching everything)
+and the number of rows written for INSERT, UPDATE and DELETE.
+
+Before a write runs, its target table, columns and literal or bound values are checked against
+the catalog, so a read-only or unknown column, a value of the wrong type, or a table PostHog does
+not let one write is refused before any request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import apsw
+
+from posthog_dbapi.adapters.values import parse_datetime, to_api_value
+from posthog_dbapi.catalog import get_resource
+from posthog_dbapi.dbapi.errors import translate
+from posthog_dbapi.driver.routes import DeleteStyle
+from posthog_dbapi.exceptions import (
+    Error,
+    InterfaceError,
+    NotSupportedError,
+    PartialWriteError,
+    ProgrammingError,
+)
+from posthog_dbapi.sql.statements import NOT_LITERAL, Statement, StatementKind, classify
+from posthog_dbapi.types import type_code_for
+
+if TYPE_CHECKING:
+    from posthog_dbapi.dbapi.connection import Connection
+
+__all__ = ["Cursor"]
+
+ColumnDescription = tuple[str, Any, None, None, None, None, bool]
+
+_DECLTYPE_CODES = {
+    "INTEGER": "integer",
+    "REAL": "float",
+    "BOOLEAN": "boolean",
+    "TIMESTAMP": "datetime",
+    "DATE": "date",
+    "TEXT": "string",
+    "BLOB": "binary",
+}
+
+
+def _code_of_value(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bytes):
+        return "binary"
+    return None
+
+
+def _binding(value: Any) -> Any:
+    """A bound parameter as a SQLite value (datetimes as the ISO text the tables hold)."""
+    if value is None or isinstance(value, (int, float, str, bytes)):
+        if isinstance(value, bool):
+            return int(value)
+        return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc)
+        else:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    return str(value)
+
+
+def _converter(code: str | None) -> Any:
+    if code == "datetime":
+
+        def to_datetime(value: Any) -> Any:
+            return parse_datetime(value) if isinstance(value, str) else value
+
+        return to_datetime
+    if code == "date":
+
+        def to_date(value: Any) -> Any:
+            return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+        return to_date
+    if code == "boolean":
+
+        def to_bool(value: Any) -> Any:
+            return bool(value) if isinstance(value, int) else value
+
+        return to_bool
+    return None
+
+
+class Cursor:
+    """A PEP 249 cursor. Not safe to share between threads."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.arraysize = 1
+        self.description: list[ColumnDescription] | None = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self._closed = False
+        self._rows: Iterator[tuple[Any, ...]] = iter(())
+        self._peeked: list[tuple[Any, ...]] = []
+        self._converters: list[Any] = []
+        self._raw_description: tuple[tuple[Any, ...], ...] | None = None
+
+    # --- PEP 249 ------------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed or self.connection.closed
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise InterfaceError(
+                "The cursor is closed.",
+                suggestion="Open a new cursor with connection.cursor().",
+            )
+
+    def close(self) -> None:
+        self._rows = iter(())
+        self._peeked = []
+        self._closed = True
+
+    def setinputsizes(self, sizes: Any) -> None:
+        """Accepted and ignored, as PEP 249 allows."""
+
+    def setoutputsize(self, size: Any, column: int | None = None) -> None:
+        """Accepted and ignored, as PEP 249 allows."""
+
+    def execute(
+        self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> Cursor:
+        self._check_open()
+        try:
+            self._execute(operation, parameters)
+        except Exception as exc:  # every exception leaves as a PEP 249 class
+            self._reset()
+            error = translate(exc)
+            if error is exc:
+                raise
+            raise error from exc
+        return self
+
+    def executemany(
+        self, operation: str, seq_of_parameters: Sequence[Sequence[Any] | Mapping[str, Any]]
+    ) -> Cursor:
+        self._check_open()
+        total = 0
+        applied: list[Any] = []
+        for index, parameters in enumerate(seq_of_parameters):
+            try:
+                self.execute(operation, parameters)
+            except Error as exc:
+                applied.extend(exc.details.get("applied", []))
+                if not applied:
+                    raise
+                raise PartialWriteError(
+                    f"executemany stopped at parameter set {index} after writing "
+                    f"{len(applied)} row(s): {exc.message}",
+                    {"applied": applied, "failed": index},
+                    status=exc.status,
+                    code=exc.code,
+                ) from exc
+            applied.extend(self.connection.state.statement.applied)
+            total += max(self.rowcount, 0)
+        self.rowcount = total
+        return self
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        self._check_open()
+        rows = self._take(1)
+        return rows[0] if rows else None
+
+    def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        self._check_open()
+        return self._take(self.arraysize if size is None else size)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        self._check_open()
+        return self._take(None)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return self
+
+    def __next__(self) -> tuple[Any, ...]:
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
+    def __enter__(self) -> Cursor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _reset(self) -> None:
+        self.description = None
+        self.rowcount = -1
+        self.lastrowid = None
+        self._rows = iter(())
+        self._peeked = []
+        self._converters = []
+
+    def _take(self, size: int | None) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        while self._peeked and (size is None or len(out) < size):
+            out.append(self._peeked.pop(0))
+        try:
+            while size is None or len(out) < size:
+                raw = next(self._rows, None)
+                if raw is None:
+                    break
+                out.append(self._convert(raw))
+        except Exception as exc:
+            self._rows = iter(())
+            error = translate(exc)
+            if error is exc:
+                raise
+            raise error from exc
+        return out
+
+    def _convert(self, raw: Sequence[Any]) -> tuple[Any, ...]:
+        if not self._converters:
+            return tuple(raw)
+        return tuple(
+            conv(value) if conv is not None and value is not None else value
+            for conv, value in zip(self._converters, raw)
+        )
+
+    def _execute(self, operation: str, parameters: Any) -> None:
+        self._reset()
+        if isinstance(parameters, Mapping):
+            bindings: Any = {k: _binding(v) for k, v in parameters.items()}
+        elif parameters is None:
+            bindings = None
+        elif isinstance(parameters, (str, bytes)):
+            raise ProgrammingError(
+                "Parameters must be a sequence of values, not a string.",
+                suggestion="Wrap a single value in a tuple: execute(sql, (value,)).",
+            )
+        else:
+            bindings = tuple(_binding(v) for v in parameters)
+        statement = classify(operation)
+        self._check_write(statement, bindings)
+        # Seam for the HogQL issue: a SELECT that can run whole inside PostHog will be sent to
+        # the Query API here instead of SQLite (see posthog_dbapi.sql).
+        self._raw_description = None
+        state = self.connection.state
+        context = state.begin_statement()
+        apsw_cursor = self.connection._run(operation, bindings, self._trace)
+        if statement.kind in (StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE):
+            list(apsw_cursor)
+            self.rowcount = self.connection._changes()
+            if statement.kind is StatementKind.INSERT:
+                self.lastrowid = context.created_rowid
+            return
+        self._rows = iter(apsw_cursor)
+        self._describe()
+        if self.description is not None:
+            # The first row is already computed by SQLite; it fills the type codes of
+            # expression columns, which carry no declared type.
+            self._peeked = self._take(1)
+            if self._peeked:
+                first = self._peeked[0]
+                self.description = [
+                    (d[0], d[1] if d[1] is not None else _code_of_value(first[i]), *d[2:])
+                    for i, d in enumerate(self.description)
+                ]
+
+    def _trace(self, cursor: Any, sql: str, bindings: Any) -> bool:
+        try:
+            described = cursor.description_full
+        except apsw.ExecutionCompleteError:
+            described = ()
+        if described:
+            self._raw_description = described
+        return True
+
+    def _describe(self) -> None:
+        described = self._raw_description
+        if not described:
+            self.description = None
+            return
+        description: list[ColumnDescription] = []
+        converters: list[Any] = []
+        for name, decltype, _db, table, origin in described:
+            code = self.connection._column_kind(table, origin)
+            if code is not None:
+                code = type_code_for(code)
+            elif decltype:
+                code = _DECLTYPE_CODES.get(decltype.upper(), "string")
+            description.append((name, code, None, None, None, None, True))
+            converters.append(_converter(code))
+        self.description = description
+        self._converters = converters if any(c is not None for c in converters) else []
+
+    def _check_write(self, statement: Statement, bindings: Any) -> None:
+        if statement.kind not in (StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE):
+            return
+        table = statement.table
+        if table is None or not self.connection.is_resource(table):
+            return
+        route = get_resource(table).route
+        reason = route.create_unsupported_reason
+        if statement.kind is StatementKind.INSERT and not route.can_create:
+            raise NotSupportedError(
+                f"PostHog does not let one insert into {table}.",
+                {"table": table},
+                suggestion=reason or f"Create {table} in PostHog.",
+            )
+        if statement.kind is StatementKind.UPDATE and not route.can_update:
+            raise NotSupportedError(
+                f"PostHog does not let one update {table}.",
+                {"table": table},
+                suggestion=reason or f"Change {table} in PostHog.",
+            )
+        if statement.kind is StatementKind.DELETE:
+            if route.delete_style is DeleteStyle.NONE:
+                raise NotSupportedError(
+                    f"PostHog does not let one delete from {table}.",
+                    {"table": table},
+                    suggestion=reason or f"Delete {table} in PostHog.",
+                )
+            return
+        infos = self.connection.state.fields(table)
+        for name in statement.columns:
+            if name not in infos:
+                raise ProgrammingError(
+                    f"Table {table} has no column {name}.",
+                    {"table": table, "column": name},
+                    suggestion=self.connection._did_you_mean(name, list(infos), "column"),
+                )
+            if infos[name].get("read_only"):
+                raise ProgrammingError(
+                    f"Column {table}.{name} is read-only.",
+                    {"table": table, "column": name},
+                    suggestion=f"Leave {name} out; PostHog sets it.",
+                )
+        for row in statement.rows:
+            for name, source in zip(statement.columns, row):
+                value = source.literal
+                if source.param is not None:
+                    if not isinstance(bindings, tuple) or source.param >= len(bindings):
+                        continue
+                    value = bindings[source.param]
+                elif value is NOT_LITERAL:
+                    continue
+                to_api_value(table, name, infos[name], value)

@@ -1,0 +1,52 @@
+"""Superset's engine spec for ``posthog://`` (loaded by Superset through an entry point).
+
+It subclasses Superset's SQLite spec because statements compile to SQLite SQL; the time grains
+are the SQLite expressions that the HogQL translator recognises and pushes down to PostHog's
+``toStartOf...`` functions, so a daily chart over events is one Query API request. This module
+imports Superset and is only ever imported by Superset.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from superset.db_engine_specs.sqlite import SqliteEngineSpec
+
+__all__ = ["PostHogEngineSpec"]
+
+
+class PostHogEngineSpec(SqliteEngineSpec):
+    engine = "posthog"
+    engine_name = "PostHog"
+    engine_aliases: ClassVar[set[str]] = set()
+    default_driver = "apsw"
+    drivers: ClassVar[dict[str, str]] = {"apsw": "posthog_dbapi (REST and HogQL)"}
+    sqlalchemy_uri_placeholder = (
+        "posthog://:<personal api key>@us.posthog.com/<project id>  "
+        "(eu.posthog.com, or your host; add ?scheme=http for a local emulator)"
+    )
+    allows_joins = True
+    allows_subqueries = True
+    allows_alias_in_select = True
+    allows_alias_in_orderby = True
+    supports_file_upload = False
+    # PostHog's Query API returns at most 50,000 rows per response; the cursor pages beyond it.
+    max_column_name_length = 256
+
+    _time_grain_expressions: ClassVar[dict[str | None, str]] = {
+        None: "{col}",
+        "PT1M": "DATETIME(STRFTIME('%Y-%m-%dT%H:%M:00', {col}))",
+        "PT1H": "DATETIME(STRFTIME('%Y-%m-%dT%H:00:00', {col}))",
+        "P1D": "DATETIME({col}, 'start of day')",
+        "P1W": "DATETIME({col}, 'start of day', -strftime('%w', {col}) || ' days')",
+        "P1M": "DATETIME({col}, 'start of month')",
+        "P3M": (
+            "DATETIME({col}, 'start of month', "
+            "printf('-%d month', (strftime('%m', {col}) - 1) % 3))"
+        ),
+        "P1Y": "DATETIME({col}, 'start of year')",
+    }
+
+    @classmethod
+    def get_function_names(cls, database: Any) -> list[str]:
+        return ["json_extract", "count", "sum", "avg", "min", "max", "date", "datetime"]

@@ -1,0 +1,134 @@
+"""``posthog://`` URLs: turning a SQLAlchemy URL into ``posthog_dbapi.connect()`` arguments.
+
+The form is ``posthog://:<personal api key>@<host>[:port]/<project id>?<options>``. The key sits
+in the password position so that SQLAlchemy masks it in reprs and logs (``***``). A missing host
+means ``POSTHOG_API_URL``, else the US cloud (or ``?region=eu``); a missing project id means the
+driver discovers it from the key. Options map to driver and connection options; an unknown
+option is an error that lists the known ones, so a typo is never silently ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import ArgumentError
+
+__all__ = ["OPTIONS", "connect_args_from_url"]
+
+_REGIONS = {"us": "us.posthog.com", "eu": "eu.posthog.com"}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ArgumentError(f"URL option {name}={raw!r} is not a boolean; use true or false.")
+
+
+def _number(kind: Callable[[str], Any]) -> Callable[[str, str], Any]:
+    def convert(name: str, raw: str) -> Any:
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ArgumentError(
+                f"URL option {name}={raw!r} is not a valid {kind.__name__}."
+            ) from None
+        if value < 0:
+            raise ArgumentError(f"URL option {name}={raw!r} must not be negative.")
+        return value
+
+    return convert
+
+
+def _text(name: str, raw: str) -> str:
+    return raw
+
+
+def _choice(*choices: str) -> Callable[[str, str], str]:
+    def convert(name: str, raw: str) -> str:
+        if raw not in choices:
+            raise ArgumentError(f"URL option {name}={raw!r} is not one of {', '.join(choices)}.")
+        return raw
+
+    return convert
+
+
+# URL option -> (connect() keyword, converter). ``scheme`` and ``region`` shape the API URL.
+OPTIONS: Mapping[str, tuple[str, Callable[[str, str], Any]]] = {
+    "scheme": ("", _choice("https", "http")),
+    "region": ("", _choice(*_REGIONS)),
+    "timeout": ("timeout", _number(float)),
+    "max_retries": ("max_retries", _number(int)),
+    "retry_after_cap": ("retry_after_cap", _number(float)),
+    "verify": ("verify", _bool),
+    "ca_bundle": ("ca_bundle", _text),
+    "rate_budget": ("rate_budget", _bool),
+    "debug": ("debug", _bool),
+}
+
+
+def _single(name: str, value: str | tuple[str, ...]) -> str:
+    if isinstance(value, tuple):
+        if len(set(value)) != 1:
+            raise ArgumentError(f"URL option {name} is given more than once with different values.")
+        return value[0]
+    return value
+
+
+def connect_args_from_url(url: URL) -> dict[str, Any]:
+    """The keyword arguments of ``posthog_dbapi.connect()`` for ``url``."""
+    options: dict[str, Any] = {}
+    scheme = "https"
+    region: str | None = None
+    for name, raw_value in url.query.items():
+        if name not in OPTIONS:
+            raise ArgumentError(
+                f"Unknown option {name!r} in the posthog:// URL. "
+                f"Known options: {', '.join(sorted(OPTIONS))}."
+            )
+        keyword, convert = OPTIONS[name]
+        value = convert(name, _single(name, raw_value))
+        if name == "scheme":
+            scheme = value
+        elif name == "region":
+            region = value
+        else:
+            options[keyword] = value
+
+    if url.username and url.password is None:
+        raise ArgumentError(
+            "Put the API key in the password position of the URL, after a colon: "
+            "posthog://:<key>@host/<project id>. SQLAlchemy masks the password, not the user name."
+        )
+
+    host = url.host
+    if host and region is not None and host != _REGIONS[region]:
+        raise ArgumentError(
+            f"The URL names host {host!r} and region {region!r}; give one of them, not both."
+        )
+    if not host and url.port is not None:
+        raise ArgumentError("The URL has a port but no host.")
+    if not host and region is not None:
+        host = _REGIONS[region]
+
+    args: dict[str, Any] = dict(options)
+    if host:
+        args["api_url"] = f"{scheme}://{host}" + (f":{url.port}" if url.port is not None else "")
+    # Without a host, connect() falls back to POSTHOG_API_URL, then to the US cloud.
+    if url.password:
+        args["api_key"] = str(url.password)
+    if url.database:
+        project = url.database.strip("/")
+        if not (project.isdigit() or project == "@current"):
+            raise ArgumentError(
+                f"The URL path {url.database!r} is not a project id; use the number from "
+                "Project settings, e.g. posthog://:<key>@us.posthog.com/12345."
+            )
+        args["project_id"] = project
+    return args

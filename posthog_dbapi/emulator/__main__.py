@@ -1,0 +1,67 @@
+"""``python -m posthog_dbapi.emulator``: serve the emulator until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .app import Emulator
+from .server import EmulatorServer
+
+
+def _rows(text: str) -> tuple[str, int]:
+    name, _, count = text.partition("=")
+    if not name or not count.isdigit():
+        raise argparse.ArgumentTypeError(f"expected RESOURCE=COUNT, got {text!r}")
+    return name, int(count)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m posthog_dbapi.emulator", description="A local PostHog API emulator."
+    )
+    parser.add_argument("--port", type=int, default=8010)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--demo", action="store_true", help="load demo data")
+    parser.add_argument("--events", type=int, default=200_000, help="demo events")
+    parser.add_argument("--persons", type=int, default=2000, help="demo persons")
+    parser.add_argument(
+        "--rows",
+        type=_rows,
+        action="append",
+        default=[],
+        metavar="RESOURCE=COUNT",
+        help="extra rows, e.g. annotations=50000",
+    )
+    parser.add_argument("--api-key", default="phx_demo")
+    parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        help="share of requests answered with a random retryable fault",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quiet", action="store_true", help="no access log")
+    args = parser.parse_args(argv)
+
+    app = Emulator(
+        api_key=args.api_key, seed=args.seed, access_log=None if args.quiet else sys.stderr
+    )
+    if args.demo or args.rows:
+        app.load_demo(
+            events=args.events, persons=args.persons, rows=dict(args.rows), with_events=args.demo
+        )
+    if args.fault_rate:
+        app.faults.set_random(args.fault_rate, seed=args.seed)
+    server = EmulatorServer(app, host=args.host, port=args.port)
+    # The socket listens once the server is constructed, so the line below means "ready".
+    print(f"Serving PostHog API emulator at {server.url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,150 @@
+"""Fault injection: the failures a client meets between it and PostHog, on demand.
+
+Rules are matched against each request (path regex, method), can skip the first ``after``
+matches, fire ``times`` times and fire with a ``probability`` drawn from a seeded generator, so a
+failing run can be replayed. ``set_random`` gives a random mix of the retryable kinds.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+from dataclasses import dataclass, field
+
+__all__ = ["KINDS", "RETRYABLE_KINDS", "Fault", "FaultInjector", "InjectedFault"]
+
+KINDS = frozenset(
+    {
+        "429",
+        "500",
+        "502",
+        "503",
+        "504",
+        "reset",
+        "truncate",
+        "delay",
+        "foreign_next",
+        "redirect_foreign",
+        "html",
+        "garbage",
+    }
+)
+RETRYABLE_KINDS = ("429", "500", "502", "503", "504", "reset")
+FOREIGN_HOST = "https://attacker.example.com"
+"""Where ``foreign_next`` and ``redirect_foreign`` point: a client must not send its key there."""
+
+
+@dataclass
+class Fault:
+    kind: str
+    path: re.Pattern[str] | None = None
+    method: str | None = None
+    times: int | None = None
+    after: int = 0
+    probability: float | None = None
+    retry_after: int | None = None
+    delay: float | None = None
+    status: int | None = None
+    seen: int = 0
+    fired: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self.path is None or self.path.search(path) is not None
+
+
+@dataclass(frozen=True)
+class InjectedFault:
+    kind: str
+    method: str
+    path: str
+
+
+@dataclass
+class _RandomMode:
+    rate: float
+    kinds: tuple[str, ...]
+    rng: random.Random = field(default_factory=random.Random)
+
+
+class FaultInjector:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[Fault] = []
+        self._random: _RandomMode | None = None
+        self._rng = random.Random(0)
+        self.injected: list[InjectedFault] = []
+
+    def add(
+        self,
+        kind: str,
+        *,
+        path: str | None = None,
+        method: str | None = None,
+        times: int | None = None,
+        after: int = 0,
+        probability: float | None = None,
+        retry_after: int | None = None,
+        delay: float | None = None,
+        status: int | None = None,
+    ) -> Fault:
+        if kind not in KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; choose from {sorted(KINDS)}")
+        rule = Fault(
+            kind,
+            re.compile(path) if path else None,
+            method,
+            times,
+            after,
+            probability,
+            retry_after,
+            delay,
+            status,
+        )
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+            self._random = None
+            self._rng = random.Random(0)
+            self.injected = []
+
+    def set_random(
+        self, rate: float, kinds: tuple[str, ...] | list[str] | None = None, seed: int = 0
+    ) -> None:
+        chosen = tuple(kinds) if kinds else RETRYABLE_KINDS
+        unknown = set(chosen) - KINDS
+        if unknown:
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}")
+        with self._lock:
+            self._random = _RandomMode(rate, chosen, random.Random(seed))
+
+    def pick(self, method: str, path: str) -> Fault | None:
+        """The fault to inject into this request, if any, recorded in ``injected``."""
+        with self._lock:
+            chosen: Fault | None = None
+            for rule in self._rules:
+                if not rule.matches(method, path):
+                    continue
+                rule.seen += 1
+                if rule.seen <= rule.after:
+                    continue
+                if rule.times is not None and rule.fired >= rule.times:
+                    continue
+                if rule.probability is not None and self._rng.random() >= rule.probability:
+                    continue
+                rule.fired += 1
+                chosen = rule
+                break
+            if chosen is None and self._random is not None:
+                mode = self._random
+                if mode.rng.random() < mode.rate:
+                    chosen = Fault(mode.rng.choice(mode.kinds), retry_after=1)
+            if chosen is not None:
+                self.injected.append(InjectedFault(chosen.kind, method, path))
+            return chosen

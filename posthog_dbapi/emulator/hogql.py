@@ -1,0 +1,460 @@
+"""HogQL on chDB: resolve HogQL tables and fields, apply PostHog's limits, shape the response.
+
+Owns `run()`, the body of `EventStore.run_hogql`: it takes a HogQL SELECT (parsed by
+`hogql_prepare`), checks every table, rewrites HogQL-only forms into ClickHouse SQL over one
+store's database (property access, the lazy `person` join, `system.*` tables), applies
+PostHog's LIMIT rules and OFFSET policy, runs it, and builds the HogQLQueryResponse body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from . import events_chdb as engine
+from .hogql_prepare import HogQLError, parse, scan, substitute
+from .hogql_tables import HOGQL_TABLES, PERSON_COLUMNS, system_table_sql
+
+__all__ = ["DEFAULT_RETURNED_ROWS", "MAX_SELECT_RETURNED_ROWS", "HogQLError", "run"]
+
+DEFAULT_RETURNED_ROWS = 100
+MAX_SELECT_RETURNED_ROWS = 50_000
+# From PostHog's answer to OFFSET in a query made with a personal API key (PostHog/posthog#68637).
+OFFSET_REFUSED = (
+    "OFFSET is not supported on queries made with a personal API key. For pagination, use keyset "
+    "pagination on the `timestamp` column, e.g. `WHERE timestamp > :last_seen_timestamp ORDER BY "
+    "timestamp LIMIT N`. For bulk data extraction, use batch exports: "
+    "https://posthog.com/docs/cdp/batch-exports"
+)
+_PERSON_KINDS = ("events", "person_distinct_ids")
+_PROPERTY_KINDS = ("events", "persons")
+_SIMPLE_NAME = re.compile(r'"([A-Za-z_$][A-Za-z0-9_$]*)"')
+
+
+@dataclass
+class _Source:
+    alias: str
+    kind: str  # a HOGQL_TABLES name, "system", "cte", "subquery" or "numbers"
+
+
+@dataclass
+class _Scope:
+    sources: dict[str, _Source] = field(default_factory=dict)
+    default: _Source | None = None
+    person_joins: dict[str, str] = field(default_factory=dict)  # source alias -> join alias
+
+
+def run(
+    db: str,
+    query: str,
+    values: Mapping[str, Any] | None,
+    *,
+    system_tables: Mapping[str, list[dict[str, Any]]],
+    allow_offset: bool = False,
+) -> dict[str, Any]:
+    """Run `query` against store database `db`; return the response body or raise HogQLError."""
+    if not isinstance(query, str) or not query.strip():
+        raise HogQLError("Query is empty")
+    text, names = scan(query)
+    tree = parse(text)
+    substitute(tree, names, values)
+    _coerce_iso_datetimes(tree)
+    _check_clauses(tree, allow_offset)
+    columns = _column_names(tree)
+    limit, paginate = _apply_limit(tree)
+    hogql_text = _printable(tree.sql(dialect="clickhouse"))
+    tables = _check_tables(tree)
+    for select in list(tree.find_all(exp.Select)):
+        _rewrite_fields(select, _scope_of(select, tables))
+    _map_tables(db, tables, system_tables)
+    _map_functions(tree)
+    final = _finalise(tree, columns, db)
+    sql = final.sql(dialect="clickhouse")
+    try:
+        doc = engine.query_json(f"{sql} SETTINGS {engine.READ_SETTINGS}, readonly=2")
+    except engine.EngineError as exc:
+        raise HogQLError(_engine_message(str(exc), db)) from exc
+    meta = doc.get("meta", [])
+    rows = [_convert_row(row, meta) for row in doc.get("data", [])]
+    has_more: bool | None = None
+    if paginate:
+        has_more = len(rows) > DEFAULT_RETURNED_ROWS
+        rows = rows[:DEFAULT_RETURNED_ROWS]
+    return {
+        "columns": [m["name"] for m in meta],
+        "types": [[m["name"], m["type"]] for m in meta],
+        "results": rows,
+        "hasMore": has_more,
+        "limit": DEFAULT_RETURNED_ROWS if paginate else None,
+        "offset": limit[1] if paginate else None,
+        "hogql": hogql_text,
+        "clickhouse": sql.replace(f"{db}.", ""),
+        "query": query,
+        "error": None,
+        "explain": None,
+        "metadata": None,
+        "modifiers": {},
+        "timings": [],
+        "query_status": None,
+        "is_cached": False,
+        "timezone": "UTC",
+    }
+
+
+def _printable(sql: str) -> str:
+    return _SIMPLE_NAME.sub(
+        lambda m: m.group(1) if "$" not in m.group(1) else f"`{m.group(1)}`", sql
+    )
+
+
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between)
+
+
+def _coerce_iso_datetimes(tree: exp.Expression) -> None:
+    """ISO-8601 strings with `T` or a zone, compared with something, become DateTime64 values.
+
+    PostHog compares `timestamp > '2024-01-01T00:00:00Z'` as times; ClickHouse alone only parses
+    'YYYY-MM-DD hh:mm:ss' from a string literal in a comparison.
+    """
+    for node in list(tree.find_all(*_COMPARISONS)):
+        for child in list(node.iter_expressions()):
+            if (
+                isinstance(child, exp.Literal)
+                and child.is_string
+                and _ISO_DATETIME.match(child.name)
+                and ("T" in child.name or not child.name[-1].isdigit() or "+" in child.name)
+            ):
+                child.replace(
+                    exp.Anonymous(
+                        this="parseDateTime64BestEffort",
+                        expressions=[
+                            child.copy(),
+                            exp.Literal.number(6),
+                            exp.Literal.string("UTC"),
+                        ],
+                    )
+                )
+
+
+def _check_clauses(tree: exp.Expression, allow_offset: bool) -> None:
+    for node in tree.find_all(exp.Select):
+        if node.args.get("into"):
+            raise HogQLError("SELECT ... INTO is not supported")
+        node.set("settings", None)
+        node.set("format", None)
+    if not allow_offset and any(True for _ in tree.find_all(exp.Offset)):
+        raise HogQLError(OFFSET_REFUSED)
+
+
+def _column_names(tree: exp.Expression) -> list[str | None]:
+    """The names PostHog prints for the top-level columns (None for `*`)."""
+    first = tree
+    while isinstance(first, exp.SetOperation):
+        first = first.this
+    if not isinstance(first, exp.Select):
+        return []
+    names: list[str | None] = []
+    for projection in first.expressions:
+        if isinstance(projection, exp.Alias):
+            names.append(projection.alias)
+        elif isinstance(projection, exp.Star) or (
+            isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+        ):
+            names.append(None)
+        elif isinstance(projection, exp.Column):
+            # UNVERIFIED: HogQL names an unaliased field chain after its last element
+            # (`properties.$browser` -> `$browser`).
+            names.append(projection.name)
+        elif isinstance(projection, exp.Bracket) and _bracket_keys(projection):
+            names.append(_bracket_keys(projection)[-1])
+        else:
+            names.append(_printable(projection.sql(dialect="clickhouse")))
+    return names
+
+
+def _apply_limit(tree: exp.Expression) -> tuple[tuple[int | None, int], bool]:
+    """Apply PostHog's LIMIT rules to the outermost query; return ((limit, offset), paginated)."""
+    offset_node = tree.args.get("offset")
+    offset = 0
+    if offset_node is not None and isinstance(offset_node.expression, exp.Literal):
+        offset = int(offset_node.expression.name)
+    limit_node = tree.args.get("limit")
+    if limit_node is None:
+        tree.set("limit", exp.Limit(expression=exp.Literal.number(DEFAULT_RETURNED_ROWS + 1)))
+        return (DEFAULT_RETURNED_ROWS, offset), True
+    value = limit_node.expression
+    if isinstance(value, exp.Literal) and value.is_int:
+        capped = min(int(value.name), MAX_SELECT_RETURNED_ROWS)
+        limit_node.set("expression", exp.Literal.number(capped))
+        return (capped, offset), False
+    limit_node.set(
+        "expression",
+        exp.Anonymous(
+            this="least", expressions=[exp.Literal.number(MAX_SELECT_RETURNED_ROWS), value]
+        ),
+    )
+    return (None, offset), False
+
+
+def _check_tables(tree: exp.Expression) -> dict[int, tuple[exp.Table, str]]:
+    """Classify every table reference; unknown tables and table functions are refused."""
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    for node in tree.find_all(exp.From):
+        if not isinstance(node.this, (exp.Table, exp.Subquery)):
+            raise HogQLError(f"Unknown table `{_printable(node.this.sql(dialect='clickhouse'))}`.")
+    found: dict[int, tuple[exp.Table, str]] = {}
+    for table in tree.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            func = table.this
+            if isinstance(func, exp.Anonymous) and func.name.lower() == "numbers":
+                found[id(table)] = (table, "numbers")
+                continue
+            raise HogQLError(f"Unknown table `{_printable(func.sql(dialect='clickhouse'))}`.")
+        name, db = table.name, table.db
+        if table.args.get("catalog"):
+            raise HogQLError(f"Unknown table `{table.sql(dialect='clickhouse')}`.")
+        if db == "system":
+            kind = "system"
+            if system_table_sql(name, None) is None:
+                raise HogQLError(f"Unknown table `system.{name}`.")
+        elif db:
+            raise HogQLError(f"Unknown table `{db}.{name}`.")
+        elif name in ctes:
+            kind = "cte"
+        elif name in HOGQL_TABLES:
+            kind = name
+        else:
+            raise HogQLError(f"Unknown table `{name}`.")
+        found[id(table)] = (table, kind)
+    return found
+
+
+def _scope_of(select: exp.Select, tables: dict[int, tuple[exp.Table, str]]) -> _Scope:
+    scope = _Scope()
+    sources: list[exp.Expression] = []
+    if select.args.get("from_") is not None:
+        sources.append(select.args["from_"].this)
+    sources.extend(join.this for join in select.args.get("joins") or [])
+    for node in sources:
+        if isinstance(node, exp.Table) and id(node) in tables:
+            source = _Source(node.alias_or_name, tables[id(node)][1])
+        elif isinstance(node, exp.Subquery):
+            source = _Source(node.alias_or_name, "subquery")
+        else:
+            continue
+        scope.sources[source.alias] = source
+        if isinstance(node, exp.Table) and source.kind in HOGQL_TABLES:
+            # HogQL still resolves `events.x` when the table has another alias.
+            scope.sources.setdefault(node.name, source)
+        if scope.default is None:
+            scope.default = source
+    return scope
+
+
+def _property(base: exp.Expression, keys: list[str]) -> exp.Expression:
+    """HogQL's property access: the raw JSON value, unquoted, as Nullable(String)."""
+    raw = exp.Anonymous(
+        this="JSONExtractRaw", expressions=[base, *(exp.Literal.string(k) for k in keys)]
+    )
+    inner = exp.Anonymous(this="nullIf", expressions=[raw, exp.Literal.string("")])
+    outer = exp.Anonymous(this="nullIf", expressions=[inner, exp.Literal.string("null")])
+    return exp.Anonymous(
+        this="replaceRegexpAll",
+        expressions=[outer, exp.Literal.string('^"|"$'), exp.Literal.string("")],
+    )
+
+
+def _bracket_keys(node: exp.Bracket) -> list[str]:
+    """`properties.a['b']['c']` -> ['a', 'b', 'c'] when every index is a string; else []."""
+    keys: list[str] = []
+    current: exp.Expression = node
+    while isinstance(current, exp.Bracket):
+        index = current.expressions
+        if len(index) != 1 or not (isinstance(index[0], exp.Literal) and index[0].is_string):
+            return []
+        keys.insert(0, index[0].name)
+        current = current.this
+    if not isinstance(current, exp.Column):
+        return []
+    parts = [p.name for p in current.parts]
+    return [*parts, *keys]
+
+
+def _resolve_chain(parts: list[str], scope: _Scope) -> exp.Expression | None:
+    """A HogQL field chain as a ClickHouse expression, or None to leave the column unchanged."""
+    source = scope.default
+    rest = parts
+    if len(parts) >= 2 and parts[0] in scope.sources:
+        source, rest = scope.sources[parts[0]], parts[1:]
+    if source is None or len(rest) < 2:
+        return None
+    if rest[0] == "properties" and source.kind in _PROPERTY_KINDS:
+        return _property(exp.column("properties", table=source.alias, quoted=True), rest[1:])
+    if rest[0] == "person" and source.kind in _PERSON_KINDS:
+        join_alias = scope.person_joins.setdefault(source.alias, f"{source.alias}__person")
+        if rest[1] == "properties" and len(rest) > 2:
+            base = exp.column("properties", table=join_alias, quoted=True)
+            return _property(base, rest[2:])
+        if len(rest) == 2 and rest[1] in PERSON_COLUMNS:
+            return exp.column(rest[1], table=join_alias, quoted=True)
+    if len(parts) >= 2 and parts[0] not in scope.sources:
+        raise HogQLError(f"Unable to resolve field: {parts[0]}")
+    return None
+
+
+def _rewrite_fields(select: exp.Select, scope: _Scope) -> None:
+    def owned(node: exp.Expression) -> bool:
+        return node.find_ancestor(exp.Select) is select
+
+    for bracket in list(select.find_all(exp.Bracket)):
+        if not owned(bracket) or isinstance(bracket.parent, exp.Bracket):
+            continue
+        keys = _bracket_keys(bracket)
+        if keys:
+            resolved = _resolve_chain(keys, scope)
+            if resolved is not None:
+                bracket.replace(resolved)
+    for column in list(select.find_all(exp.Column)):
+        if not owned(column) or isinstance(column.this, exp.Star):
+            continue
+        parts = [p.name for p in column.parts]
+        if len(parts) < 2:
+            continue
+        resolved = _resolve_chain(parts, scope)
+        if resolved is not None:
+            column.replace(resolved)
+    for source_alias, join_alias in scope.person_joins.items():
+        join = sqlglot.parse_one(
+            f'SELECT 1 FROM x LEFT JOIN __persons__ AS "{join_alias}" '
+            f'ON "{join_alias}".id = "{source_alias}".person_id',
+            read="clickhouse",
+        ).args["joins"][0]
+        select.append("joins", join)
+
+
+def _map_tables(
+    db: str,
+    tables: dict[int, tuple[exp.Table, str]],
+    system_tables: Mapping[str, list[dict[str, Any]]],
+) -> None:
+    for table, kind in tables.values():
+        alias = table.alias_or_name
+        if kind in HOGQL_TABLES:
+            table.set("db", exp.to_identifier(db))
+            table.set("alias", exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+        elif kind == "system":
+            sql = system_table_sql(table.name, system_tables.get(table.name) or [])
+            assert sql is not None
+            sub = sqlglot.parse_one(f"SELECT * FROM ({sql}) AS x", read="clickhouse")
+            subquery = sub.args["from_"].this
+            subquery.set("alias", exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+            table.replace(subquery)
+
+
+# HogQL's own conversion functions, which return NULL where ClickHouse's would throw.
+_CAST_FUNCTIONS = {"tofloat": "Float64", "toint": "Int64"}
+
+
+def _map_functions(tree: exp.Expression) -> None:
+    for call in list(tree.find_all(exp.Anonymous)):
+        target = _CAST_FUNCTIONS.get(call.name.lower())
+        if target and len(call.expressions) == 1:
+            call.replace(
+                exp.Anonymous(
+                    this="accurateCastOrNull",
+                    expressions=[call.expressions[0], exp.Literal.string(target)],
+                )
+            )
+
+
+def _finalise(tree: exp.Expression, names: list[str | None], db: str) -> exp.Expression:
+    """Name the top-level columns as PostHog does, and point injected joins at the store."""
+    for table in list(tree.find_all(exp.Table)):
+        if table.name == "__persons__":
+            table.set("this", exp.to_identifier("persons_raw"))
+            table.set("db", exp.to_identifier(db))
+    top = tree
+    if isinstance(tree, exp.SetOperation):
+        limit = tree.args.get("limit")
+        tree.set("limit", None)
+        top = exp.select("*").from_(
+            exp.Subquery(this=tree, alias=exp.TableAlias(this=exp.to_identifier("__union")))
+        )
+        top.set("limit", limit)
+        first: exp.Expression = tree
+        while isinstance(first, exp.SetOperation):
+            first = first.this
+        _name_projections(first, names)
+    elif isinstance(tree, exp.Select):
+        _name_projections(tree, names)
+    return top
+
+
+def _name_projections(select: exp.Expression, names: list[str | None]) -> None:
+    if not isinstance(select, exp.Select):
+        return
+    projections = list(select.expressions)
+    for projection, name in zip(projections, names):
+        if name is None or isinstance(projection, exp.Alias):
+            continue
+        if isinstance(projection, exp.Column) and not projection.table and projection.name == name:
+            continue
+        projection.replace(exp.alias_(projection.copy(), name, quoted=True))
+
+
+def _engine_message(message: str, db: str) -> str:
+    text = message.replace(f"{db}.", "")
+    code = re.search(r"\(([A-Z_]+)\)\s*$", text.strip())
+    code_name = code.group(1) if code else ""
+    if code_name == "UNKNOWN_IDENTIFIER":
+        found = re.search(r"identifier `([^`]+)`", text) or re.search(r"columns: '([^']+)'", text)
+        if found:
+            return f"Unable to resolve field: {found.group(1)}"
+    if code_name == "UNKNOWN_FUNCTION":
+        found = re.search(r"[Ff]unction (?:with name )?`?'?([A-Za-z0-9_]+)", text)
+        if found:
+            # UNVERIFIED: wording of HogQL's error for a function it does not know.
+            return f"Unsupported function call `{found.group(1)}(...)`"
+    if code_name == "UNKNOWN_TABLE":
+        found = re.search(r"[Tt]able (?:expression identifier )?[`']?([A-Za-z0-9_.]+)", text)
+        if found:
+            return f"Unknown table `{found.group(1)}`."
+    text = re.sub(r"^Code: \d+\. DB::Exception: ", "", text.strip())
+    text = re.sub(r"\s*In scope .*", "", text, flags=re.S)
+    text = re.sub(r"\s*\([A-Z_]+\)\s*$", "", text)
+    return text or "Query failed"
+
+
+def _strip_type(type_name: str) -> str:
+    while True:
+        match = re.match(r"^(Nullable|LowCardinality)\((.*)\)$", type_name)
+        if not match:
+            return type_name
+        type_name = match.group(2)
+
+
+def _convert(value: Any, type_name: str) -> Any:
+    if value is None:
+        return None
+    base = _strip_type(type_name)
+    if base.startswith("DateTime"):
+        text = str(value).replace(" ", "T")
+        return (text[:-7] if text.endswith(".000000") else text) + "Z"
+    if base.startswith("Array(") and isinstance(value, list):
+        inner = base[len("Array(") : -1]
+        return [_convert(v, inner) for v in value]
+    if base.startswith(("Int", "UInt")) and isinstance(value, str):
+        return int(value)
+    return value
+
+
+def _convert_row(row: list[Any], meta: list[dict[str, str]]) -> list[Any]:
+    return [_convert(value, column["type"]) for value, column in zip(row, meta)]

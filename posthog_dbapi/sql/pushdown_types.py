@@ -1,0 +1,200 @@
+"""Result typing for HogQL answers: ClickHouse type strings to PEP 249 descriptions and values.
+
+The Query API answers ``types`` as ``[name, ClickHouse type]`` pairs (``"Nullable(String)"``,
+``"DateTime64(6, 'UTC')"``, ``"Array(String)"``, ...). This module unwraps ``Nullable(...)`` and
+``LowCardinality(...)``, names a PEP 249 type code for each column, and converts the JSON values
+to Python: DateTime to an aware UTC ``datetime``, Date to ``date``, integers (UInt64 arrives as a
+string when ClickHouse quotes 64-bit integers) to ``int``, Bool to ``int`` (SQLite's 1/0, so both
+routes agree), arrays to lists, tuples to tuples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+__all__ = [
+    "Description",
+    "base_type",
+    "converter_for",
+    "decode_json_value",
+    "description_for",
+    "is_nullable",
+    "type_code",
+]
+
+Description = tuple[str, str, None, None, None, None, bool]
+"""One PEP 249 description entry: (name, type_code, display_size, internal_size, precision,
+scale, null_ok); the type code is the name of a Python type (``"int"``, ``"datetime"``, ...)."""
+
+_WRAPPER = re.compile(r"^(Nullable|LowCardinality)\((.*)\)$", re.S)
+
+
+def base_type(type_name: str) -> str:
+    """``Nullable(LowCardinality(String))`` -> ``String``."""
+    text = type_name.strip()
+    while True:
+        match = _WRAPPER.match(text)
+        if not match:
+            return text
+        text = match.group(2).strip()
+
+
+def is_nullable(type_name: str) -> bool:
+    return "Nullable(" in type_name or type_name.strip() == "Nothing"
+
+
+def _split_args(inner: str) -> list[str]:
+    """Top-level comma split of a type's arguments (``Tuple(a Array(String), b Int64)``)."""
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
+    quote = False
+    for ch in inner:
+        if ch == "'":
+            quote = not quote
+        elif not quote and ch == "(":
+            depth += 1
+        elif not quote and ch == ")":
+            depth -= 1
+        elif not quote and ch == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    if current:
+        parts.append("".join(current).strip())
+    return parts
+
+
+def type_code(type_name: str) -> str:
+    """The PEP 249 type code of a ClickHouse type: a Python type name."""
+    base = base_type(type_name)
+    if base.startswith("DateTime"):
+        return "datetime"
+    if base.startswith("Date"):
+        return "date"
+    if base.startswith(("Int", "UInt", "Bool")):
+        return "int"
+    if base.startswith(("Float", "Decimal")):
+        return "float"
+    if base.startswith("Array("):
+        return "list"
+    if base.startswith("Tuple("):
+        return "tuple"
+    if base == "Nothing":
+        return "NoneType"
+    return "str"
+
+
+def description_for(name: str, type_name: str) -> Description:
+    return (name, type_code(type_name), None, None, None, None, is_nullable(type_name))
+
+
+def _to_datetime(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    text = value.strip().replace(" ", "T", 1)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return value
+    if parsed.tzinfo is None:
+        # ClickHouse prints DateTime in the server (UTC) zone without an offset.
+        return parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def _to_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value
+
+
+def _to_int(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, str)):
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _to_float(value: Any) -> Any:
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def converter_for(type_name: str) -> Callable[[Any], Any]:
+    """A function turning one JSON value of this ClickHouse type into its Python value."""
+    base = base_type(type_name)
+    convert: Callable[[Any], Any]
+    if base.startswith("DateTime"):
+        convert = _to_datetime
+    elif base.startswith("Date"):
+        convert = _to_date
+    elif base.startswith(("Int", "UInt", "Bool")):
+        convert = _to_int
+    elif base.startswith("Float"):
+        convert = _to_float
+    elif base.startswith("Array("):
+        item = converter_for(base[len("Array(") : -1])
+
+        def convert(value: Any) -> Any:
+            return [item(v) for v in value] if isinstance(value, list) else value
+
+    elif base.startswith("Tuple("):
+        items = [
+            converter_for(arg.split(" ", 1)[1] if re.match(r"^\w+ \w", arg) else arg)
+            for arg in _split_args(base[len("Tuple(") : -1])
+        ]
+
+        def convert(value: Any) -> Any:
+            if isinstance(value, list):
+                return tuple(f(v) for f, v in zip(items, value))
+            return value
+
+    else:
+
+        def convert(value: Any) -> Any:
+            return value
+
+    def guarded(value: Any) -> Any:
+        return None if value is None else convert(value)
+
+    return guarded
+
+
+def decode_json_value(raw: Any) -> Any:
+    """A raw JSON value (``JSONExtractRaw``) as SQLite's ``json_extract`` returns it.
+
+    Missing keys and JSON null are NULL, strings are text, true/false are 1/0, numbers are
+    numbers, and objects and arrays are minified JSON text.
+    """
+    if raw is None or raw == "":
+        return None
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        return raw
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return value

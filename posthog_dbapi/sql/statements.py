@@ -1,0 +1,125 @@
+"""Statement classification and the values a write statement sets, parsed with sqlglot.
+
+The cursor uses this before it runs a statement, to refuse a bad write before any request: the
+kind of statement, the target table, the columns it sets, and for each column the literal or the
+``?`` parameter that supplies its value. Statements sqlglot cannot parse are classified as
+``OTHER`` and left to SQLite, which reports its own error.
+
+Parameters use the ``qmark`` style (``?``): SQLAlchemy's SQLite compiler emits it, SQLite binds it
+natively, and the HogQL translator can number the placeholders into HogQL ``values``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+__all__ = ["NOT_LITERAL", "Statement", "StatementKind", "ValueSource", "classify"]
+
+
+class StatementKind(enum.Enum):
+    SELECT = "select"
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+    OTHER = "other"
+
+
+NOT_LITERAL = object()
+"""The value of a column set by an expression that only SQLite can evaluate."""
+
+
+@dataclass(frozen=True)
+class ValueSource:
+    """Where one set value comes from: a literal, or the ``param``-th ``?`` of the statement."""
+
+    literal: Any = NOT_LITERAL
+    param: int | None = None
+
+
+@dataclass
+class Statement:
+    kind: StatementKind
+    table: str | None = None
+    tables: tuple[str, ...] = ()
+    """Every table the statement names (for SELECT: what it reads)."""
+    columns: tuple[str, ...] = ()
+    """INSERT: the column list; UPDATE: the SET columns."""
+    rows: list[list[ValueSource]] = field(default_factory=list)
+    """INSERT ... VALUES: one list per row, aligned with ``columns``; UPDATE: one row."""
+
+
+def _literal(node: exp.Expression, placeholders: dict[int, int]) -> ValueSource:
+    if isinstance(node, exp.Placeholder):
+        return ValueSource(param=placeholders.get(id(node)))
+    if isinstance(node, exp.Null):
+        return ValueSource(literal=None)
+    if isinstance(node, exp.Boolean):
+        return ValueSource(literal=bool(node.this))
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return ValueSource(literal=node.this)
+        text = node.this
+        try:
+            return ValueSource(literal=int(text))
+        except ValueError:
+            return ValueSource(literal=float(text))
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and node.this.is_number:
+        inner = _literal(node.this, placeholders)
+        return ValueSource(literal=-inner.literal)
+    return ValueSource()
+
+
+def _table_name(node: exp.Expression | None) -> str | None:
+    if isinstance(node, exp.Schema):
+        node = node.this
+    if isinstance(node, exp.Table):
+        return node.name
+    return None
+
+
+def classify(sql: str) -> Statement:
+    """What ``sql`` does; ``OTHER`` for anything sqlglot cannot read as one statement."""
+    try:
+        parsed = sqlglot.parse(sql, read="sqlite")
+    except (SqlglotError, ValueError):
+        return Statement(StatementKind.OTHER)
+    parsed = [p for p in parsed if p is not None]
+    if len(parsed) != 1:
+        return Statement(StatementKind.OTHER)
+    tree = parsed[0]
+    assert tree is not None
+    placeholders = {
+        id(node): index
+        for index, node in enumerate(
+            n for n in tree.walk(bfs=False) if isinstance(n, exp.Placeholder)
+        )
+    }
+    tables = tuple(dict.fromkeys(t.name for t in tree.find_all(exp.Table) if t.name))
+    if isinstance(tree, exp.Insert):
+        target = tree.this
+        columns: tuple[str, ...] = ()
+        if isinstance(target, exp.Schema):
+            columns = tuple(c.name for c in target.expressions)
+        rows: list[list[ValueSource]] = []
+        values = tree.expression
+        if isinstance(values, exp.Values):
+            for row in values.expressions:
+                items = row.expressions if isinstance(row, exp.Tuple) else [row]
+                rows.append([_literal(item, placeholders) for item in items])
+        return Statement(StatementKind.INSERT, _table_name(target), tables, columns, rows)
+    if isinstance(tree, exp.Update):
+        sets = [e for e in tree.expressions if isinstance(e, exp.EQ)]
+        columns = tuple(e.this.name for e in sets)
+        row = [_literal(e.expression, placeholders) for e in sets]
+        return Statement(StatementKind.UPDATE, _table_name(tree.this), tables, columns, [row])
+    if isinstance(tree, exp.Delete):
+        return Statement(StatementKind.DELETE, _table_name(tree.this), tables)
+    if isinstance(tree, exp.Query):
+        return Statement(StatementKind.SELECT, None, tables)
+    return Statement(StatementKind.OTHER, None, tables)

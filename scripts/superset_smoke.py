@@ -1,0 +1,131 @@
+"""Drives Superset's REST API against posthog:// (run by scripts/superset-smoke, in Superset's venv).
+
+Each step prints one line; any mismatch between what Superset returns and what the DB-API returns
+for the same question exits non-zero.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import posthog_dbapi
+from sqlalchemy.engine.url import make_url
+from superset.app import create_app
+
+URI = os.environ["POSTHOG_SMOKE_URI"]
+
+
+def check(condition: bool, what: str) -> None:
+    print(("ok    " if condition else "FAIL  ") + what, flush=True)
+    if not condition:
+        sys.exit(1)
+
+
+def dbapi_rows(sql: str) -> list[tuple[Any, ...]]:
+    url = make_url(URI)
+    with posthog_dbapi.connect(
+        api_url=f"http://{url.host}:{url.port}", api_key=url.password, project_id=url.database
+    ) as conn:
+        cursor = conn.cursor()
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def main() -> None:
+    app = create_app()
+    client = app.test_client()
+    login = client.post(
+        "/api/v1/security/login",
+        json={"username": "admin", "password": "admin", "provider": "db", "refresh": True},
+    )
+    check(login.status_code == 200, f"login -> {login.status_code}")
+    headers = {"Authorization": f"Bearer {login.json['access_token']}"}
+
+    test = client.post(
+        "/api/v1/database/test_connection/",
+        json={"database_name": "PostHog", "sqlalchemy_uri": URI},
+        headers=headers,
+    )
+    check(test.status_code == 200, f"test connection -> {test.status_code} {test.json}")
+
+    created = client.post(
+        "/api/v1/database/",
+        json={"database_name": "PostHog", "sqlalchemy_uri": URI, "expose_in_sqllab": True},
+        headers=headers,
+    )
+    check(created.status_code == 201, f"add database by posthog:// URL -> {created.status_code}")
+    database_id = created.json["id"]
+
+    tables = client.get(
+        f"/api/v1/database/{database_id}/tables/?q=(schema_name:main)", headers=headers
+    )
+    names = {t["value"] for t in tables.json.get("result", [])}
+    check({"feature_flags", "events", "dashboards"} <= names, f"table list has {len(names)} tables")
+
+    sql = "SELECT key, active FROM feature_flags ORDER BY id"
+    run = client.post(
+        "/api/v1/sqllab/execute/",
+        json={"database_id": database_id, "sql": sql, "runAsync": False, "schema": "main"},
+        headers=headers,
+    )
+    check(run.status_code == 200, f"SQL Lab query -> {run.status_code}")
+    got = [(r["key"], r["active"]) for r in run.json["data"]]
+    expected = [(key, bool(active)) for key, active in dbapi_rows(sql)]
+    got = [(key, bool(active)) for key, active in got]
+    check(got == expected, f"SQL Lab returned the DB-API's {len(expected)} feature flags")
+
+    dataset_ids = {}
+    for table in ("feature_flags", "events"):
+        made = client.post(
+            "/api/v1/dataset/",
+            json={"database": database_id, "schema": "main", "table_name": table},
+            headers=headers,
+        )
+        check(made.status_code == 201, f"dataset on {table} -> {made.status_code}")
+        dataset_ids[table] = made.json["id"]
+
+    query_context = {
+        "datasource": {"id": dataset_ids["events"], "type": "table"},
+        "force": True,
+        "queries": [
+            {
+                "columns": [
+                    {
+                        "timeGrain": "P1D",
+                        "columnType": "BASE_AXIS",
+                        "sqlExpression": "timestamp",
+                        "label": "timestamp",
+                        "expressionType": "SQL",
+                    }
+                ],
+                "metrics": ["count"],
+                "orderby": [["count", False]],
+                "row_limit": 10000,
+                "time_range": "No filter",
+            }
+        ],
+        "result_format": "json",
+        "result_type": "full",
+    }
+    chart = client.post("/api/v1/chart/data", json=query_context, headers=headers)
+    check(chart.status_code == 200, f"chart data (daily events) -> {chart.status_code}")
+    result = chart.json["result"][0]
+    print("      chart SQL:", " ".join(result["query"].split())[:300])
+    daily = {str(row["timestamp"])[:10]: row["count"] for row in result["data"]}
+    expected_daily = {
+        str(day)[:10]: count
+        for day, count in dbapi_rows(
+            "SELECT date(timestamp) AS day, count(*) FROM events GROUP BY day"
+        )
+    }
+    check(
+        daily == expected_daily,
+        f"chart data has {len(daily)} days, {sum(daily.values())} events, as the DB-API",
+    )
+    print("superset smoke passed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Shared fixtures: the PostHog API emulator, in process (one per session) or as a CLI process.
+
+``emulator_server`` serves demo data (a smaller event store than the CLI default, same
+generator) for the whole session; ``emulator`` hands it to a test with faults cleared, rate
+limits at their defaults, an empty request log and project 1's REST state as the demo left it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from posthog_dbapi.emulator import Emulator, EmulatorServer
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[EmulatorServer]:
+    app = Emulator()
+    app.load_demo(persons=500, events=20_000)
+    server = EmulatorServer(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def emulator(emulator_server: EmulatorServer) -> EmulatorServer:
+    emulator_server.app.reset()
+    return emulator_server
+
+
+@pytest.fixture
+def posthog_env(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
+    monkeypatch.setenv("POSTHOG_API_URL", emulator.url)
+    monkeypatch.setenv("POSTHOG_API_KEY", emulator.api_key)
+    monkeypatch.setenv("POSTHOG_PROJECT_ID", str(emulator.project_id))
+    return emulator
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class EmulatorProcess:
+    process: subprocess.Popen[str]
+    url: str
+    api_key: str = "phx_demo"
+    project_id: int = 1
+
+
+def start_emulator_process(*extra: str) -> EmulatorProcess:
+    """``python -m posthog_dbapi.emulator`` on a free port; returns once it prints its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "posthog_dbapi.emulator", "--port", str(port), *extra],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if "Serving PostHog API emulator at" not in line:
+        process.kill()
+        _, err = process.communicate(timeout=10)
+        raise AssertionError(f"emulator did not start: {line!r} {err[-2000:]}")
+    return EmulatorProcess(process, line.rsplit(" ", 1)[1].strip())
+
+
+@pytest.fixture
+def emulator_process() -> Iterator[EmulatorProcess]:
+    """A separate emulator process started through the CLI (small demo)."""
+    proc = start_emulator_process("--demo", "--events", "2000", "--persons", "100")
+    yield proc
+    proc.process.terminate()
+    try:
+        proc.process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.process.kill()
+        proc.process.communicate()

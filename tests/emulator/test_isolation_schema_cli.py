@@ -1,0 +1,69 @@
+"""The emulator's independence, its /api/schema/ document, and its command line."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import requests
+import yaml
+
+from posthog_dbapi.emulator import EmulatorServer
+from posthog_dbapi.emulator.resources import RESOURCES
+
+EMULATOR_DIR = Path(__file__).resolve().parents[2] / "posthog_dbapi" / "emulator"
+
+
+def test_emulator_imports_nothing_from_the_rest_of_the_package() -> None:
+    offenders = []
+    for path in sorted(EMULATOR_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] if node.level == 0 else []
+                if node.level > 1:
+                    names = [f"{'.' * node.level}{node.module}"]
+            else:
+                continue
+            offenders += [
+                f"{path.name}: {n}"
+                for n in names
+                if (n.startswith("posthog_dbapi") and not n.startswith("posthog_dbapi.emulator"))
+                or n.startswith("..")
+            ]
+    assert offenders == []
+
+
+def test_schema_is_yaml_by_default_and_json_on_request(emulator: EmulatorServer) -> None:
+    headers = {"Authorization": f"Bearer {emulator.api_key}"}
+    doc = yaml.safe_load(requests.get(f"{emulator.url}/api/schema/", headers=headers).text)
+    as_json = requests.get(f"{emulator.url}/api/schema/?format=json", headers=headers).json()
+    assert doc == json.loads(json.dumps(as_json))
+    op = doc["paths"]["/api/projects/{project_id}/dashboards/"]["get"]
+    ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref == "#/components/schemas/PaginatedDashboardBasicList"
+    item = doc["components"]["schemas"]["PaginatedDashboardBasicList"]["properties"]["results"]
+    assert item["items"]["$ref"] == "#/components/schemas/DashboardBasic"
+    for d in RESOURCES.values():
+        assert f"/api/projects/{{project_id}}/{d.path}/" in doc["paths"]
+    assert requests.get(f"{emulator.url}/api/schema/").status_code == 401
+
+
+def test_cli_serves_demo_data_and_logs_access_lines(emulator_process) -> None:  # type: ignore[no-untyped-def]
+    r = requests.get(
+        f"{emulator_process.url}/api/projects/1/dashboards/?personal_api_key=phx_demo", timeout=10
+    )
+    assert r.status_code == 200 and r.json()["count"] > 0
+    r = requests.post(
+        f"{emulator_process.url}/api/projects/1/query/",
+        timeout=30,
+        headers={"Authorization": "Bearer phx_demo"},
+        json={"query": {"kind": "HogQLQuery", "query": "SELECT count() FROM events"}},
+    )
+    assert r.json()["results"] == [[2000]]
+    emulator_process.process.terminate()
+    _, err = emulator_process.process.communicate(timeout=10)
+    assert "GET /api/projects/1/dashboards/ 200" in err
+    assert "phx_demo" not in err

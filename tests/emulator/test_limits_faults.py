@@ -1,0 +1,90 @@
+"""Rate limits (with an injected clock) and fault injection, over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from posthog_dbapi.emulator import EmulatorServer, FakeClock
+
+
+def _get(emulator: EmulatorServer, path: str = "/api/projects/1/dashboards/") -> requests.Response:
+    return requests.get(
+        emulator.url + path, headers={"Authorization": f"Bearer {emulator.api_key}"}, timeout=10
+    )
+
+
+def test_crud_limit_gives_429_with_retry_after_and_recovers(emulator: EmulatorServer) -> None:
+    clock = FakeClock()
+    emulator.app.clock = clock
+    emulator.app.limits.configure(crud=(3, 100))
+    assert [_get(emulator).status_code for _ in range(3)] == [200, 200, 200]
+    r = _get(emulator)
+    assert r.status_code == 429
+    assert r.headers["Retry-After"] == "60"
+    assert r.json() == {
+        "type": "throttled_error",
+        "code": "throttled",
+        "attr": None,
+        "detail": "Request was throttled. Expected available in 60 seconds.",
+    }
+    clock.advance(61)
+    assert _get(emulator).status_code == 200
+
+
+def test_analytics_limit_is_separate(emulator: EmulatorServer) -> None:
+    emulator.app.clock = FakeClock()
+    emulator.app.limits.configure(analytics=(1, 100))
+    assert _get(emulator, "/api/projects/1/persons/?limit=1").status_code == 200
+    assert _get(emulator, "/api/projects/1/persons/?limit=1").status_code == 429
+    assert _get(emulator).status_code == 200
+
+
+def test_status_faults_fire_as_configured(emulator: EmulatorServer) -> None:
+    emulator.app.faults.add("503", path="dashboards", times=1, after=1)
+    assert [_get(emulator).status_code for _ in range(3)] == [200, 503, 200]
+    assert [f.kind for f in emulator.app.faults.injected] == ["503"]
+
+
+def test_reset_closes_the_connection_without_a_response(emulator: EmulatorServer) -> None:
+    emulator.app.faults.add("reset", times=1)
+    with pytest.raises(requests.ConnectionError):
+        _get(emulator)
+    assert _get(emulator).status_code == 200
+
+
+def test_truncate_sends_less_than_its_content_length(emulator: EmulatorServer) -> None:
+    emulator.app.faults.add("truncate", times=1)
+    with pytest.raises((requests.exceptions.ChunkedEncodingError, requests.ConnectionError)):
+        _get(emulator).json()
+
+
+@pytest.mark.parametrize("kind", ["html", "garbage"])
+def test_non_json_bodies(emulator: EmulatorServer, kind: str) -> None:
+    emulator.app.faults.add(kind, times=1)
+    r = _get(emulator)
+    with pytest.raises(ValueError):
+        r.json()
+
+
+def test_foreign_next_and_redirect(emulator: EmulatorServer) -> None:
+    emulator.app.faults.add("foreign_next", times=1)
+    page = _get(emulator, "/api/projects/1/annotations/?limit=2").json()
+    assert page["next"].startswith("https://attacker.example.com/api/projects/1/annotations/")
+    emulator.app.faults.add("redirect_foreign", times=1)
+    r = requests.get(
+        emulator.url + "/api/projects/1/annotations/",
+        allow_redirects=False,
+        headers={"Authorization": "Bearer phx_demo"},
+    )
+    assert r.status_code == 302 and r.headers["Location"].startswith("https://attacker.example.com")
+
+
+def test_random_faults_are_reproducible(emulator: EmulatorServer) -> None:
+    def run() -> list[int]:
+        emulator.app.faults.clear()
+        emulator.app.faults.set_random(0.5, kinds=["500", "503"], seed=7)
+        return [_get(emulator).status_code for _ in range(12)]
+
+    first = run()
+    assert first == run() and {500, 503} & set(first) and 200 in first
