@@ -8,6 +8,10 @@
 
 from __future__ import annotations
 
+# The catalog registers the resource directory the driver consults; import it before the driver.
+from posthog_dbapi import catalog as _catalog  # noqa: F401
+from posthog_dbapi.dbapi import apilevel, connect, paramstyle, threadsafety
+from posthog_dbapi.driver import DriverCapabilities, PaginationStyle, PostHogDriver, QueryResult
 from posthog_dbapi.exceptions import (
     AuthenticationError,
     ConnectionError,
@@ -60,6 +64,7 @@ __all__ = [
     "DatabaseError",
     "Date",
     "DateFromTicks",
+    "DriverCapabilities",
     "Error",
     "IntegrityError",
     "InterfaceError",
@@ -68,17 +73,24 @@ __all__ = [
     "NotSupportedError",
     "ObjectNotFoundError",
     "OperationalError",
+    "PaginationStyle",
     "PartialWriteError",
     "PermissionDeniedError",
+    "PostHogDriver",
     "PostHogServerError",
     "ProgrammingError",
+    "QueryResult",
     "RateLimitError",
     "Time",
     "TimeFromTicks",
+    "TimeoutError",
     "Timestamp",
     "TimestampFromTicks",
-    "TimeoutError",
     "ValidationError",
     "Warning",
     "__version__",
+    "apilevel",
+    "connect",
+    "paramstyle",
+    "threadsafety",
 ]

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 
-class Warning(Exception):  # noqa: A001 - the name PEP 249 requires
+class Warning(Exception):
     """PEP 249 ``Warning``: an important warning, such as data truncation."""
 
 
@@ -149,7 +149,7 @@ class RateLimitError(OperationalError):
     )
 
 
-class ConnectionError(OperationalError):  # noqa: A001 - the seed spec's name
+class ConnectionError(OperationalError):
     """PostHog could not be reached."""
 
     default_suggestion = (
@@ -158,7 +158,7 @@ class ConnectionError(OperationalError):  # noqa: A001 - the seed spec's name
     )
 
 
-class TimeoutError(OperationalError):  # noqa: A001 - the seed spec's name
+class TimeoutError(OperationalError):
     """PostHog did not answer within the timeout."""
 
     default_suggestion = "Raise timeout= (seconds), or narrow the request."

@@ -17,9 +17,9 @@ __all__ = [
     "ROWID",
     "STRING",
     "Binary",
+    "DBAPITypeObject",
     "Date",
     "DateFromTicks",
-    "DBAPITypeObject",
     "Time",
     "TimeFromTicks",
     "Timestamp",
@@ -76,33 +76,31 @@ def type_code_for(kind: str) -> str:
     return _CODES.get(kind, "string")
 
 
-def Date(year: int, month: int, day: int) -> _dt.date:  # noqa: N802 - PEP 249 name
+def Date(year: int, month: int, day: int) -> _dt.date:
     return _dt.date(year, month, day)
 
 
-def Time(hour: int, minute: int, second: int) -> _dt.time:  # noqa: N802 - PEP 249 name
+def Time(hour: int, minute: int, second: int) -> _dt.time:
     return _dt.time(hour, minute, second)
 
 
-def Timestamp(  # noqa: N802 - PEP 249 name
+def Timestamp(
     year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
 ) -> _dt.datetime:
     return _dt.datetime(year, month, day, hour, minute, second, tzinfo=_dt.timezone.utc)
 
 
-def DateFromTicks(ticks: float) -> _dt.date:  # noqa: N802 - PEP 249 name
+def DateFromTicks(ticks: float) -> _dt.date:
     return _dt.datetime.fromtimestamp(ticks, _dt.timezone.utc).date()
 
 
-def TimeFromTicks(ticks: float) -> _dt.time:  # noqa: N802 - PEP 249 name
+def TimeFromTicks(ticks: float) -> _dt.time:
     return _dt.datetime.fromtimestamp(ticks, _dt.timezone.utc).time()
 
 
-def TimestampFromTicks(ticks: float) -> _dt.datetime:  # noqa: N802 - PEP 249 name
+def TimestampFromTicks(ticks: float) -> _dt.datetime:
     return _dt.datetime.fromtimestamp(ticks, _dt.timezone.utc)
 
 
-def Binary(value: Any) -> bytes:  # noqa: N802 - PEP 249 name
+def Binary(value: Any) -> bytes:
     return bytes(value)
-
-

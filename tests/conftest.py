@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from posthog_dbapi.driver import reset_budgets
 from posthog_dbapi.emulator import Emulator, EmulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,6 +35,8 @@ def emulator_server() -> Iterator[EmulatorServer]:
 @pytest.fixture
 def emulator(emulator_server: EmulatorServer) -> EmulatorServer:
     emulator_server.app.reset()
+    # Client-side rate budgets are shared per process; each test starts with a fresh minute.
+    reset_budgets()
     return emulator_server
 
 

@@ -60,7 +60,12 @@ class DriverLike(Protocol):
     def delete(self, object_name: str, record_id: Any) -> bool: ...
 
     def call_endpoint(
-        self, endpoint: str, method: str = "GET", params: Any = None, data: Any = None, **kwargs: Any
+        self,
+        endpoint: str,
+        method: str = "GET",
+        params: Any = None,
+        data: Any = None,
+        **kwargs: Any,
     ) -> Any: ...
 
     def close(self) -> None: ...

@@ -1,11 +1,6 @@
 """The PEP 249 module surface: ``connect()``, the module globals, exceptions and type objects.
 
-- ``# SQLAlchemy's SQLite dialect reads this from the DB-API module; it is the SQLite that runs the SQL.
-sqlite_version_info: tuple[int, ...] = tuple(
-    int(part) for part in apsw.sqlite_lib_version().split(".")
-)
-
-apilevel = "2.0"``.
+- ``apilevel = "2.0"``.
 - ``threadsafety = 1``: threads may share the module but not a connection. A connection's
   statement caches and its SQLite database are not guarded for concurrent statements; open one
   connection per thread.
@@ -84,7 +79,7 @@ __all__ = [
     "threadsafety",
 ]
 
-# SQLAlchemy's SQLite dialect reads this from the DB-API module; it is the SQLite that runs the SQL.
+# SQLAlchemy's SQLite dialect reads this from the DB-API module: the SQLite that runs the SQL.
 sqlite_version_info: tuple[int, ...] = tuple(
     int(part) for part in apsw.sqlite_lib_version().split(".")
 )

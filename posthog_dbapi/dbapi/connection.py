@@ -150,7 +150,7 @@ class Connection:
         return self.state.fields(table)
 
     def ping(self) -> None:
-        """One cheap authenticated request; raises the driver's error when PostHog is unreachable."""
+        """One cheap authenticated request; raises the driver's error if PostHog is unreachable."""
         self._check_open()
         self.state.driver.call_endpoint(f"/api/projects/{self.state.driver.project_id}/")
 

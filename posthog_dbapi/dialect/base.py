@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine.url import URL
@@ -44,7 +44,7 @@ class PostHogDialect(SQLiteDialect):
     supports_statement_cache = True
     # The DB-API returns datetimes and booleans as Python objects; SQLite's string-parsing column
     # types would try to parse them again.
-    colspecs: ClassVar[dict[Any, Any]] = {}
+    colspecs: dict[Any, Any] = {}  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
     supports_sane_rowcount = True
     supports_sane_multi_rowcount = False
     supports_native_boolean = True

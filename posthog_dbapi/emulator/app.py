@@ -417,7 +417,7 @@ class Emulator:
             raise endpoint_not_found()
         check_scope(key, "person", method in _WRITE_METHODS)
         self.limits.hit(key_hash, "analytics")
-        store = state.event_store()
+        store = state.events
         if not sub:
             if method == "POST":
                 # UNVERIFIED: the end of this message after "$identify event".
@@ -480,7 +480,7 @@ class Emulator:
             raise method_not_allowed(method)
         check_scope(key, "query", write=False)
         self.limits.hit(key_hash, "analytics")
-        store = state.event_store()
+        store = state.events
         if sub:
             if not _UUID.match(sub):
                 # A hand-built response in PostHog, without the usual attr key.

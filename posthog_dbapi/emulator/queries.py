@@ -103,7 +103,7 @@ class QueryService:
         from .eventstore import HogQLError
 
         try:
-            return state.event_store().run_hogql(
+            return state.events.run_hogql(
                 text, values, system_tables=system_tables(state), allow_offset=False
             )
         except HogQLError as exc:

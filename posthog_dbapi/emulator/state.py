@@ -122,8 +122,7 @@ class ProjectState:
         self.tables: dict[str, Table] = {name: Table(d) for name, d in RESOURCES.items()}
         self.next_int_id = 1
         self.rng = random.Random(seed)
-        self.events: Any = None
-        """The project's EventStore (``eventstore.py``), created on first use."""
+        self._events: Any = None
 
     # -- snapshots -------------------------------------------------------------------------
     def snapshot(self) -> bytes:
@@ -137,12 +136,18 @@ class ProjectState:
             self.next_int_id = next_id
             self.rng.setstate(rng_state)
 
-    def event_store(self) -> Any:
-        if self.events is None:
+    @property
+    def events(self) -> Any:
+        """The project's EventStore (``eventstore.py``), empty until events are added."""
+        if self._events is None:
             from .eventstore import EventStore
 
-            self.events = EventStore()
-        return self.events
+            self._events = EventStore()
+        return self._events
+
+    @events.setter
+    def events(self, store: Any) -> None:
+        self._events = store
 
     # -- reads -----------------------------------------------------------------------------
     def table(self, name: str) -> Table:

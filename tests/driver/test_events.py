@@ -46,11 +46,7 @@ def test_demo_events_in_batches_of_1000_each_exactly_once(
 
 def _same_time_project(emulator: Any, count: int) -> set[str]:
     """Project 2 holds ``count`` events that all share one timestamp."""
-    project = emulator.app.add_project(2)
-    if project.events is None:  # contract C promises an empty store; create one if it lags
-        from posthog_dbapi.emulator.eventstore import EventStore
-
-        project.events = EventStore()
+    emulator.app.add_project(2)
     rng = random.Random(7)
     events = [
         {
