@@ -3,15 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SRC := posthog_dbapi tests examples
+SRC := posthog_dbapi tests examples scripts
 
-.PHONY: test lint typecheck pytest demo emulator clean
+# The dialect is also tested on SQLAlchemy 1.4 with pandas 2.1 (what Superset 6.1 pins), in a
+# second venv that runs only the dialect tests, so the suite stays fast.
+VENV14 := .venv-sa14
+STAMP14 := $(VENV14)/.installed
+
+.PHONY: test lint typecheck pytest pytest-sa14 demo emulator superset-smoke clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -U pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[emulator,dev]'
 	touch $(STAMP)
+
+$(STAMP14): setup.cfg pyproject.toml
+	test -x $(VENV14)/bin/python || $(PYTHON) -m venv $(VENV14)
+	$(VENV14)/bin/python -m pip install -q --disable-pip-version-check -U pip
+	$(VENV14)/bin/python -m pip install -q --disable-pip-version-check -e '.[emulator,dev]' \
+		'sqlalchemy>=1.4,<2' 'pandas<2.2'
+	touch $(STAMP14)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(SRC)
@@ -23,7 +35,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+pytest-sa14: $(STAMP14)
+	$(VENV14)/bin/pytest -q tests/dialect
+
+test: lint typecheck pytest pytest-sa14
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
@@ -31,5 +46,8 @@ demo: $(STAMP)
 emulator: $(STAMP)
 	$(BIN)/python -m posthog_dbapi.emulator --demo --port 8010
 
+superset-smoke:
+	scripts/superset-smoke
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(VENV14) .venv-superset build *.egg-info

@@ -6,6 +6,7 @@ for the same question exits non-zero.
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from typing import Any
@@ -31,6 +32,15 @@ def dbapi_rows(sql: str) -> list[tuple[Any, ...]]:
         cursor = conn.cursor()
         cursor.execute(sql)
         return [tuple(row) for row in cursor.fetchall()]
+
+
+def _day(value: Any) -> str:
+    """A chart row's time bucket as YYYY-MM-DD (Superset sends epoch milliseconds in JSON)."""
+    if isinstance(value, (int, float)):
+        return datetime.datetime.fromtimestamp(value / 1000, datetime.timezone.utc).strftime(
+            "%Y-%m-%d"
+        )
+    return str(value)[:10]
 
 
 def main() -> None:
@@ -113,7 +123,7 @@ def main() -> None:
     check(chart.status_code == 200, f"chart data (daily events) -> {chart.status_code}")
     result = chart.json["result"][0]
     print("      chart SQL:", " ".join(result["query"].split())[:300])
-    daily = {str(row["timestamp"])[:10]: row["count"] for row in result["data"]}
+    daily = {_day(row["timestamp"]): row["count"] for row in result["data"]}
     expected_daily = {
         str(day)[:10]: count
         for day, count in dbapi_rows(

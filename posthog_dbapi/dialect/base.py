@@ -145,7 +145,10 @@ class PostHogDialect(SQLiteDialect):
                 "type": sqlalchemy_type(info),
                 "nullable": bool(info.get("nullable", True)) and name != primary_key,
                 "default": None,
-                "autoincrement": False,
+                # PostHog assigns integer ids; SQLAlchemy then reads the new id from lastrowid.
+                "autoincrement": name == primary_key
+                and info.get("type") == "integer"
+                and bool(info.get("read_only")),
                 "comment": info.get("description") or None,
             }
             for name, info in fields.items()

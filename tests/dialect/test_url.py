@@ -81,7 +81,11 @@ def test_url_errors(url: str, message: str) -> None:
         connect_args_from_url(make_url(url))
 
 
-def test_key_is_masked_in_url_repr() -> None:
+def test_key_is_masked_in_url_and_engine_repr() -> None:
+    import sqlalchemy as sa
+
     url = make_url("posthog://:phx_secret_value@us.posthog.com/1")
+    engine = sa.create_engine(url)
     assert "phx_secret_value" not in repr(url)
-    assert "phx_secret_value" not in str(url)
+    assert "phx_secret_value" not in repr(engine)
+    assert "phx_secret_value" not in url.render_as_string(hide_password=True)
