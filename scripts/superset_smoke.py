@@ -1,4 +1,4 @@
-"""Drives Superset's REST API against posthog:// (run by scripts/superset-smoke, in Superset's venv).
+"""Drives Superset's REST API against posthog:// (run by scripts/superset-smoke in its venv).
 
 Each step prints one line; any mismatch between what Superset returns and what the DB-API returns
 for the same question exits non-zero.
@@ -11,9 +11,10 @@ import os
 import sys
 from typing import Any
 
-import posthog_dbapi
 from sqlalchemy.engine.url import make_url
 from superset.app import create_app
+
+import posthog_dbapi
 
 URI = os.environ["POSTHOG_SMOKE_URI"]
 
