@@ -249,13 +249,31 @@ class RESTAdapter(Adapter):
     # --- writing ----------------------------------------------------------------------------
 
     def _partial(self, ctx: StatementContext, exc: Exception, failed: Any) -> Exception:
-        if not ctx.applied or isinstance(exc, PartialWriteError):
+        """The error a write statement raises: which rows were applied, and which one may have
+        been (the driver marks a request PostHog may have applied before it failed)."""
+        if isinstance(exc, PartialWriteError):
             return exc
+        uncertain = isinstance(exc, Error) and exc.details.get("maybe_applied") is True
+        check = (
+            f"PostHog may have applied the write of details['uncertain'] before the failure; "
+            f"look it up in {self.table} before repeating it."
+        )
+        if not ctx.applied:
+            if uncertain and isinstance(exc, Error):
+                exc.details.update(applied=[], uncertain=failed, table=self.table)
+                exc.details["suggestion"] = check
+            return exc
+        details = {"applied": list(ctx.applied), "failed": failed, "table": self.table}
+        if uncertain:
+            details["uncertain"] = failed
         return PartialWriteError(
-            f"The statement stopped after writing {len(ctx.applied)} row(s) of {self.table}: {exc}",
-            {"applied": list(ctx.applied), "failed": failed, "table": self.table},
+            f"The statement stopped after writing {len(ctx.applied)} row(s) of {self.table}"
+            + ("; the next one may or may not have been written" if uncertain else "")
+            + f": {exc}",
+            details,
             status=getattr(exc, "status", None),
             code=getattr(exc, "code", None),
+            suggestion=check if uncertain else None,
         )
 
     def _body(self, row: dict[str, Any], columns: list[str]) -> dict[str, Any]:

@@ -59,6 +59,10 @@ class DriverLike(Protocol):
 
     def delete(self, object_name: str, record_id: Any) -> bool: ...
 
+    def query(
+        self, hogql: str, values: Any = None, *, refresh: str = ..., timeout: float | None = None
+    ) -> Any: ...
+
     def call_endpoint(
         self,
         endpoint: str,

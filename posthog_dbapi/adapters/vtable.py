@@ -24,10 +24,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import apsw
-from shillelagh.filters import Equal, Filter, Impossible, Operator
+from shillelagh.filters import Equal, Filter, Impossible, Operator, Range
 
+from posthog_dbapi.adapters.hogql_adapter import HogQLAdapter
 from posthog_dbapi.adapters.rest import RESTAdapter
 from posthog_dbapi.adapters.state import lookup_state
+from posthog_dbapi.catalog import RESOURCES
 
 __all__ = ["MODULE_NAME", "PostHogVTModule", "create_table_sql"]
 
@@ -40,6 +42,15 @@ _OFFSET = apsw.SQLITE_INDEX_CONSTRAINT_OFFSET
 _COL_USED_OVERFLOW = 63
 
 _COST_PER_REQUEST = 100.0
+
+_RANGE_OPS = {
+    apsw.SQLITE_INDEX_CONSTRAINT_GT: ">",
+    apsw.SQLITE_INDEX_CONSTRAINT_GE: ">=",
+    apsw.SQLITE_INDEX_CONSTRAINT_LT: "<",
+    apsw.SQLITE_INDEX_CONSTRAINT_LE: "<=",
+}
+
+Adapter = RESTAdapter | HogQLAdapter
 
 
 def create_table_sql(table: str, token: str) -> str:
@@ -64,7 +75,14 @@ class PostHogVTModule:
         self, connection: Any, modulename: str, dbname: str, tablename: str, *args: str
     ) -> tuple[str, VTTable]:
         name, token = (arg.strip().strip("'\"") for arg in args)
-        adapter = RESTAdapter(name, lookup_state(token))
+        state = lookup_state(token)
+        hogql_table = RESOURCES[name].hogql_table if name in RESOURCES else None
+        adapter: Adapter
+        if hogql_table is not None:
+            # Event-scale tables are read through the Query API by keyset, never paged by REST.
+            adapter = HogQLAdapter(hogql_table, state.driver)
+        else:
+            adapter = RESTAdapter(name, state)
         table = VTTable(adapter)
         return table.create_statement(tablename), table
 
@@ -74,7 +92,7 @@ class PostHogVTModule:
 class VTTable:
     """One virtual table: plans scans and applies writes through its adapter."""
 
-    def __init__(self, adapter: RESTAdapter) -> None:
+    def __init__(self, adapter: Adapter) -> None:
         self.adapter = adapter
         self.column_names = list(adapter.get_columns())
 
@@ -87,7 +105,7 @@ class VTTable:
 
     def BestIndexObject(self, info: Any) -> bool:
         fields = self.adapter.get_columns()
-        plan: dict[str, Any] = {"eq": [], "limit": None, "offset": None}
+        plan: dict[str, Any] = {"eq": [], "range": [], "limit": None, "offset": None}
         argv = 0
         pushed: list[tuple[str, Operator]] = []
         all_column_constraints_used = True
@@ -110,6 +128,19 @@ class VTTable:
                 info.set_aConstraintUsage_omit(i, bool(field.exact))
                 plan["eq"].append(name)
                 pushed.append((name, Operator.EQ))
+            elif (
+                usable
+                and op in _RANGE_OPS
+                and name
+                and field is not None
+                and (Range in field.filters)
+            ):
+                argv += 1
+                info.set_aConstraintUsage_argvIndex(i, argv)
+                # SQLite compares again: a range is a pre-filter, never the last word.
+                info.set_aConstraintUsage_omit(i, False)
+                plan["range"].append([name, _RANGE_OPS[op]])
+                pushed.append((name, Operator.GE))
             elif usable:
                 all_column_constraints_used = False
         # LIMIT/OFFSET are exact only when every WHERE term is applied inside the scan and SQLite
@@ -160,6 +191,7 @@ class VTCursor:
         self._rows: Iterator[dict[str, Any]] = iter(())
         self._current: dict[str, Any] = {}
         self._eof = True
+        self._serial = 0
 
     def Filter(self, indexnum: int, indexname: str, constraintargs: tuple[Any, ...]) -> None:
         plan = json.loads(indexname)
@@ -172,6 +204,21 @@ class VTCursor:
                 bounds[name] = Impossible()
             elif not isinstance(previous, Impossible):
                 bounds[name] = Equal(value)
+        for position, (name, op) in enumerate(plan["range"], start=len(plan["eq"])):
+            value = args[position]
+            if value is None:  # a comparison with NULL matches nothing
+                bounds[name] = Impossible()
+                continue
+            start, end = (value, None) if op in (">", ">=") else (None, value)
+            bound: Filter = Range(start, end, include_start=op == ">=", include_end=op == "<=")
+            previous = bounds.get(name)
+            if isinstance(previous, Impossible):
+                continue
+            if isinstance(previous, Range):
+                bound = previous + bound
+            elif previous is not None:
+                continue  # an equality already narrows more; SQLite checks the rest
+            bounds[name] = bound
         limit = args[plan["limit"]] if plan["limit"] is not None else None
         offset = args[plan["offset"]] if plan["offset"] is not None else None
         self._rows = self.table.adapter.get_data(
@@ -187,7 +234,11 @@ class VTCursor:
         return self._eof
 
     def Rowid(self) -> int:
-        return int(self._current["rowid"])
+        rowid = self._current.get("rowid")
+        if rowid is None:  # read-only tables (events) have no stable key to write back by
+            self._serial += 1
+            return self._serial
+        return int(rowid)
 
     def Column(self, number: int) -> Any:
         if number == -1:

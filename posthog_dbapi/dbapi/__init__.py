@@ -19,7 +19,7 @@ from typing import Any
 
 import apsw
 
-from posthog_dbapi.dbapi.connection import Connection
+from posthog_dbapi.dbapi.connection import Connection, check_pushdown_mode
 from posthog_dbapi.dbapi.cursor import Cursor
 from posthog_dbapi.exceptions import (
     DatabaseError,
@@ -98,13 +98,20 @@ def connect(
     """A connection on which every PostHog resource is a table.
 
     Missing values come from ``POSTHOG_API_URL``, ``POSTHOG_API_KEY`` and ``POSTHOG_PROJECT_ID``.
+    ``pushdown="auto"|"off"|"required"`` chooses how SELECTs over event tables run (as one
+    HogQL query inside PostHog when they translate exactly); ``hogql=True`` sends statements
+    verbatim to the Query API as HogQL, with parameters as its ``values``.
     Other keyword arguments go to ``PostHogDriver`` (``timeout``, ``max_retries``, ``verify``,
     ...). ``driver=`` uses an existing ``PostHogDriver`` instead; the connection then leaves it
     open on ``close()``.
     """
+    connection_options = {
+        name: options.pop(name) for name in ("pushdown", "hogql") if name in options
+    }
+    check_pushdown_mode(connection_options.get("pushdown", "auto"))
     driver = options.pop("driver", None)
     if driver is not None:
-        return Connection(driver, owns_driver=False)
+        return Connection(driver, owns_driver=False, **connection_options)
     from posthog_dbapi.driver import PostHogDriver
 
     settings: dict[str, Any] = {
@@ -113,4 +120,4 @@ def connect(
         "project_id": project_id or os.environ.get("POSTHOG_PROJECT_ID"),
     }
     settings = {k: v for k, v in settings.items() if v}
-    return Connection(PostHogDriver(**settings, **options))
+    return Connection(PostHogDriver(**settings, **options), **connection_options)

@@ -32,8 +32,10 @@ from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.dbapi.cursor import Cursor
 from posthog_dbapi.dbapi.errors import translate
 from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, ProgrammingError
+from posthog_dbapi.sql.pushdown_planner import PUSHDOWN_MODES
+from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES
 
-__all__ = ["Connection"]
+__all__ = ["Connection", "check_pushdown_mode"]
 
 _NO_SUCH_TABLE = re.compile(r"no such table: (?:main\.)?(?P<name>\S+)")
 
@@ -54,10 +56,36 @@ def _close_all_at_exit() -> None:
 atexit.register(_close_all_at_exit)
 
 
+def check_pushdown_mode(mode: str) -> str:
+    if mode not in PUSHDOWN_MODES:
+        raise InterfaceError(
+            f"pushdown must be one of {', '.join(PUSHDOWN_MODES)}, not {mode!r}",
+            suggestion='Use pushdown="auto" (default), "off" or "required".',
+        )
+    return mode
+
+
 class Connection:
     """A PEP 249 connection to one PostHog project."""
 
-    def __init__(self, driver: DriverLike, *, owns_driver: bool = True) -> None:
+    def __init__(
+        self,
+        driver: DriverLike,
+        *,
+        owns_driver: bool = True,
+        pushdown: str = "auto",
+        hogql: bool = False,
+    ) -> None:
+        self.pushdown = check_pushdown_mode(pushdown)
+        """``auto``: SELECTs over event tables run as HogQL when they translate exactly, else in
+        SQLite; ``off``: always SQLite; ``required``: refuse what cannot run as HogQL."""
+        self.native_hogql = bool(hogql)
+        """Send every statement verbatim to the Query API as HogQL (parameters as values)."""
+        self.hogql_tables = {
+            name: HOGQL_TABLES[resource.hogql_table]
+            for name, resource in RESOURCES.items()
+            if resource.hogql_table is not None
+        }
         self.state = ConnectionState(driver)
         self._owns_driver = owns_driver
         self._db = apsw.Connection(":memory:")

@@ -31,6 +31,7 @@ from posthog_dbapi.exceptions import (
     PartialWriteError,
     ProgrammingError,
 )
+from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan, execute, native_plan, plan
 from posthog_dbapi.sql.statements import NOT_LITERAL, Statement, StatementKind, classify
 from posthog_dbapi.types import type_code_for
 
@@ -125,6 +126,15 @@ class Cursor:
         self._peeked: list[tuple[Any, ...]] = []
         self._converters: list[Any] = []
         self._raw_description: tuple[tuple[Any, ...], ...] | None = None
+        self.route: str | None = None
+        """How the last statement ran: ``"hogql"`` (whole, inside PostHog, through the Query
+        API) or ``"sqlite"`` (in SQLite over the tables' adapters)."""
+        self.route_reason: str | None = None
+        """Why a SELECT over an event table ran in SQLite instead of as HogQL."""
+        self.hogql: str | None = None
+        """The HogQL text of the last statement's first Query API request (``"hogql"`` route)."""
+        self.queries: list[str] = []
+        """Every HogQL request the last statement has sent so far (keyset pages add more)."""
 
     # --- PEP 249 ------------------------------------------------------------------------------
 
@@ -220,6 +230,10 @@ class Cursor:
     # --- internals ----------------------------------------------------------------------------
 
     def _reset(self) -> None:
+        self.route = None
+        self.route_reason = None
+        self.hogql = None
+        self.queries = []
         self.description = None
         self.rowcount = -1
         self.lastrowid = None
@@ -267,9 +281,10 @@ class Cursor:
         else:
             bindings = tuple(_binding(v) for v in parameters)
         statement = classify(operation)
+        if self._run_as_hogql(operation, statement, parameters, bindings):
+            return
         self._check_write(statement, bindings)
-        # Seam for the HogQL issue: a SELECT that can run whole inside PostHog will be sent to
-        # the Query API here instead of SQLite (see posthog_dbapi.sql).
+        self.route = "sqlite"
         self._raw_description = None
         state = self.connection.state
         context = state.begin_statement()
@@ -292,6 +307,40 @@ class Cursor:
                     (d[0], d[1] if d[1] is not None else _code_of_value(first[i]), *d[2:])
                     for i, d in enumerate(self.description)
                 ]
+
+    def _run_as_hogql(
+        self, operation: str, statement: Statement, parameters: Any, bindings: Any
+    ) -> bool:
+        """Send the statement to the Query API when it can run there whole; False otherwise."""
+        connection = self.connection
+        chosen: PushdownPlan | Fallback
+        if connection.native_hogql:
+            chosen = native_plan(operation, parameters)
+        elif statement.kind is StatementKind.SELECT and any(
+            table in connection.hogql_tables for table in statement.tables
+        ):
+            if isinstance(bindings, Mapping):
+                chosen = Fallback("named parameters (use ? placeholders for pushdown)")
+            else:
+                chosen = plan(
+                    operation,
+                    list(bindings or ()),
+                    tables=connection.hogql_tables,
+                    pushdown=connection.pushdown,
+                )
+            if isinstance(chosen, Fallback):
+                self.route_reason = chosen.reason
+                return False
+        else:
+            return False
+        connection._check_open()
+        result = execute(connection.driver, chosen)
+        self.route = "hogql"
+        self.hogql = chosen.hogql
+        self.queries = result.queries
+        self.description = [tuple(d) for d in result.description]  # type: ignore[misc]
+        self._rows = iter(result)
+        return True
 
     def _trace(self, cursor: Any, sql: str, bindings: Any) -> bool:
         try:

@@ -41,7 +41,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ),
     (
         "posthog://:phx_k@us.posthog.com/1?timeout=12.5&max_retries=5&verify=false"
-        "&ca_bundle=/etc/ca.pem&rate_budget=off&retry_after_cap=30&debug=true",
+        "&ca_bundle=/etc/ca.pem&rate_budget=off&retry_after_cap=30&debug=true"
+        "&pushdown=required&hogql=false",
         {
             "api_url": "https://us.posthog.com",
             "api_key": "phx_k",
@@ -53,6 +54,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
             "rate_budget": False,
             "retry_after_cap": 30.0,
             "debug": True,
+            "pushdown": "required",
+            "hogql": False,
         },
     ),
 ]
@@ -67,6 +70,7 @@ ERRORS: list[tuple[str, str]] = [
     ("posthog://:phx_k@us.posthog.com/1?scheme=ftp", "not one of https, http"),
     ("posthog://:phx_k@us.posthog.com/1?region=eu", "give one of them"),
     ("posthog://:phx_k@us.posthog.com/1?region=asia", "not one of us, eu"),
+    ("posthog://:phx_k@us.posthog.com/1?pushdown=maybe", "not one of auto, off, required"),
 ]
 
 

@@ -1,0 +1,307 @@
+"""Plan a SELECT for the Query API, and run the plan page by page.
+
+`plan()` decides the route: a `PushdownPlan` (the whole statement runs as HogQL inside PostHog)
+or a `Fallback` (it runs in SQLite over the adapters), and refuses with `NotSupportedError` when
+the connection says ``pushdown="required"``. `native_plan()` sends HogQL verbatim. `execute()`
+runs a plan through ``driver.query()`` and returns a `PushdownResult`: a PEP 249 description and
+a lazy row iterator that fetches the next page only when the rows so far are consumed.
+
+Paging: the Query API caps an answer at 50,000 rows and refuses OFFSET for personal API keys.
+A plain row scan of one table pages by keyset: the user's ORDER BY (when it is plain columns)
+followed by the table's unique keys (events: ``timestamp, uuid``), continuing each page after the
+last row's key values, so equal timestamps neither lose nor repeat rows. A user's OFFSET is
+skipped client-side. Aggregates are one request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
+
+from sqlglot import exp
+
+from posthog_dbapi.exceptions import NotSupportedError, OperationalError
+from posthog_dbapi.sql.pushdown_dialect import identifier, render
+from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, HogQLTable
+from posthog_dbapi.sql.pushdown_translate import Translation, Unsupported, translate
+from posthog_dbapi.sql.pushdown_types import Description, converter_for, description_for
+
+__all__ = [
+    "MAX_ROWS_PER_QUERY",
+    "PUSHDOWN_MODES",
+    "Fallback",
+    "PushdownPlan",
+    "PushdownResult",
+    "execute",
+    "native_plan",
+    "plan",
+]
+
+logger = logging.getLogger("posthog_dbapi.sql.pushdown")
+
+MAX_ROWS_PER_QUERY = 50_000
+
+
+def _fn(name: str, *args: exp.Expression) -> exp.Expression:
+    """A HogQL function call (sqlglot maps known names to its own nodes)."""
+    return cast(exp.Expression, exp.func(name, *args))
+
+
+PUSHDOWN_MODES = ("auto", "off", "required")
+
+
+class QueryRunner(Protocol):
+    """What `execute` needs of the driver (`PostHogDriver.query`)."""
+
+    def query(
+        self, hogql: str, values: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Run the statement in SQLite; `reason` names the part HogQL cannot do exactly."""
+
+    reason: str
+    route: str = "sqlite"
+
+
+@dataclass
+class PushdownPlan:
+    sql: str
+    hogql: str
+    """The HogQL of the first request (later keyset pages add a condition)."""
+    values: dict[str, Any]
+    columns: list[str]
+    mode: str
+    """``"single"`` (one request), ``"keyset"`` (paged) or ``"native"`` (verbatim HogQL)."""
+    translation: Translation | None = field(default=None, repr=False)
+    route: str = "hogql"
+
+
+def plan(
+    sql: str,
+    params: Sequence[Any] | None = None,
+    *,
+    tables: Mapping[str, HogQLTable] | None = None,
+    pushdown: str = "auto",
+) -> PushdownPlan | Fallback:
+    """The route for one statement. ``tables``: the HogQL tables of the connection (by name)."""
+    if pushdown not in PUSHDOWN_MODES:
+        raise NotSupportedError(
+            f"pushdown must be one of {', '.join(PUSHDOWN_MODES)}, not {pushdown!r}",
+            suggestion='Use pushdown="auto" (default), "off" or "required".',
+        )
+    if pushdown == "off":
+        return Fallback("pushdown is off for this connection")
+    chosen: PushdownPlan | Fallback
+    try:
+        translation = translate(sql, list(params or ()), dict(tables or HOGQL_TABLES))
+        chosen = _plan_translation(sql, translation)
+    except Unsupported as exc:
+        chosen = Fallback(exc.reason)
+    if isinstance(chosen, Fallback):
+        logger.debug("SQLite route for %r: %s", sql[:200], chosen.reason)
+        if pushdown == "required":
+            raise NotSupportedError(
+                f"This SELECT cannot run as HogQL: {chosen.reason}",
+                {"reason": chosen.reason},
+                suggestion='Rewrite that part, or connect with pushdown="auto" to let it run '
+                "in SQLite (slower: rows are fetched first).",
+            )
+    else:
+        logger.debug("HogQL route (%s) for %r: %s", chosen.mode, sql[:200], chosen.hogql)
+    return chosen
+
+
+def _plan_translation(sql: str, translation: Translation) -> PushdownPlan | Fallback:
+    names = [c.name for c in translation.columns]
+    keyset = translation.table is not None and (
+        not translation.ordered or bool(translation.order_keys)
+    )
+    wanted = None if translation.limit is None else translation.limit + translation.offset
+    scan_in_other_order = translation.table is not None and not keyset
+    if scan_in_other_order and (wanted is None or wanted > MAX_ROWS_PER_QUERY):
+        return Fallback("rows in an order the Query API cannot page by keyset, without a LIMIT")
+    mode = "keyset" if keyset else "single"
+    first = _page_tree(translation, None, _first_limit(translation, mode))
+    return PushdownPlan(sql, render(first), dict(translation.values), names, mode, translation)
+
+
+def native_plan(hogql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
+                ) -> PushdownPlan:  # fmt: skip
+    """HogQL sent verbatim; a mapping of parameters becomes ``values``, a sequence becomes
+    ``{p0}``, ``{p1}``..."""
+    if isinstance(params, Mapping):
+        values = dict(params)
+    else:
+        values = {f"p{i}": v for i, v in enumerate(params or ())}
+    logger.debug("Native HogQL route: %s", hogql[:500])
+    return PushdownPlan(hogql, hogql, values, [], "native")
+
+
+def _first_limit(translation: Translation, mode: str, page_size: int = MAX_ROWS_PER_QUERY) -> int:
+    wanted = None if translation.limit is None else translation.limit + translation.offset
+    size = page_size if mode == "keyset" else MAX_ROWS_PER_QUERY
+    return size if wanted is None else max(0, min(size, wanted))
+
+
+def _keys(translation: Translation) -> list[tuple[exp.Expression, bool]]:
+    """The keyset order: the user's ORDER BY, then the table's keys as tie-breakers."""
+    table = translation.table
+    assert table is not None
+    alias = identifier(translation.source_alias or table.name)
+    keys: list[tuple[exp.Expression, bool]] = [(k.copy(), d) for k, d, _ in translation.order_keys]
+    seen = {render(k) for k, _ in keys}
+    for name in table.keys:
+        column: exp.Expression = exp.column(identifier(name), alias.copy())
+        if table.kind(name) == "uuid":
+            # Text order, so the key compares the way the fallback's text column does.
+            column = _fn("toString", column)
+        if render(column) not in seen:
+            keys.append((column, False))
+    return keys
+
+
+def _page_tree(translation: Translation, after: list[Any] | None, limit: int,
+               names: list[str] | None = None) -> exp.Select:  # fmt: skip
+    tree = translation.tree.copy()
+    if translation.table is not None and (not translation.ordered or translation.order_keys):
+        keys = _keys(translation)
+        for i, (key, _) in enumerate(keys):
+            tree.append("expressions", exp.alias_(key.copy(), identifier(f"k{i}")))
+        tree.set("order", exp.Order(expressions=[
+            exp.Ordered(this=k.copy(), desc=d, nulls_first=not d) for k, d in keys
+        ]))  # fmt: skip
+        if after is not None:
+            assert names is not None
+            tree = tree.where(_after(keys, names), append=True)
+    tree.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
+    return tree
+
+
+def _after(keys: list[tuple[exp.Expression, bool]], names: list[str]) -> exp.Expression:
+    """(k0, k1, ...) strictly after the placeholders `names` in the keyset order."""
+    branches: list[exp.Expression] = []
+    for i, (key, desc) in enumerate(keys):
+        parts: list[exp.Expression] = [
+            exp.EQ(this=k.copy(), expression=exp.Placeholder(this=names[j]))
+            for j, (k, _) in enumerate(keys[:i])
+        ]
+        op = exp.LT if desc else exp.GT
+        parts.append(op(this=key.copy(), expression=exp.Placeholder(this=names[i])))
+        branches.append(exp.Paren(this=exp.and_(*parts)))
+    return exp.Paren(this=exp.or_(*branches))
+
+
+@dataclass
+class PushdownResult:
+    """The answer to one plan: `description` and a lazy iterator over its rows."""
+
+    description: list[Description]
+    rows: Iterator[tuple[Any, ...]]
+    queries: list[str] = field(default_factory=list)
+    """The HogQL text of every request sent so far."""
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return self.rows
+
+
+def execute(
+    driver: QueryRunner,
+    chosen: PushdownPlan,
+    *,
+    page_size: int = MAX_ROWS_PER_QUERY,
+    timeout: float | None = None,
+) -> PushdownResult:
+    """Run `chosen`; the first request is made now (so errors and the description come at
+    execute time), the following pages as the rows are consumed."""
+    page_size = max(1, min(page_size, MAX_ROWS_PER_QUERY))
+    queries: list[str] = []
+
+    def send(hogql: str, values: Mapping[str, Any]) -> Any:
+        queries.append(hogql)
+        logger.debug("HogQL request: %s", hogql)
+        return driver.query(hogql, values, timeout=timeout)
+
+    if chosen.mode == "native" or chosen.translation is None:
+        answer = send(chosen.hogql, chosen.values)
+        converters = [converter_for(t) for t in answer.types]
+        description = [description_for(n, t) for n, t in zip(answer.columns, answer.types)]
+        rows = (tuple(f(v) for f, v in zip(converters, row)) for row in answer.results)
+        return PushdownResult(description, rows, queries)
+    translation = chosen.translation
+    width = len(translation.columns)
+    limit = _first_limit(translation, chosen.mode, page_size)
+    first_tree = _page_tree(translation, None, limit)
+    first = send(render(first_tree), translation.values)
+    decoders = [c.decode for c in translation.columns]
+    converters = [converter_for(t) for t in first.types[:width]]
+    description = []
+    for column, type_name in zip(translation.columns, first.types[:width]):
+        entry = description_for(column.name, type_name)
+        if column.decode is not None:
+            entry = (column.name, "json", None, None, None, None, True)
+        description.append(entry)
+
+    def convert(row: list[Any]) -> tuple[Any, ...]:
+        out = []
+        for value, conv, decode in zip(row[:width], converters, decoders):
+            out.append(decode(value) if decode is not None else conv(value))
+        return tuple(out)
+
+    return PushdownResult(
+        description, _rows(send, chosen, first, limit, page_size, convert), queries
+    )
+
+
+def _rows(
+    send: Callable[[str, Mapping[str, Any]], Any],
+    chosen: PushdownPlan,
+    first: Any,
+    limit: int,
+    page_size: int,
+    convert: Callable[[list[Any]], tuple[Any, ...]],
+) -> Iterator[tuple[Any, ...]]:
+    translation = chosen.translation
+    assert translation is not None
+    width = len(translation.columns)
+    skip = translation.offset
+    remaining = translation.limit  # rows still to hand out after the offset; None = all
+    page = first
+    asked = limit
+    while True:
+        results = page.results
+        if chosen.mode == "single" and translation.limit is None and len(results) >= asked:
+            raise OperationalError(
+                f"The query returned {len(results)} rows, the most the Query API answers at "
+                "once, and cannot be paged.",
+                {"hogql": chosen.hogql},
+                suggestion='Add a LIMIT, narrow the query, or connect with pushdown="off".',
+            )
+        for row in results:
+            if skip:
+                skip -= 1
+                continue
+            if remaining is not None:
+                if remaining <= 0:
+                    return
+                remaining -= 1
+            yield convert(row)
+        if chosen.mode != "keyset" or len(results) < asked or not results:
+            return
+        if remaining is not None and remaining <= 0:
+            return
+        last = results[-1][width:]
+        values = dict(translation.values)
+        base = 1 + max((int(n[1:]) for n in values), default=-1)
+        names = [f"p{base + i}" for i in range(len(last))]
+        values.update(zip(names, last))
+        wanted = page_size
+        if remaining is not None:
+            wanted = min(page_size, remaining + skip)
+        asked = wanted
+        tree = _page_tree(translation, last, wanted, names)
+        page = send(render(tree), values)

@@ -1,0 +1,94 @@
+"""SQLite date expressions (strftime, datetime and Superset's time grains) in HogQL terms.
+
+SQLite's ``datetime(...)`` and ``strftime(...)`` return text; their HogQL form is
+``formatDateTime(<moment>, <format>)`` with the same text, so grouping, ordering and comparing
+give the same answers by either route. Superset's SQLite time grains are recognised by shape:
+
+- second/minute/hour: ``DATETIME(STRFTIME('%Y-%m-%dT%H:%M:00', col))`` and its siblings;
+- day/month/year: ``DATETIME(col, 'start of day'|'start of month'|'start of year')``;
+- week (starting Sunday): ``DATETIME(col, 'start of day', -strftime('%w', col) || ' days')``;
+- quarter: ``DATETIME(col, 'start of month', printf('-%d month', (strftime('%m', col) - 1) % 3))``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+from sqlglot import exp
+
+__all__ = ["DATETIME_FORMAT", "datetime_call", "strftime_format"]
+
+DATETIME_FORMAT = "%Y-%m-%d %H:%i:%S"
+# SQLite strftime specifiers with an identical ClickHouse formatDateTime specifier.
+_SPECIFIERS = {"Y": "%Y", "m": "%m", "d": "%d", "H": "%H", "M": "%i", "S": "%S", "j": "%j",
+               "w": "%w", "%": "%%"}  # fmt: skip
+_GRAIN_FORMAT = re.compile(r"%Y-%m-%d(?:[T ](%H|00):(%M|00)(?::(%S|00))?)?")
+_START_OF = {"start of day": "toStartOfDay", "start of month": "toStartOfMonth",
+             "start of year": "toStartOfYear"}  # fmt: skip
+_WEEK = "DATETIME({c}, 'start of day', -STRFTIME('%w', {c}) || ' days')"
+_QUARTER = "DATETIME({c}, 'start of month', PRINTF('-%d month', (STRFTIME('%m', {c}) - 1) % 3))"
+
+
+def strftime_format(fmt: str) -> str | None:
+    """The formatDateTime format giving the same text as SQLite's strftime(fmt), or None."""
+    out: list[str] = []
+    i = 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%":
+            if i + 1 >= len(fmt) or fmt[i + 1] not in _SPECIFIERS:
+                return None
+            out.append(_SPECIFIERS[fmt[i + 1]])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _unwrap(node: exp.Expression) -> exp.Expression:
+    return node.this if isinstance(node, exp.TsOrDsToTimestamp) else node
+
+
+def _same(node: exp.Expression, template: str, column: exp.Expression) -> bool:
+    text = template.format(c=column.sql(dialect="sqlite"))
+    try:
+        expected = sqlglot.parse_one(text, read="sqlite")
+    except sqlglot.errors.SqlglotError:
+        return False
+    return bool(expected.sql(dialect="sqlite") == node.sql(dialect="sqlite"))
+
+
+def datetime_call(node: exp.Anonymous) -> tuple[exp.Expression, str | None, str] | None:
+    """For a ``DATETIME(...)`` call: (timestamp expression, toStartOf function or None,
+    formatDateTime format), or None when the form is not one with an exact equivalent."""
+    args = node.expressions
+    first = args[0]
+    if len(args) == 1:
+        if isinstance(first, exp.TimeToStr):
+            fmt = first.args.get("format")
+            if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+                return None
+            match = _GRAIN_FORMAT.fullmatch(fmt.this)
+            if not match:
+                return None
+            text = fmt.this.replace("T", " ")
+            # datetime() completes a shorter text to seconds.
+            if len(text) == len("%Y-%m-%d"):
+                text += " 00:00:00"
+            elif match.group(3) is None:
+                text += ":00"
+            mapped = strftime_format(text)
+            return (_unwrap(first.this), None, mapped) if mapped else None
+        return first, None, DATETIME_FORMAT
+    modifier = args[1]
+    if not (isinstance(modifier, exp.Literal) and modifier.is_string):
+        return None
+    if len(args) == 2 and modifier.this.lower() in _START_OF:
+        return first, _START_OF[modifier.this.lower()], DATETIME_FORMAT
+    if len(args) == 3 and _same(node, _WEEK, first):
+        return first, "toStartOfWeek", DATETIME_FORMAT
+    if len(args) == 3 and _same(node, _QUARTER, first):
+        return first, "toStartOfQuarter", DATETIME_FORMAT
+    return None
