@@ -10,7 +10,7 @@ SRC := posthog_dbapi tests examples scripts
 VENV14 := .venv-sa14
 STAMP14 := $(VENV14)/.installed
 
-.PHONY: test lint typecheck pytest pytest-sa14 demo emulator superset-smoke clean
+.PHONY: test lint typecheck pytest pytest-sa14 demo reference emulator superset-smoke clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,10 @@ pytest-sa14: $(STAMP14)
 test: lint typecheck pytest pytest-sa14
 
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	$(BIN)/python -m posthog_dbapi demo
+
+reference: $(STAMP)
+	$(BIN)/python -m posthog_dbapi.catalog.reference
 
 emulator: $(STAMP)
 	$(BIN)/python -m posthog_dbapi.emulator --demo --port 8010

@@ -57,11 +57,3 @@ def test_superset_connection(url: str, emulator: Any) -> None:
     total = emulator.app.projects[1].events.event_count()
     assert f"days, {total} events" in out
     assert "phx_demo" not in out
-
-
-def test_make_demo_script() -> None:
-    out = run("demo.py")
-    assert "Serving PostHog API emulator at http://127.0.0.1:" in out
-    assert "sql> INSERT INTO feature_flags" in out
-    assert "('sql-flag', False)" in out
-    assert "top events:" in out
