@@ -1,0 +1,235 @@
+"""Runs one client's statements: PostHog tables on its DB-API connection, the rest on its catalog.
+
+``Backend`` owns the client's ``posthog_dbapi`` connection and (built on first use) its
+``CatalogDatabase``. ``Backend.run(translation, params)`` returns a ``Result``: the columns with
+their PostgreSQL type OIDs and an iterator of rows that pulls from the DB-API cursor as the
+client fetches, so a portal with a row limit streams.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import apsw
+
+from posthog_dbapi.dbapi import Connection
+from posthog_dbapi.dbapi.errors import translate as translate_error
+from posthog_dbapi.exceptions import NotSupportedError
+from posthog_dbapi.pgwire.codec import OID
+from posthog_dbapi.pgwire.pgcatalog import FIRST_TABLE_OID, KIND_TYPES, CatalogDatabase
+from posthog_dbapi.pgwire.translate import Translation, Translator
+
+__all__ = ["Backend", "Result"]
+
+_DECLTYPES = {
+    "OID": OID.OID, "NAME": OID.NAME, "BOOL": OID.BOOL, "INT2": OID.INT2, "INT4": OID.INT4,
+    "INT8": OID.INT8, "CHAR": OID.CHAR, "TEXT": OID.TEXT, "FLOAT4": OID.FLOAT4,
+    "FLOAT8": OID.FLOAT8,
+}  # fmt: skip
+_HINTS = {"bool": OID.BOOL, "timestamp": OID.TIMESTAMP, "date": OID.DATE}
+FETCH_BATCH = 200
+
+
+def _value_oid(value: Any) -> int:
+    if isinstance(value, bool):
+        return OID.BOOL
+    if isinstance(value, int):
+        return OID.INT8
+    if isinstance(value, float):
+        return OID.FLOAT8
+    if isinstance(value, dt.datetime):
+        return OID.TIMESTAMPTZ
+    if isinstance(value, dt.date):
+        return OID.DATE
+    if isinstance(value, bytes):
+        return OID.BYTEA
+    return OID.TEXT
+
+
+# The DB-API's type codes: the SQLite route says "integer", the HogQL route "int".
+_CODES = {
+    "integer": OID.INT8, "int": OID.INT8, "float": OID.FLOAT8, "number": OID.FLOAT8,
+    "decimal": OID.FLOAT8, "boolean": OID.BOOL, "bool": OID.BOOL, "datetime": OID.TIMESTAMPTZ,
+    "date": OID.DATE, "uuid": OID.UUID, "json": OID.JSON, "string": OID.TEXT, "str": OID.TEXT,
+    "binary": OID.BYTEA, "bytes": OID.BYTEA,
+}  # fmt: skip
+
+
+def _code_oid(code: Any, value: Any) -> int:
+    oid = _CODES.get(str(code).lower()) if code else None
+    if oid is None or (oid == OID.TEXT and value is not None and not isinstance(value, str)):
+        return _value_oid(value) if value is not None else OID.TEXT
+    return oid
+
+
+@dataclass
+class Result:
+    """Rows of one statement (``columns`` is ``None`` for a statement that returns none)."""
+
+    columns: list[tuple[str, int]] | None
+    rows: Iterator[Sequence[Any]] = field(default_factory=lambda: iter(()))
+    tag: Callable[[int], str] = field(default=lambda n: f"SELECT {n}")
+    close: Callable[[], None] = field(default=lambda: None)
+
+
+def _with_hints(
+    columns: list[tuple[str, int]], hints: list[str | None] | None, first: Sequence[Any] | None
+) -> list[tuple[str, int]]:
+    if hints is None or len(hints) != len(columns):
+        return columns
+    out = []
+    for index, ((name, oid), hint) in enumerate(zip(columns, hints)):
+        value = first[index] if first is not None else None
+        if hint == "bool" and oid in (OID.INT8, OID.TEXT) and isinstance(value, (int, type(None))):
+            oid = OID.BOOL
+        elif hint in ("timestamp", "date") and oid == OID.TEXT:
+            oid = _HINTS[hint]
+        out.append((name, oid))
+    return out
+
+
+class Backend:
+    """A client's DB-API connection and catalog database."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        user: str,
+        database: str,
+        version: str,
+        settings: dict[str, str],
+        now: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.connection = connection
+        self.user = user
+        self.database = database
+        self.settings = settings
+        self.translator = Translator(
+            connection.table_names(), user=user, database=database, version=version, now=now
+        )
+        self._catalog: CatalogDatabase | None = None
+
+    @property
+    def catalog(self) -> CatalogDatabase:
+        if self._catalog is None:
+            names = self.connection.table_names()
+            relations = [
+                (FIRST_TABLE_OID + i, name, self.connection.get_fields(name))
+                for i, name in enumerate(names)
+            ]
+            self._catalog = CatalogDatabase(
+                relations, user=self.user, database=self.database, settings=self.settings
+            )
+        return self._catalog
+
+    def close(self) -> None:
+        if self._catalog is not None:
+            self._catalog.close()
+        self.connection.close()
+
+    def translate(self, sql: str) -> Translation:
+        return self.translator.translate(sql)
+
+    def run(
+        self, translation: Translation, params: Sequence[Any], *, describe_only: bool = False
+    ) -> Result:
+        bindings = tuple(params[i] if i < len(params) else None for i in translation.param_order)
+        sql = translation.sql
+        if describe_only and translation.command == "SELECT":
+            sql = f"SELECT * FROM ({sql}) LIMIT 0"
+        if translation.target == "catalog":
+            if translation.command != "SELECT":
+                raise NotSupportedError(
+                    "pg_catalog and information_schema are read-only.",
+                    suggestion="They describe the PostHog tables; change those instead.",
+                )
+            return self._run_catalog(translation, sql, bindings)
+        return self._run_posthog(translation, sql, bindings)
+
+    def _run_posthog(self, translation: Translation, sql: str, bindings: tuple[Any, ...]) -> Result:
+        cursor = self.connection.cursor()
+        cursor.execute(sql, bindings)
+        if cursor.description is None:
+            count = max(cursor.rowcount, 0)
+            verb = translation.command
+            tag = f"INSERT 0 {count}" if verb == "INSERT" else f"{verb} {count}"
+            cursor.close()
+            return Result(None, tag=lambda _n: tag)
+        first = cursor.fetchmany(1)
+        sample = first[0] if first else None
+        columns = [
+            (str(d[0]), _code_oid(d[1], sample[i] if sample is not None else None))
+            for i, d in enumerate(cursor.description)
+        ]
+        columns = _with_hints(columns, translation.hints, first[0] if first else None)
+        columns = self._with_sources(columns, translation.sources)
+
+        def rows() -> Iterator[Sequence[Any]]:
+            yield from first
+            while True:
+                batch = cursor.fetchmany(FETCH_BATCH)
+                if not batch:
+                    return
+                yield from batch
+
+        return Result(columns, rows(), close=cursor.close)
+
+    def _with_sources(
+        self, columns: list[tuple[str, int]], sources: list[tuple[str, str | None]] | None
+    ) -> list[tuple[str, int]]:
+        """Catalog types for columns read unchanged from a table (HogQL reports text)."""
+        if not sources:
+            return columns
+        kinds: list[str | None] = []
+        for table, column in sources:
+            if not table:
+                kinds.append(None)
+                continue
+            fields = self.connection.get_fields(table)
+            if column is None:
+                kinds.extend(str(info.get("type")) for info in fields.values())
+            else:
+                info = fields.get(column)
+                kinds.append(None if info is None else str(info.get("type")))
+        if len(kinds) != len(columns):
+            return columns
+        out = []
+        for (name, oid), kind in zip(columns, kinds):
+            if kind in KIND_TYPES and oid in (OID.TEXT, OID.INT8, OID.FLOAT8):
+                oid = KIND_TYPES[kind][0]
+            out.append((name, oid))
+        return out
+
+    def _run_catalog(self, translation: Translation, sql: str, bindings: tuple[Any, ...]) -> Result:
+        cursor = self.catalog.cursor()
+        described: list[tuple[Any, ...]] = []
+
+        def trace(cur: Any, _sql: str, _bindings: Any) -> bool:
+            try:
+                described[:] = list(cur.description_full)
+            except apsw.ExecutionCompleteError:
+                pass
+            return True
+
+        cursor.exec_trace = trace
+        try:
+            iterator = iter(cursor.execute(sql, bindings))
+            first = next(iterator, None)
+        except Exception as exc:
+            raise translate_error(exc) from exc
+        columns = []
+        for index, (name, decltype, *_rest) in enumerate(described):
+            oid = _DECLTYPES.get((decltype or "").upper())
+            if oid is None:
+                oid = _value_oid(first[index]) if first is not None else OID.TEXT
+            columns.append((str(name), oid))
+        columns = _with_hints(columns, translation.hints, first)
+        rows: Iterator[Sequence[Any]] = (
+            itertools.chain([first], iterator) if first is not None else iter(())
+        )
+        return Result(columns, rows, close=cursor.close)

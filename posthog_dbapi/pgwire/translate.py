@@ -1,0 +1,436 @@
+"""PostgreSQL-dialect SQL to the SQLite SQL the DB-API (or the catalog database) runs.
+
+sqlglot reads PostgreSQL and writes SQLite; what it leaves invalid for SQLite is rewritten here:
+
+- ``date_trunc`` becomes SQLite's ``DATETIME(col, 'start of day')``-style grains, the shapes the
+  DB-API's HogQL pushdown recognises, so a Metabase time series over events still runs inside
+  PostHog. Weeks start on Monday, as in PostgreSQL.
+- ``extract``/``date_part`` become ``strftime``; ``col ± INTERVAL '…'`` becomes
+  ``DATETIME(col, '±N unit')``; ``now()``, ``current_date`` and timestamp literals are folded to
+  ISO text in the tables' own format (``2024-01-02T03:04:05+00:00``), so text comparisons with
+  stored timestamps order correctly.
+- Catalog idioms: ``'x'::regclass`` → ``pg_regclass('x')``, ``::oid``/``::name``/``::char``
+  dropped, ``x = ANY(array)`` → ``x IN (SELECT value FROM json_each(array))`` (arrays are JSON
+  text), ``(array)[n]`` → ``json_extract``, ``pg_catalog.f()`` → ``f()``, ``current_user`` and
+  friends → literals.
+- ``$n`` parameters become ``?`` in text order, with ``param_order`` saying which ``$n`` each
+  ``?`` binds (a parameter may repeat).
+
+Each statement is routed: tables of the PostHog catalog go to the DB-API connection; anything
+else (``pg_catalog``, ``information_schema``, no table at all) to the session's catalog database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import cast
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+
+from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
+from posthog_dbapi.pgwire.hints import projection_hints
+
+__all__ = ["CATALOG_SCHEMAS", "USER_SCHEMA", "Translation", "Translator"]
+
+USER_SCHEMA = "public"
+CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
+_KEYWORD_COLUMN = re.compile(
+    r'(?:(?<=[\w"])\.|\bAS\s+)(select|update|insert|delete|table|schema)\b(?!\s*\()', re.I
+)
+_OPERATOR = re.compile(r"OPERATOR\(\s*pg_catalog\.([^)\s]+)\s*\)", re.I)
+_COLLATE = re.compile(r'\s+COLLATE\s+(?:pg_catalog\.)?"?(?:default|C|POSIX)"?', re.I)
+_MARKER = re.compile(r":pgp(\d+)\b")
+_TRUNC = {
+    "second": "DATETIME(STRFTIME('%Y-%m-%dT%H:%M:%S', {c}))",
+    "minute": "DATETIME(STRFTIME('%Y-%m-%dT%H:%M:00', {c}))",
+    "hour": "DATETIME(STRFTIME('%Y-%m-%dT%H:00:00', {c}))",
+    "day": "DATETIME({c}, 'start of day')",
+    "week": "DATETIME({c}, 'start of day', -((STRFTIME('%w', {c}) + 6) % 7) || ' days')",
+    "month": "DATETIME({c}, 'start of month')",
+    "quarter": "DATETIME({c}, 'start of month', "
+    "PRINTF('-%d month', (STRFTIME('%m', {c}) - 1) % 3))",
+    "year": "DATETIME({c}, 'start of year')",
+}
+_EXTRACT = {
+    "year": "CAST(STRFTIME('%Y', {c}) AS INTEGER)",
+    "month": "CAST(STRFTIME('%m', {c}) AS INTEGER)",
+    "day": "CAST(STRFTIME('%d', {c}) AS INTEGER)",
+    "hour": "CAST(STRFTIME('%H', {c}) AS INTEGER)",
+    "minute": "CAST(STRFTIME('%M', {c}) AS INTEGER)",
+    "second": "CAST(STRFTIME('%S', {c}) AS INTEGER)",
+    "dow": "CAST(STRFTIME('%w', {c}) AS INTEGER)",
+    "isodow": "((CAST(STRFTIME('%w', {c}) AS INTEGER) + 6) % 7 + 1)",
+    "doy": "CAST(STRFTIME('%j', {c}) AS INTEGER)",
+    "quarter": "((CAST(STRFTIME('%m', {c}) AS INTEGER) + 2) / 3)",
+    "week": "CAST(STRFTIME('%W', {c}) AS INTEGER)",
+    "epoch": "CAST(STRFTIME('%s', {c}) AS INTEGER)",
+}
+_FUNCTION_NAMES: dict[type[exp.Expression], str] = {
+    exp.CurrentVersion: "version", exp.CurrentSchema: "current_schema",
+    exp.CurrentUser: "current_user", exp.CurrentDatabase: "current_database",
+    exp.CurrentTimestamp: "now", exp.CurrentDate: "current_date",
+}  # fmt: skip
+_UNITS = {
+    "second": ("seconds", 1), "minute": ("minutes", 1), "hour": ("hours", 1),
+    "day": ("days", 1), "week": ("days", 7), "month": ("months", 1), "quarter": ("months", 3),
+    "year": ("years", 1),
+}  # fmt: skip
+
+
+def _unit(text: str) -> str:
+    unit = text.strip().lower().rstrip("s")
+    aliases = {"sec": "second", "min": "minute", "hr": "hour", "mon": "month", "yr": "year",
+               "millisecond": "second", "dayofweek": "dow", "dayofyear": "doy"}  # fmt: skip
+    return aliases.get(unit, unit)
+
+
+@dataclass
+class Translation:
+    """One statement, ready for SQLite."""
+
+    sql: str
+    target: str
+    """``"posthog"`` (the DB-API connection) or ``"catalog"`` (the session's catalog database)."""
+    command: str
+    """``SELECT``, ``INSERT``, ``UPDATE`` or ``DELETE``: the command tag's verb."""
+    param_order: list[int] = field(default_factory=list)
+    hints: list[str | None] | None = None
+    """Per result column, a type the SQL implies that SQLite cannot carry: ``"bool"``,
+    ``"timestamp"``, ``"date"``; ``None`` when the columns could not be followed."""
+    sources: list[tuple[str, str | None]] | None = None
+    """Per projection, the PostHog table and column it reads unchanged (column ``None``: the
+    table's ``*``), or ``("", None)``; lets the catalog type columns the HogQL route reports
+    only as text."""
+
+
+class Translator:
+    """Translates one session's statements (its user and database name fill the literals)."""
+
+    def __init__(
+        self,
+        tables: Collection[str],
+        *,
+        user: str,
+        database: str,
+        version: str,
+        now: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.tables = frozenset(tables)
+        self.user = user
+        self.database = database
+        self.version = version
+        self._now = now or (lambda: dt.datetime.now(dt.timezone.utc))
+
+    # --- entry point --------------------------------------------------------------------------
+
+    def translate(self, sql: str) -> Translation:
+        # Metabase names columns "select", "update", ...: quote them so sqlglot can parse.
+        text = _KEYWORD_COLUMN.sub(
+            lambda m: m.group(0)[: -len(m.group(1))] + f'"{m.group(1).lower()}"', sql
+        )
+        text = _COLLATE.sub("", _OPERATOR.sub(r"\1", text))
+        try:
+            tree = cast(exp.Expression, sqlglot.parse_one(text, read="postgres"))
+        except sqlglot.errors.SqlglotError as exc:
+            raise ProgrammingError(
+                f"Cannot parse the statement: {str(exc).splitlines()[0]}",
+                {"sql": sql},
+                suggestion="Check the SQL syntax (PostgreSQL dialect).",
+            ) from exc
+        if tree is None:
+            raise ProgrammingError("Empty statement.", suggestion="Send a SQL statement.")
+        tree = normalize_identifiers(tree, dialect="postgres")
+        command = self._command(tree)
+        target = self._route(tree)
+        if command == "SELECT":
+            self._name_columns(tree)
+        hints = self._hints(tree) if command == "SELECT" else None
+        sources = self._sources(tree) if command == "SELECT" and target == "posthog" else None
+        now = self._now()
+        for dot in list(tree.find_all(exp.Dot)):
+            if isinstance(dot.expression, exp.Func) and dot.this.name == "pg_catalog":
+                dot.replace(dot.expression)
+        nodes = cast(list[exp.Expression], list(tree.walk(bfs=False)))
+        for node in reversed(nodes):
+            replacement = self._rewrite(node, target, now)
+            if replacement is not None and replacement is not node:
+                if node is tree:
+                    tree = replacement
+                else:
+                    node.replace(replacement)
+        out = tree.sql(dialect="sqlite")
+        order: list[int] = []
+
+        def number(match: re.Match[str]) -> str:
+            order.append(int(match.group(1)) - 1)
+            return "?"
+
+        out = _MARKER.sub(number, out)
+        return Translation(out, target, command, order, hints, sources)
+
+    # --- analysis -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _command(tree: exp.Expression) -> str:
+        if isinstance(tree, exp.Insert):
+            return "INSERT"
+        if isinstance(tree, exp.Update):
+            return "UPDATE"
+        if isinstance(tree, exp.Delete):
+            return "DELETE"
+        if isinstance(tree, (exp.Query, exp.Values)):
+            return "SELECT"
+        raise NotSupportedError(
+            f"{tree.key.upper()} statements are not supported.",
+            suggestion="PostHog tables take SELECT, INSERT, UPDATE and DELETE.",
+        )
+
+    def _route(self, tree: exp.Expression) -> str:
+        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+        posthog = catalog = False
+        for table in tree.find_all(exp.Table):
+            name, schema = table.name, table.db
+            if isinstance(table.this, exp.Func) or (not schema and name in ctes):
+                continue
+            if schema in CATALOG_SCHEMAS or (not schema and name.startswith("pg_")):
+                catalog = True
+            elif schema in ("", USER_SCHEMA) and name in self.tables:
+                posthog = True
+            else:
+                where = f"{schema}.{name}" if schema else name
+                raise ProgrammingError(
+                    f'relation "{where}" does not exist',
+                    {"table": where},
+                    suggestion=f"The tables are in schema {USER_SCHEMA}: "
+                    + ", ".join(sorted(self.tables)),
+                )
+        if posthog and catalog:
+            raise NotSupportedError(
+                "A statement cannot join PostHog tables with pg_catalog or information_schema.",
+                suggestion="Query the catalog and the PostHog tables in separate statements.",
+            )
+        return "posthog" if posthog else "catalog"
+
+    @staticmethod
+    def _name_columns(tree: exp.Expression) -> None:
+        """Name unaliased expression columns as PostgreSQL does (``count``, ``?column?``)."""
+        select = tree
+        while isinstance(select, exp.SetOperation):
+            select = select.this
+        if not isinstance(select, exp.Select):
+            return
+        for projection in list(select.expressions):
+            if isinstance(projection, (exp.Alias, exp.Column, exp.Star)):
+                continue
+            inner = projection
+            while isinstance(inner, exp.Cast):
+                inner = inner.this
+            if isinstance(inner, exp.Column):
+                name = inner.name
+            elif type(projection) in _FUNCTION_NAMES:
+                name = _FUNCTION_NAMES[type(projection)]
+            elif isinstance(projection, (exp.TimestampTrunc, exp.DateTrunc)):
+                name = "date_trunc"
+            elif isinstance(projection, exp.Extract):
+                name = "extract"
+            elif isinstance(projection, exp.Anonymous):
+                name = str(projection.this).lower()
+            elif isinstance(projection, exp.Dot) and isinstance(projection.expression, exp.Func):
+                name = projection.expression.name.lower()
+            elif isinstance(projection, exp.Func) and not isinstance(projection, exp.Cast):
+                name = projection.sql_name().lower()
+            else:
+                name = "?column?"
+            projection.replace(exp.alias_(projection.copy(), name, quoted=True))
+
+    def _sources(self, tree: exp.Expression) -> list[tuple[str, str | None]] | None:
+        select = tree
+        while isinstance(select, exp.SetOperation):
+            select = select.this
+        if not isinstance(select, exp.Select):
+            return None
+        aliases: dict[str, str] = {}
+        for table in select.find_all(exp.Table):
+            if table.name in self.tables and table.find_ancestor(exp.Select) is select:
+                aliases[table.alias_or_name] = table.name
+        if not aliases:
+            return None
+        only = next(iter(aliases.values())) if len(aliases) == 1 else ""
+        out: list[tuple[str, str | None]] = []
+        for projection in select.expressions:
+            inner = projection.unalias() if isinstance(projection, exp.Alias) else projection
+            if isinstance(inner, exp.Star):
+                out.append((only, None))
+            elif isinstance(inner, exp.Column) and isinstance(inner.this, exp.Star):
+                out.append((aliases.get(inner.table, ""), None))
+            elif isinstance(inner, exp.Column):
+                out.append((aliases.get(inner.table, "") if inner.table else only, inner.name))
+            else:
+                out.append(("", ""))
+        return out
+
+    def _hints(self, tree: exp.Expression) -> list[str | None] | None:
+        ctes = {cte.alias_or_name: cte.this for cte in tree.find_all(exp.CTE)}
+        return projection_hints(tree, ctes, 0)
+
+    # --- rewriting ----------------------------------------------------------------------------
+
+    def _rewrite(
+        self, node: exp.Expression, target: str, now: dt.datetime
+    ) -> exp.Expression | None:
+        if isinstance(node, exp.Parameter) and isinstance(node.this, exp.Literal):
+            return exp.Placeholder(this=f"pgp{node.this.this}")
+        if isinstance(node, exp.Table) and node.db == USER_SCHEMA:
+            node.set("db", None)
+            return node
+        if isinstance(node, exp.CurrentUser) or (
+            isinstance(node, exp.Column) and node.name in ("current_user", "session_user", "user")
+            and not node.table and not node.this.quoted
+        ):  # fmt: skip
+            return exp.Literal.string(self.user)
+        if isinstance(node, exp.CurrentSchema):
+            return exp.Literal.string(USER_SCHEMA)
+        if isinstance(node, exp.CurrentDatabase):
+            return exp.Literal.string(self.database)
+        if isinstance(node, exp.CurrentVersion):
+            return exp.Literal.string(self.version)
+        if isinstance(node, exp.CurrentTimestamp) or (
+            isinstance(node, exp.Anonymous) and str(node.this).lower() in ("now", "clock_timestamp")
+        ):
+            return exp.Literal.string(_iso(now))
+        if isinstance(node, exp.CurrentDate):
+            return exp.Literal.string(now.date().isoformat())
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "current_schemas":
+            return exp.Literal.string(f'["{USER_SCHEMA}"]')
+        if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
+            index = node.expressions[0]
+            if isinstance(index, exp.Literal) and not index.is_string:
+                return exp.Anonymous(
+                    this="json_extract",
+                    expressions=[_unparen(node.this), exp.Literal.string(f"$[{index.this}]")],
+                )
+            return None
+        if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
+            array = _unparen(node.expression.this)
+            values = exp.select("value").from_(exp.Anonymous(this="json_each", expressions=[array]))
+            return exp.In(this=node.this, query=exp.Subquery(this=values))
+        if isinstance(node, exp.Array):
+            return exp.Anonymous(this="json_array", expressions=list(node.expressions))
+        if isinstance(node, exp.Cast):
+            return self._cast(node)
+        if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)):
+            unit = _unit(node.unit.name if node.unit is not None else "day")
+            if isinstance(node, exp.DateTrunc) and isinstance(node.this, exp.Literal):
+                unit, column = _unit(node.this.name), node.expression
+            else:
+                column = node.this
+            return _template(_TRUNC, unit, column, "date_trunc")
+        if isinstance(node, exp.Extract):
+            return _template(_EXTRACT, _unit(node.this.name), node.expression, "extract")
+        if isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression, exp.Interval):
+            return _shift(node.this, node.expression, isinstance(node, exp.Sub))
+        if isinstance(node, exp.UnixToTime):
+            return exp.Anonymous(
+                this="DATETIME", expressions=[node.this, exp.Literal.string("unixepoch")]
+            )
+        return None
+
+    @staticmethod
+    def _cast(node: exp.Cast) -> exp.Expression | None:
+        to = node.to
+        name = (
+            str(to.this) if isinstance(to, exp.ObjectIdentifier) else to.sql("postgres")
+        ).lower()
+        inner = node.this
+        if name == "regclass":
+            return exp.Anonymous(this="pg_regclass", expressions=[inner])
+        if name in ("oid", "regproc", "regtype", "regnamespace", "name", "char", '"char"', "json",
+                    "jsonb", "uuid", "text[]", "name[]"):  # fmt: skip
+            return inner
+        if to.is_type(exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR) and not to.expressions:
+            return inner
+        if to.is_type(*exp.DataType.TEMPORAL_TYPES):
+            if isinstance(inner, exp.Literal) and inner.is_string:
+                try:
+                    moment = _parse_moment(inner.this)
+                except ValueError:
+                    return None
+                if to.is_type(exp.DataType.Type.DATE):
+                    return exp.Literal.string(moment.date().isoformat())
+                return exp.Literal.string(_iso(moment))
+            if to.is_type(exp.DataType.Type.DATE):
+                return exp.Anonymous(this="DATE", expressions=[inner])
+            return exp.Anonymous(this="DATETIME", expressions=[inner])
+        if to.is_type(exp.DataType.Type.INTERVAL):
+            return exp.Interval(this=inner)
+        return None
+
+
+def _unparen(node: exp.Expression) -> exp.Expression:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _iso(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).isoformat()
+
+
+def _parse_moment(text: str) -> dt.datetime:
+    from posthog_dbapi.pgwire.codec import parse_timestamp
+
+    return parse_timestamp(text)
+
+
+def _template(
+    table: dict[str, str], unit: str, column: exp.Expression, what: str
+) -> exp.Expression:
+    if unit not in table:
+        raise NotSupportedError(
+            f"{what} with unit {unit!r} is not supported.",
+            suggestion="Use one of: " + ", ".join(table),
+        )
+    text = table[unit].format(c=column.sql(dialect="sqlite"))
+    return cast(exp.Expression, sqlglot.parse_one(text, read="sqlite"))
+
+
+def _interval_parts(interval: exp.Interval) -> list[tuple[float, str]]:
+    text = interval.this.name if interval.this is not None else ""
+    if interval.unit is not None and interval.unit.name:
+        text = f"{text} {interval.unit.name}"
+    tokens = text.replace(",", " ").split()
+    parts: list[tuple[float, str]] = []
+    for amount, unit in zip(tokens[::2], tokens[1::2]):
+        base = _unit(unit)
+        if base not in _UNITS:
+            raise NotSupportedError(f"INTERVAL unit {unit!r} is not supported.")
+        modifier, factor = _UNITS[base]
+        parts.append((float(amount) * factor, modifier))
+    if not parts:
+        raise ProgrammingError(f"Cannot read INTERVAL '{text}'.", suggestion="Write '7 days'.")
+    return parts
+
+
+def _shift(base: exp.Expression, interval: exp.Interval, subtract: bool) -> exp.Expression:
+    parts = _interval_parts(interval)
+    sign = -1 if subtract else 1
+    if isinstance(base, exp.Literal) and base.is_string:
+        try:
+            moment = _parse_moment(base.this)
+        except ValueError:
+            moment = None
+        if moment is not None and all(
+            unit in ("seconds", "minutes", "hours", "days") for _, unit in parts
+        ):
+            for amount, unit in parts:
+                moment += sign * dt.timedelta(**{unit: amount})
+            return exp.Literal.string(_iso(moment))
+    modifiers = [exp.Literal.string(f"{sign * amount:+g} {unit}") for amount, unit in parts]
+    return exp.Anonymous(this="DATETIME", expressions=[base, *modifiers])

@@ -1,0 +1,132 @@
+"""pgjdbc (Debian's libpostgresql-jdbc-java on the machine's Java) against the wire server.
+
+``PgwireProbe.java`` is compiled into a temporary directory and run once per test; it prints
+each result as tab-separated lines, compared here with what the DB-API answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from posthog_dbapi.catalog import RESOURCES
+from posthog_dbapi.dbapi import Connection
+
+from .conftest import Wire
+
+JAR = Path("/usr/share/java/postgresql.jar")
+SOURCE = Path(__file__).with_name("PgwireProbe.java")
+
+
+@pytest.fixture(scope="module")
+def probe_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    javac, java = shutil.which("javac"), shutil.which("java")
+    if javac is None or java is None or not JAR.exists():
+        pytest.fail(
+            "Java 17 (javac) and pgjdbc are needed: run scripts/ci-system-deps "
+            f"(javac={javac}, java={java}, {JAR} exists={JAR.exists()})"
+        )
+    out = tmp_path_factory.mktemp("probe")
+    done = subprocess.run(
+        [javac, "-d", str(out), "-cp", str(JAR), str(SOURCE)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def run_probe(classes: Path, wire: Wire, min_id: int) -> dict[str, list[list[str]]]:
+    done = subprocess.run(
+        [
+            "java",
+            "-Duser.timezone=UTC",
+            "-cp",
+            f"{classes}:{JAR}",
+            "PgwireProbe",
+            f"jdbc:postgresql://{wire.host}:{wire.port}/{wire.database}?sslmode=disable",
+            "analyst",
+            wire.key,
+            str(min_id),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    sections: dict[str, list[list[str]]] = defaultdict(list)
+    for line in done.stdout.splitlines():
+        name, *values = line.split("\t")
+        sections[name].append([None if v == "\\N" else v for v in values])  # type: ignore[misc]
+    return sections
+
+
+def test_jdbc_metadata_metabase_sync_and_queries(
+    probe_classes: Path, wire: Wire, dbapi: Connection
+) -> None:
+    cur = dbapi.cursor()
+    cur.execute("SELECT min(id) FROM feature_flags")
+    (min_id,) = cur.fetchone() or (0,)
+    out = run_probe(probe_classes, wire, min_id)
+    tables = dbapi.table_names()
+
+    assert out["select1"] == [["1"]]
+    assert out["timezone"] == [["UTC"]]
+    assert [row[0] for row in out["schemas"]] == ["information_schema", "pg_catalog", "public"]
+
+    # DatabaseMetaData.getTables / getColumns
+    assert [row[2] for row in out["tables"]] == tables
+    assert all(row[4] == RESOURCES[row[2]].description for row in out["tables"])
+    fields = dbapi.get_fields("events")
+    assert [row[3] for row in out["columns"]] == list(fields)
+    types = {row[3]: row[5] for row in out["columns"]}
+    assert types["timestamp"] == "timestamptz" and types["uuid"] == "uuid"
+
+    # Metabase: tables, privileges, enums, fields, foreign keys, the probe
+    assert [row[1] for row in out["mb_tables"]] == tables
+    privileges = {row[2]: row[3:] for row in out["mb_privileges"]}  # update, select, insert, delete
+    assert set(privileges) == set(tables)
+    assert privileges["events"] == ["f", "t", "f", "f"]
+    assert privileges["feature_flags"] == ["t", "t", "t", "t"]
+    assert out["mb_enums"] == []
+    by_table: dict[str, list[list[str]]] = defaultdict(list)
+    for row in out["mb_fields"]:
+        by_table[row[4]].append(row)
+    assert sorted(by_table) == tables
+    for table in tables:
+        assert [row[0] for row in by_table[table]] == list(dbapi.get_fields(table))
+        pks = [row[0] for row in by_table[table] if row[5] == "t"]
+        assert pks == [RESOURCES[table].primary_key]
+    fks = {(row[1], row[2], row[4], row[5]) for row in out["mb_fks"]}
+    assert ("events", "person_id", "persons", "id") in fks
+    assert out["mb_probe"] == []
+
+    # a PreparedStatement with parameters
+    cur.execute(
+        "SELECT id, key, active FROM feature_flags WHERE active = ? AND id > ? ORDER BY id",
+        (True, min_id),
+    )
+    expected = [[str(i), k, "t" if a else "f"] for i, k, a in cur.fetchall()]
+    assert expected and out["prepared"] == expected
+
+    # Metabase's date_trunc time series over events
+    cur.execute(
+        "SELECT DATETIME(timestamp, 'start of day'), count(*) FROM events "
+        "WHERE event = ? GROUP BY 1 ORDER BY 1",
+        ("$pageview",),
+    )
+    series = [[d, str(n)] for d, n in cur.fetchall()]
+    assert series and out["series"] == series
+    dt.datetime.fromisoformat(out["series"][0][0])
+
+    # setFetchSize with autocommit off: the portal is read in row-limited batches
+    cur.execute("SELECT uuid, event FROM events ORDER BY timestamp, uuid LIMIT 120")
+    assert out["fetchsize"] == [list(row) for row in cur.fetchall()]
+
+    assert out["error"][0][0] == "42P01"
