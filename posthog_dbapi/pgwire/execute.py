@@ -50,12 +50,11 @@ def _value_oid(value: Any) -> int:
     return OID.TEXT
 
 
-# The DB-API's type codes: the SQLite route says "integer", the HogQL route "int".
+# The DB-API's type codes (posthog_dbapi.types), the same on the SQLite and HogQL routes.
 _CODES = {
-    "integer": OID.INT8, "int": OID.INT8, "float": OID.FLOAT8, "number": OID.FLOAT8,
-    "decimal": OID.FLOAT8, "boolean": OID.BOOL, "bool": OID.BOOL, "datetime": OID.TIMESTAMPTZ,
-    "date": OID.DATE, "uuid": OID.UUID, "json": OID.JSON, "string": OID.TEXT, "str": OID.TEXT,
-    "binary": OID.BYTEA, "bytes": OID.BYTEA,
+    "integer": OID.INT8, "float": OID.FLOAT8, "boolean": OID.BOOL, "datetime": OID.TIMESTAMPTZ,
+    "date": OID.DATE, "uuid": OID.UUID, "json": OID.JSON, "string": OID.TEXT,
+    "binary": OID.BYTEA,
 }  # fmt: skip
 
 

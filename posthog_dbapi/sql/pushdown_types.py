@@ -28,7 +28,7 @@ __all__ = [
 
 Description = tuple[str, str, None, None, None, None, bool]
 """One PEP 249 description entry: (name, type_code, display_size, internal_size, precision,
-scale, null_ok); the type code is the name of a Python type (``"int"``, ``"datetime"``, ...)."""
+scale, null_ok); the type code is one of ``posthog_dbapi.types``' codes (``"integer"``, ...)."""
 
 _WRAPPER = re.compile(r"^(Nullable|LowCardinality)\((.*)\)$", re.S)
 
@@ -71,23 +71,22 @@ def _split_args(inner: str) -> list[str]:
 
 
 def type_code(type_name: str) -> str:
-    """The PEP 249 type code of a ClickHouse type: a Python type name."""
+    """The PEP 249 type code of a ClickHouse type, the same codes the SQLite route reports
+    (``posthog_dbapi.types``), so a column's code does not depend on the route taken."""
     base = base_type(type_name)
     if base.startswith("DateTime"):
         return "datetime"
     if base.startswith("Date"):
         return "date"
     if base.startswith(("Int", "UInt", "Bool")):
-        return "int"
+        return "integer"
     if base.startswith(("Float", "Decimal")):
         return "float"
-    if base.startswith("Array("):
-        return "list"
-    if base.startswith("Tuple("):
-        return "tuple"
-    if base == "Nothing":
-        return "NoneType"
-    return "str"
+    if base.startswith(("Array(", "Tuple(")):
+        return "array"
+    if base == "UUID":
+        return "uuid"
+    return "string"
 
 
 def description_for(name: str, type_name: str) -> Description:
