@@ -10,7 +10,7 @@ SRC := posthog_dbapi tests examples scripts
 VENV14 := .venv-sa14
 STAMP14 := $(VENV14)/.installed
 
-.PHONY: test lint typecheck pytest pytest-sa14 demo reference emulator superset-smoke clean
+.PHONY: test lint typecheck pytest pytest-sa14 soak demo reference emulator superset-smoke clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not soak"
+
+# The long fault and load runs (hundreds of seeds), not part of make test.
+soak: $(STAMP)
+	$(BIN)/pytest -m soak tests/reliability
 
 pytest-sa14: $(STAMP14)
 	$(VENV14)/bin/pytest -q tests/dialect

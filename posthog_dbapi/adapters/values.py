@@ -33,42 +33,70 @@ def field_for(kind: str, **kwargs: Any) -> Field:
     return _FIELD_TYPES.get(kind, String)(**kwargs)
 
 
+_UTC = dt.timezone.utc
+
+
 def parse_datetime(value: str) -> dt.datetime:
     """An ISO 8601 timestamp as an aware UTC datetime (naive ones are taken as UTC)."""
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     parsed = dt.datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
+    tz = parsed.tzinfo
+    if tz is None:
+        return parsed.replace(tzinfo=_UTC)
+    if tz is _UTC:
+        return parsed  # the common case (``+00:00``/``Z``): nothing to convert
+    return parsed.astimezone(_UTC)
+
+
+def _to_integer(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    return int(value)
+
+
+def _to_datetime(value: Any) -> Any:
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+def _to_date(value: Any) -> Any:
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _to_text(value: Any) -> Any:
+    return value if isinstance(value, str) else str(value)
+
+
+# Per-kind conversions of a non-null scalar; a kind not listed keeps the value as it is.
+_NATIVE: dict[str, Any] = {
+    "integer": _to_integer,
+    "number": float,
+    "boolean": bool,
+    "datetime": _to_datetime,
+    "date": _to_date,
+    "string": _to_text,
+    "uuid": _to_text,
+}
 
 
 def to_native(kind: str, value: Any) -> Any:
     """An API value as the Python value a row holds."""
     if value is None:
         return None
-    if kind == "json":
+    # Called once per cell of every REST row, so text, the most common case, is decided first.
+    if value.__class__ is str and (kind == "string" or kind == "uuid"):
+        return value
+    if kind == "json" or isinstance(value, (dict, list)):
+        # JSON columns, or a field the schema calls scalar but PostHog answered with a structure.
         return json.dumps(value)
-    if isinstance(value, (dict, list)):
-        # A field the schema calls scalar but PostHog answered with a structure.
-        return json.dumps(value)
+    convert = _NATIVE.get(kind)
+    if convert is None:
+        return value
     try:
-        if kind == "integer" and not isinstance(value, bool):
-            return int(value)
-        if kind == "number":
-            return float(value)
-        if kind == "boolean":
-            return bool(value)
-        if kind == "datetime" and isinstance(value, str):
-            return parse_datetime(value)
-        if kind == "date" and isinstance(value, str):
-            return dt.date.fromisoformat(value[:10])
+        return convert(value)
     except (TypeError, ValueError):
         return value
-    if kind in ("string", "uuid") and not isinstance(value, str):
-        return str(value)
-    return value
 
 
 def _refuse(table: str, column: str, value: Any, expected: str) -> DataError:

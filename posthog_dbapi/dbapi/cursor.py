@@ -31,7 +31,14 @@ from posthog_dbapi.exceptions import (
     PartialWriteError,
     ProgrammingError,
 )
-from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan, execute, native_plan, plan
+from posthog_dbapi.sql.pushdown_planner import (
+    MAX_ROWS_PER_QUERY,
+    Fallback,
+    PushdownPlan,
+    execute,
+    native_plan,
+    plan,
+)
 from posthog_dbapi.sql.statements import NOT_LITERAL, Statement, StatementKind, classify
 from posthog_dbapi.types import type_code_for
 
@@ -112,6 +119,21 @@ def _converter(code: str | None) -> Any:
     return None
 
 
+# A decoded Query API page costs memory by its cells, not its rows (about 300 bytes a cell
+# with the JSON body it came from); 50,000 rows of ``SELECT * FROM events`` held ~60 MB decoded
+# plus the body, and a stream's peak stayed above 100 MB. Narrow selects keep the 50,000 pages.
+PAGE_CELLS = 200_000
+
+
+def _page_rows(chosen: PushdownPlan) -> int:
+    """Rows per keyset page for this plan, within the Query API's cap."""
+    translation = chosen.translation
+    if translation is None:
+        return MAX_ROWS_PER_QUERY
+    width = len(translation.columns) + len(translation.table.keys if translation.table else ())
+    return max(1000, min(MAX_ROWS_PER_QUERY, PAGE_CELLS // max(1, width)))
+
+
 class Cursor:
     """A PEP 249 cursor. Not safe to share between threads."""
 
@@ -125,6 +147,7 @@ class Cursor:
         self._rows: Iterator[tuple[Any, ...]] = iter(())
         self._peeked: list[tuple[Any, ...]] = []
         self._converters: list[Any] = []
+        self._converting: list[tuple[int, Any]] = []
         self._raw_description: tuple[tuple[Any, ...], ...] | None = None
         self.route: str | None = None
         """How the last statement ran: ``"hogql"`` (whole, inside PostHog, through the Query
@@ -187,12 +210,16 @@ class Cursor:
                 applied.extend(exc.details.get("applied", []))
                 if not applied:
                     raise
+                details: dict[str, Any] = {"applied": applied, "failed": index}
+                if "uncertain" in exc.details:
+                    details["uncertain"] = exc.details["uncertain"]
                 raise PartialWriteError(
                     f"executemany stopped at parameter set {index} after writing "
                     f"{len(applied)} row(s): {exc.message}",
-                    {"applied": applied, "failed": index},
+                    details,
                     status=exc.status,
                     code=exc.code,
+                    suggestion=exc.details.get("suggestion"),
                 ) from exc
             applied.extend(self.connection.state.statement.applied)
             total += max(self.rowcount, 0)
@@ -240,6 +267,7 @@ class Cursor:
         self._rows = iter(())
         self._peeked = []
         self._converters = []
+        self._converting = []
 
     def _take(self, size: int | None) -> list[tuple[Any, ...]]:
         out: list[tuple[Any, ...]] = []
@@ -262,10 +290,13 @@ class Cursor:
     def _convert(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         if not self._converters:
             return tuple(raw)
-        return tuple(
-            conv(value) if conv is not None and value is not None else value
-            for conv, value in zip(self._converters, raw)
-        )
+        # Only the few columns with a converter are visited: this runs once per row.
+        row = list(raw)
+        for index, conv in self._converting:
+            value = row[index]
+            if value is not None:
+                row[index] = conv(value)
+        return tuple(row)
 
     def _execute(self, operation: str, parameters: Any) -> None:
         self._reset()
@@ -334,7 +365,7 @@ class Cursor:
         else:
             return False
         connection._check_open()
-        result = execute(connection.driver, chosen)
+        result = execute(connection.driver, chosen, page_size=_page_rows(chosen))
         self.route = "hogql"
         self.hogql = chosen.hogql
         self.queries = result.queries
@@ -368,6 +399,7 @@ class Cursor:
             converters.append(_converter(code))
         self.description = description
         self._converters = converters if any(c is not None for c in converters) else []
+        self._converting = [(i, c) for i, c in enumerate(converters) if c is not None]
 
     def _check_write(self, statement: Statement, bindings: Any) -> None:
         if statement.kind not in (StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from posthog_dbapi.driver.budget import BudgetLimits, RateBudget, reset_budgets
 from posthog_dbapi.driver.config import normalize_api_url
-from posthog_dbapi.driver.driver import DriverCapabilities, PostHogDriver
+from posthog_dbapi.driver.driver import DriverCapabilities, InsecureTLSWarning, PostHogDriver
 from posthog_dbapi.driver.query import QueryResult
 from posthog_dbapi.driver.routes import (
     DeleteStyle,
@@ -19,6 +19,7 @@ __all__ = [
     "BudgetLimits",
     "DeleteStyle",
     "DriverCapabilities",
+    "InsecureTLSWarning",
     "PaginationStyle",
     "PostHogDriver",
     "QueryResult",

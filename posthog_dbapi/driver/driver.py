@@ -15,6 +15,7 @@ import random
 import sys
 import time
 import uuid as _uuid
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ from posthog_dbapi.driver.routes import (
 from posthog_dbapi.driver.schema import SCHEMA_PATH, SchemaSource
 from posthog_dbapi.driver.transport import Transport
 
-__all__ = ["DriverCapabilities", "PostHogDriver"]
+__all__ = ["DriverCapabilities", "InsecureTLSWarning", "PostHogDriver"]
 
 logger = logging.getLogger("posthog_dbapi.driver")
 
@@ -73,6 +74,10 @@ class DriverCapabilities:
     query: bool = True
     """HogQL through the Query API (``driver.query``)."""
     pagination_by_resource: Mapping[str, PaginationStyle] = field(default_factory=dict)
+
+
+class InsecureTLSWarning(UserWarning):
+    """Issued when a driver is created with TLS certificate verification turned off."""
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -140,6 +145,13 @@ class PostHogDriver:
             raise exc.InterfaceError(
                 f"max_retries must be a whole number >= 0, not {max_retries!r}",
                 suggestion="Use e.g. max_retries=3 (0 turns retries off).",
+            )
+        if verify is False and not ca_bundle:
+            warnings.warn(
+                "TLS certificate verification is off (verify=False): anyone on the network "
+                "path can read the API key. Use ca_bundle= for a private CA instead.",
+                InsecureTLSWarning,
+                stacklevel=2,
             )
         self.api_url = normalize_api_url(api_url)
         self.timeout = timeout
@@ -414,14 +426,23 @@ class PostHogDriver:
             )
         path_key = self._check_key(route, record_id)
         path = route.detail_path(self.project_id, path_key)
-        if route.delete_style is DeleteStyle.HARD:
-            try:
-                self._record_call(route, record_id, "DELETE", path)
+        try:
+            if route.delete_style is DeleteStyle.HARD:
+                try:
+                    self._record_call(route, record_id, "DELETE", path)
+                    return True
+                except exc.NotSupportedError:
+                    # A PostHog version that soft-deletes this resource answers 405.
+                    logger.debug("DELETE %s answered 405; soft-deleting instead", path)
+            self._record_call(
+                route, record_id, "PATCH", path, json={"deleted": True}, idempotent=True
+            )
+        except exc.ObjectNotFoundError as e:
+            if e.details.get("attempts", 1) > 1:
+                # Gone on a retry: the try whose answer was lost (a 5xx, a reset) deleted it.
+                logger.debug("%s %s was gone on retry: already deleted", route.name, record_id)
                 return True
-            except exc.NotSupportedError:
-                # A PostHog version that soft-deletes this resource answers 405: do what it asks.
-                logger.debug("DELETE %s answered 405; soft-deleting instead", path)
-        self._record_call(route, record_id, "PATCH", path, json={"deleted": True}, idempotent=True)
+            raise
         return True
 
     # -- queries and raw calls ----------------------------------------------------------------

@@ -5,17 +5,30 @@ yielded once (de-duplicated by its id, since limit/offset lists shift when rows 
 scan). A page that does not advance (the same ``next`` again, an empty page that still has a
 ``next``) raises ``MalformedResponseError``: never an endless loop, never a silent truncation.
 Event-scale tables (``KEYSET``) are paged through the Query API in ``events.py``.
+
+Limit/offset lists with a ``count`` (most of PostHog's) are read with anchored pages: each page
+after the first starts one row early, at the last row already seen (the anchor). When the page
+does not hold the anchor, rows before it were deleted and the list shifted left, so a row could
+have slipped between two pages: the scan looks back, a page at a time, for the latest row of the
+previous page and goes on after it; failing that, it makes another pass from its start (yielding
+only ids it has not yielded). So, on a list in a stable order, a row that exists for the whole
+scan is returned exactly once; rows created or deleted during the scan may or may not be. A list
+that keeps shifting for ``MAX_PASSES`` passes raises ``MalformedResponseError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from posthog_dbapi.driver.routes import PaginationStyle, ResourceRoute
 from posthog_dbapi.exceptions import MalformedResponseError
 
-__all__ = ["FetchPage", "paginate"]
+__all__ = ["MAX_PASSES", "FetchPage", "paginate"]
+
+MAX_PASSES = 3
+"""Passes over a limit/offset list that shifted under the scan before giving up."""
 
 FetchPage = Callable[[str, Mapping[str, Any] | None], Any]
 """``fetch(path_or_url, params)`` -> the parsed JSON body of one page (params ``None`` for a
@@ -48,6 +61,8 @@ def paginate(
         records = _has_next(route, fetch, path, params, size, offset)
     elif style is PaginationStyle.CURSOR:
         records = _linked(route, fetch, path, {**(params or {}), "limit": size}, offset, False)
+    elif style is PaginationStyle.OFFSET:
+        records = _anchored(route, fetch, path, params or {}, size, offset)
     else:
         base = {**(params or {}), "limit": size}
         if offset:
@@ -141,6 +156,134 @@ def _linked(
             )
         visited.add(target)
         target, query = nxt, None
+
+
+def _with_window(url: str, limit: int, offset: int) -> str:
+    """``url`` (a ``next`` link) with its ``limit`` and ``offset`` replaced."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query = [(k, v) for k, v in query if k not in ("limit", "offset")]
+    query += [("limit", str(limit))] + ([("offset", str(offset))] if offset else [])
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _anchored(
+    route: ResourceRoute,
+    fetch: FetchPage,
+    path: str,
+    params: Mapping[str, Any],
+    size: int,
+    start: int,
+) -> Iterator[dict[str, Any]]:
+    """Limit/offset pages, each overlapping the previous one by its last row (the anchor)."""
+    cap = route.max_page_size
+    # One row more than the page size, so the overlap does not shrink what a page brings.
+    overlap_size = max(2, size + 1 if cap is None else min(size + 1, cap))
+
+    def first_page() -> tuple[str, Mapping[str, Any] | None]:
+        query = {**params, "limit": size}
+        if start:
+            query["offset"] = start
+        return path, query
+
+    passes = 1
+    target, query = first_page()
+    recent: list[Any] = []  # ids of the previous page, in list order; the last is the anchor
+    link = ""  # the server's last ``next`` link: the base of the windows we ask for
+    position = start  # the list position of the first row of the page being fetched
+    backoff = 0
+    visited: set[str] = set()
+    while True:
+        body = fetch(target, query)
+        rows = _results(route, body, target)
+        nxt = body.get("next") if isinstance(body, dict) else None
+        if nxt is not None and not isinstance(nxt, str):
+            raise MalformedResponseError(
+                f"The {route.name} list has a 'next' that is not a URL", {"next": repr(nxt)[:100]}
+            )
+        if nxt and not rows:
+            raise MalformedResponseError(
+                f"PostHog returned an empty page of {route.name} with a link to more",
+                {"url": target.split("?", 1)[0], "next": nxt.split("?", 1)[0]},
+                suggestion="The list changed during the scan or the server is misbehaving; "
+                "run the read again.",
+            )
+        fresh = rows
+        if recent:
+            ids = [row.get(route.id_field) for row in rows]
+            known = set(recent)
+            found = [i for i, key in enumerate(ids) if key in known]
+            if not found:
+                # Rows before the anchor were deleted and the list shifted left: a row may
+                # have slipped past. Look further back for a row of the previous page.
+                if position > start and backoff < MAX_PASSES:
+                    backoff += 1
+                    position = max(start, position - size)
+                    window = overlap_size + backoff * size
+                    if cap is not None:
+                        window = min(window, cap)
+                    target, query = _with_window(link, window, position), None
+                    continue
+                passes += 1
+                if passes > MAX_PASSES:
+                    raise MalformedResponseError(
+                        f"The {route.name} list kept changing during the scan "
+                        f"({MAX_PASSES} passes)",
+                        {"resource": route.name, "passes": MAX_PASSES},
+                        suggestion="Rows are being deleted faster than they can be read; run "
+                        "the read again later, or narrow it with a filter.",
+                    )
+                # Start over; rows already yielded are dropped by the caller's de-duplication.
+                target, query = first_page()
+                recent, position, backoff, visited = [], start, 0, set()
+                continue
+            fresh = rows[found[-1] + 1 :]
+            if nxt and not fresh:
+                raise MalformedResponseError(
+                    f"PostHog's 'next' link for {route.name} does not advance",
+                    {"next": nxt.split("?", 1)[0]},
+                    suggestion="The scan stopped to avoid an endless loop; run the read again.",
+                )
+        backoff = 0
+        yield from fresh
+        count = body.get("count") if isinstance(body, dict) else None
+        if not nxt and isinstance(count, int) and position + len(rows) < count:
+            # A last page shorter than ``count`` promises: look behind it; a look that brings
+            # nothing new while the count still promises more is an error, not an end.
+            if not fresh:
+                raise MalformedResponseError(
+                    f"PostHog's {route.name} list counts {count} rows but stops at "
+                    f"{position + len(rows)}",
+                    {"count": count, "read": position + len(rows)},
+                    suggestion="Run the read again; if it persists, a proxy may be cutting "
+                    "pages short.",
+                )
+            nxt = _with_window(link, size, position + len(rows)) if link else ""
+            if not link:
+                link_query = {**params, "limit": overlap_size, "offset": position + len(rows) - 1}
+                recent = [row.get(route.id_field) for row in rows]
+                position += len(rows) - 1
+                target, query = path, link_query
+                continue
+        if not nxt:
+            return
+        if nxt in visited:
+            raise MalformedResponseError(
+                f"PostHog's 'next' link for {route.name} does not advance",
+                {"next": nxt.split("?", 1)[0]},
+                suggestion="The scan stopped to avoid an endless loop; run the read again.",
+            )
+        visited.add(nxt)
+        position += len(rows)
+        recent = [key for key in (row.get(route.id_field) for row in rows) if key is not None]
+        if rows[-1].get(route.id_field) is None:
+            # No id to anchor on: follow the server's link as it is.
+            recent, target, query = [], nxt, None
+            continue
+        # The next page starts one row early, at the anchor.
+        link = nxt
+        position -= 1
+        target, query = _with_window(link, overlap_size, position), None
 
 
 def _has_next(

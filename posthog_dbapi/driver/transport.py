@@ -203,8 +203,16 @@ class Transport:
                     timeout or self.timeout,
                     category,
                 )
+            except exc.Error as error:
+                if attempt:
+                    # A DELETE that answers 404 after a failed try was most likely applied by
+                    # that try; the caller can tell from this.
+                    error.details.setdefault("attempts", attempt + 1)
+                raise
             except _Retryable as failure:
                 if attempt >= self.max_retries:
+                    if attempt:
+                        failure.error.details.setdefault("attempts", attempt + 1)
                     raise failure.error from None
                 wait = failure.wait if failure.wait is not None else self._backoff(attempt)
                 attempt += 1
@@ -322,7 +330,8 @@ class Transport:
         except requests.exceptions.ReadTimeout:
             error = exc.TimeoutError(
                 f"Request timed out: {method} {shown} got no answer within {timeout}s",
-                {"url": shown, "timeout": timeout},
+                # The request was sent: PostHog may have applied it.
+                {"url": shown, "timeout": timeout, "maybe_applied": not idempotent},
             )
             if idempotent and not fail_fast:
                 raise _Retryable(error) from None
@@ -377,8 +386,12 @@ class Transport:
                 raise error
             raise _Retryable(error, retry_after)
         error = self._error(resp, method, url, payload)
-        if (status >= 500 or status == 408) and idempotent:
-            raise _Retryable(error)
+        if status >= 500 or status == 408:
+            if idempotent:
+                raise _Retryable(error)
+            # A server error can come after the write was applied (or from a proxy before it
+            # reached PostHog); the client cannot tell, so it must not repeat it blindly.
+            error.details["maybe_applied"] = True
         raise error
 
     def _parse_json(self, resp: requests.Response, method: str, url: str, idempotent: bool) -> Any:

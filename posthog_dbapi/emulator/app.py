@@ -31,7 +31,7 @@ from .errors import (
     not_found,
     validation_error,
 )
-from .faults import FOREIGN_HOST, Fault, FaultInjector
+from .faults import AFTER_HANDLING_KINDS, Fault, FaultInjector, mangle
 from .pagination import offset_page, page_params, page_url, persons_page
 from .queries import QueryService
 from .ratelimit import RateLimiter, SystemClock
@@ -160,7 +160,11 @@ class Emulator:
         else:
             status, payload, headers = self._respond(request)
             if fault is not None and fault.kind == "foreign_next" and isinstance(payload, bytes):
-                payload = _foreign_next(payload)
+                payload = _foreign_next(payload, self.faults.foreign_host)
+            if fault is not None and fault.kind in AFTER_HANDLING_KINDS:
+                status, payload, headers = self._after_handling(
+                    fault, status, payload, headers, request.url
+                )
         headers.setdefault("Content-Type", "application/json")
         if fault is not None and fault.kind == "truncate" and len(payload) > 1:
             return self._truncated(
@@ -221,6 +225,20 @@ class Emulator:
 
         return body()
 
+    def _after_handling(
+        self, fault: Fault, status: int, payload: bytes, headers: dict[str, str], url: str
+    ) -> tuple[int, bytes, dict[str, str]]:
+        """The request was handled (a write applied); now break its answer."""
+        if fault.kind == "timeout":
+            # The client's read timeout fires while this thread waits; the write stands.
+            time.sleep(fault.delay if fault.delay is not None else self.faults.timeout_delay)
+            return status, payload, headers
+        if fault.kind == "applied_500":
+            return _error_result(ApiError(500, "server_error", "error", "A server error occurred."))
+        if 200 <= status < 300:
+            return status, mangle(fault.kind, payload, url), headers
+        return status, payload, headers
+
     def _early_fault(self, fault: Fault, request: Request) -> Result | None:
         kind = fault.kind
         if kind == "429":
@@ -248,7 +266,7 @@ class Emulator:
             )
             return fault.status or 502, page, {"Content-Type": "text/html"}
         if kind == "redirect_foreign":
-            target = FOREIGN_HOST + request.full_path.rstrip("?")
+            target = self.faults.foreign_host + request.full_path.rstrip("?")
             return fault.status or 302, b"", {"Location": target, "Content-Type": "text/html"}
         if kind == "garbage":
             return (
@@ -630,14 +648,14 @@ def _error_result(exc: ApiError) -> tuple[int, bytes, dict[str, str]]:
     return exc.status, _dumps(exc.body()), dict(exc.headers)
 
 
-def _foreign_next(payload: bytes) -> bytes:
+def _foreign_next(payload: bytes, foreign_host: str) -> bytes:
     try:
         body = json.loads(payload)
     except ValueError:
         return payload
     if isinstance(body, dict) and body.get("next"):
         _, _, rest = body["next"].partition("//")
-        body["next"] = FOREIGN_HOST + "/" + rest.partition("/")[2]
+        body["next"] = foreign_host + "/" + rest.partition("/")[2]
     return _dumps(body)
 
 

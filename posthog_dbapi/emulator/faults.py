@@ -3,16 +3,32 @@
 Rules are matched against each request (path regex, method), can skip the first ``after``
 matches, fire ``times`` times and fire with a ``probability`` drawn from a seeded generator, so a
 failing run can be replayed. ``set_random`` gives a random mix of the retryable kinds.
+
+Some kinds act after the request was handled, as real failures do: ``applied_500`` applies a
+write and then answers 500, ``timeout`` applies it and answers only after ``delay`` seconds (the
+client's read timeout fires first), ``truncate`` cuts the body off. ``wrong_types`` and
+``missing_fields`` answer 200 with a body that breaks the API's promises, and ``short_page``
+(half the rows, ``next`` kept), ``empty_page`` (no rows, ``next`` kept) and ``stuck_next``
+(``next`` points at the page itself) break a list's paging (``mangle``).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import threading
 from dataclasses import dataclass, field
 
-__all__ = ["KINDS", "RETRYABLE_KINDS", "Fault", "FaultInjector", "InjectedFault"]
+__all__ = [
+    "AFTER_HANDLING_KINDS",
+    "KINDS",
+    "RETRYABLE_KINDS",
+    "Fault",
+    "FaultInjector",
+    "InjectedFault",
+    "mangle",
+]
 
 KINDS = frozenset(
     {
@@ -28,8 +44,28 @@ KINDS = frozenset(
         "redirect_foreign",
         "html",
         "garbage",
+        "timeout",
+        "applied_500",
+        "wrong_types",
+        "missing_fields",
+        "short_page",
+        "empty_page",
+        "stuck_next",
     }
 )
+AFTER_HANDLING_KINDS = frozenset(
+    {
+        "timeout",
+        "applied_500",
+        "wrong_types",
+        "missing_fields",
+        "short_page",
+        "empty_page",
+        "stuck_next",
+    }
+)
+"""Kinds that let the request be handled (a write applied) before they break the answer."""
+DEFAULT_TIMEOUT_DELAY = 1.0
 RETRYABLE_KINDS = ("429", "500", "502", "503", "504", "reset")
 FOREIGN_HOST = "https://attacker.example.com"
 """Where ``foreign_next`` and ``redirect_foreign`` point: a client must not send its key there."""
@@ -76,6 +112,10 @@ class FaultInjector:
         self._random: _RandomMode | None = None
         self._rng = random.Random(0)
         self.injected: list[InjectedFault] = []
+        self.foreign_host = FOREIGN_HOST
+        """Where ``foreign_next`` and ``redirect_foreign`` point (a test may serve it)."""
+        self.timeout_delay = DEFAULT_TIMEOUT_DELAY
+        """How long a ``timeout`` fault holds its answer when the rule gives no ``delay``."""
 
     def add(
         self,
@@ -113,6 +153,8 @@ class FaultInjector:
             self._random = None
             self._rng = random.Random(0)
             self.injected = []
+            self.foreign_host = FOREIGN_HOST
+            self.timeout_delay = DEFAULT_TIMEOUT_DELAY
 
     def set_random(
         self, rate: float, kinds: tuple[str, ...] | list[str] | None = None, seed: int = 0
@@ -148,3 +190,34 @@ class FaultInjector:
             if chosen is not None:
                 self.injected.append(InjectedFault(chosen.kind, method, path))
             return chosen
+
+
+def mangle(kind: str, payload: bytes, url: str = "") -> bytes:
+    """A 200 body that breaks the API's promises (``url`` is the request's own URL)."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return payload
+    if kind in ("short_page", "empty_page", "stuck_next"):
+        if isinstance(body, dict) and isinstance(body.get("results"), list):
+            rows = body["results"]
+            if kind == "short_page":
+                body["results"] = rows[: len(rows) // 2]
+            elif kind == "empty_page":
+                body["results"] = []
+            elif body.get("next"):
+                body["next"] = url
+        return json.dumps(body, separators=(",", ":"), default=str).encode()
+    if not isinstance(body, dict):
+        return b'{"detail": "not a list"}' if kind == "missing_fields" else b'"results"'
+    if kind == "wrong_types":
+        if "results" in body:
+            body["results"] = "results"
+            body["count"] = "many"
+        else:
+            body = {name: [value] for name, value in body.items()}
+    elif "results" in body:
+        del body["results"]
+    else:
+        body = {name: value for name, value in body.items() if name not in ("id", "columns")}
+    return json.dumps(body, separators=(",", ":"), default=str).encode()

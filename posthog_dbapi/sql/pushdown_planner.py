@@ -270,7 +270,7 @@ def _rows(
     width = len(translation.columns)
     skip = translation.offset
     remaining = translation.limit  # rows still to hand out after the offset; None = all
-    page = first
+    page, first = first, None  # only `page` may keep a page alive (see below)
     asked = limit
     while True:
         results = page.results
@@ -304,4 +304,7 @@ def _rows(
             wanted = min(page_size, remaining + skip)
         asked = wanted
         tree = _page_tree(translation, last, wanted, names)
+        # Let the consumed page go before the next one arrives: a full page of decoded JSON
+        # is tens of MB, and holding two at once doubled a stream's peak memory.
+        results = page = None
         page = send(render(tree), values)

@@ -163,6 +163,23 @@ def test_executemany_that_fails_half_way_lists_the_applied_rows(
     assert sorted(names[i] for i in applied) == ["e1", "e2"]
 
 
+def test_executemany_names_the_row_that_may_have_been_written(
+    conn: Any, emulator: Any, raw: Any
+) -> None:
+    # The third POST is applied by the server, then answered with a 500: the client cannot know.
+    emulator.app.faults.add("applied_500", path="dashboards", method="POST", after=2, times=1)
+    with pytest.raises(PartialWriteError) as info:
+        conn.cursor().executemany(
+            "INSERT INTO dashboards (name) VALUES (?)", [("u1",), ("u2",), ("u3",), ("u4",)]
+        )
+    details = info.value.details
+    names = {r["id"]: r["name"] for r in raw("dashboards")}
+    assert sorted(names[i] for i in details["applied"]) == ["u1", "u2"]
+    assert details["uncertain"]["name"] == "u3"
+    assert "u3" in names.values() and "u4" not in names.values()
+    assert "uncertain" in details["suggestion"]
+
+
 def test_unknown_table_lists_tables_with_did_you_mean(conn: Any) -> None:
     with pytest.raises(dbapi.ProgrammingError) as info:
         conn.cursor().execute("SELECT * FROM dashbaords")

@@ -1,0 +1,126 @@
+"""Fixtures of the reliability suite: drivers and connections whose waits are recorded, not slept,
+the fault mixes, and the figures each proof reports (printed at the end of the run).
+
+The figures (runs, faults injected, rows compared, 429s, throughput) are what
+``docs/reliability.md`` quotes; the terminal summary prints them so every run shows them.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import posthog_dbapi.dbapi as dbapi
+from posthog_dbapi.driver import PostHogDriver, reset_budgets
+
+SEEDS = range(20)
+RATES = (0.1, 0.3)
+READ_FAULTS = ("429", "500", "502", "503", "504", "reset", "timeout", "truncate")
+"""Every transient failure a read meets: throttles, server errors, resets, read timeouts and
+bodies cut off."""
+WRITE_FAULTS = (*READ_FAULTS, "applied_500")
+"""Plus the ambiguous one: the write was applied, then the answer was a 500."""
+MAX_RETRIES = 12
+"""Enough that a 30% fault rate almost never exhausts a request's retries (0.3**13 per request)."""
+CLIENT_TIMEOUT = 0.1
+"""Seconds; the emulator's ``timeout`` fault holds its answer longer (``SERVER_HOLD``)."""
+SERVER_HOLD = 0.3
+
+FIGURES: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+_figures_lock = threading.Lock()
+
+
+def record(scenario: str, **numbers: float) -> None:
+    """Add to the figures of ``scenario`` (summed over the runs of the session)."""
+    with _figures_lock:
+        for name, value in numbers.items():
+            FIGURES[scenario][name] += value
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not FIGURES:
+        return
+    terminalreporter.section("reliability figures")
+    for scenario in sorted(FIGURES):
+        parts = ", ".join(f"{k}={v:g}" for k, v in sorted(FIGURES[scenario].items()))
+        terminalreporter.write_line(f"{scenario}: {parts}")
+
+
+class Sleeps:
+    """Stands in for time.sleep: records each wait and moves a fake clock instead."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self.now = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, seconds: float) -> None:
+        with self._lock:
+            self.waits.append(seconds)
+            self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_budgets() -> Iterator[None]:
+    reset_budgets()
+    yield
+    reset_budgets()
+
+
+@pytest.fixture
+def make_driver(emulator: Any, sleeps: Sleeps) -> Iterator[Any]:
+    """Drivers on the emulator with recorded sleeps, a seeded jitter and many retries."""
+    made: list[PostHogDriver] = []
+
+    def make(**options: Any) -> PostHogDriver:
+        options.setdefault("api_url", emulator.url)
+        options.setdefault("api_key", emulator.api_key)
+        options.setdefault("project_id", 1)
+        options.setdefault("sleep", sleeps)
+        options.setdefault("clock", sleeps.clock)
+        options.setdefault("rng", random.Random(0))
+        options.setdefault("max_retries", MAX_RETRIES)
+        options.setdefault("timeout", CLIENT_TIMEOUT)
+        driver = PostHogDriver(**options)
+        made.append(driver)
+        return driver
+
+    yield make
+    for driver in made:
+        driver.close()
+
+
+@pytest.fixture
+def make_conn(make_driver: Any) -> Iterator[Any]:
+    """DB-API connections over ``make_driver`` drivers (closed after the test)."""
+    made: list[dbapi.Connection] = []
+
+    def make(**options: Any) -> dbapi.Connection:
+        conn = dbapi.connect(driver=make_driver(**options))
+        made.append(conn)
+        return conn
+
+    yield make
+    for conn in made:
+        conn.close()
+
+
+def faults_of(emulator: Any) -> dict[str, int]:
+    """How many faults of each kind the emulator injected since its last reset."""
+    counts: dict[str, int] = defaultdict(int)
+    for fault in emulator.app.faults.injected:
+        counts[fault.kind] += 1
+    return dict(counts)

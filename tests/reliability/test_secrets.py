@@ -1,0 +1,139 @@
+"""The API key stays secret and goes only to the configured host.
+
+A distinctive key is used for a whole session of work (reads, writes, errors, faults, SQLAlchemy),
+with debug logging on; then the key is searched for in the log, in every exception's message,
+``repr`` and ``details``, in the reprs of every public object, in SQLAlchemy's URL and engine
+reprs and in SQLite's ``sqlite_master``. Cross-host ``next`` links and redirects are checked
+against a second emulator standing in for the other host: it must never receive a request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import posthog_dbapi.dbapi as dbapi
+from posthog_dbapi.driver import InsecureTLSWarning, PostHogDriver
+from posthog_dbapi.emulator import Emulator, EmulatorServer
+from posthog_dbapi.exceptions import ConnectionError, Error, MalformedResponseError
+
+SECRET = "phx_SeCrEtReliabilityKey_7f3a9c"
+WRONG = "phx_WrOnGReliabilityKey_51d2e8"
+
+
+def texts_of(error: BaseException) -> list[str]:
+    out = [str(error), repr(error)]
+    if isinstance(error, Error):
+        out.append(json.dumps(error.details, default=repr))
+    return out
+
+
+def test_the_key_appears_nowhere(
+    emulator: Any, make_driver: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator.app.add_key(SECRET)
+    caplog.set_level(logging.DEBUG, logger="posthog_dbapi")
+    seen: list[str] = []
+    driver = make_driver(api_key=SECRET, debug=True, max_retries=1)
+    conn = dbapi.connect(driver=driver)
+    cur = conn.cursor()
+    cur.execute("SELECT id, name FROM dashboards WHERE id = ?", (1,))
+    cur.fetchall()
+    cur.execute("INSERT INTO dashboards (name) VALUES (?)", (SECRET[:8] + "-not-the-key",))
+    for kind in ("html", "garbage", "truncate", "500", "reset", "wrong_types", "429"):
+        emulator.app.faults.add(kind, path=r"/cohorts/", times=5)
+        for action in (
+            lambda: cur.execute("SELECT * FROM cohorts").fetchall(),
+            lambda: driver.read("/cohorts"),
+        ):
+            try:
+                action()
+            except Exception as exc:
+                seen += texts_of(exc)
+        emulator.app.faults.clear()
+    for bad in (
+        lambda: cur.execute("SELECT nope FROM dashboards"),
+        lambda: cur.execute("UPDATE dashboards SET id = 5 WHERE id = 1"),
+        lambda: driver.retrieve("dashboards", 999999),
+        lambda: PostHogDriver(api_url=emulator.url, api_key=WRONG, project_id=1),
+        lambda: PostHogDriver(api_url="http://127.0.0.1:9", api_key=SECRET, project_id=1),
+    ):
+        try:
+            bad()
+        except Exception as exc:
+            seen += texts_of(exc)
+    seen += [repr(driver), repr(conn), repr(cur), repr(driver.get_rate_limit_status())]
+    seen += [row[0] or "" for row in conn._db.execute("SELECT sql FROM sqlite_master")]
+    engine = sa.create_engine(f"posthog://:{SECRET}@127.0.0.1:{emulator.port}/1?scheme=http")
+    with engine.connect() as sa_conn:
+        sa_conn.execute(sa.text("SELECT count(*) FROM dashboards")).scalar()
+    seen += [repr(engine), repr(engine.url), str(engine.url), repr(engine.pool)]
+    engine.dispose()
+    conn.close()
+    seen += [record.getMessage() for record in caplog.records]
+    seen += [caplog.text]
+    assert len(seen) > 30 and any("GET" in text for text in seen)  # the search had material
+    for text in seen:
+        assert SECRET not in text
+        assert WRONG not in text
+    # The emulator's own access log never saw the key in a URL either.
+    assert all(SECRET not in json.dumps(r.query) for r in emulator.app.request_log)
+
+
+@pytest.fixture
+def other_host() -> Any:
+    server = EmulatorServer(Emulator())
+    yield server
+    server.stop()
+
+
+def test_cross_host_next_links_are_refused(
+    emulator: Any, make_driver: Any, other_host: Any
+) -> None:
+    emulator.app.faults.foreign_host = other_host.url
+    emulator.app.faults.add("foreign_next", path=r"/insights/?$")
+    driver = make_driver()
+    with pytest.raises(MalformedResponseError, match="another host") as info:
+        list(driver.iter_records("insights", page_size=5))
+    assert other_host.url in info.value.message
+    assert list(other_host.app.request_log) == []
+
+
+def test_redirects_to_another_host_do_not_carry_the_key(
+    emulator: Any, make_driver: Any, other_host: Any
+) -> None:
+    emulator.app.faults.foreign_host = other_host.url
+    driver = make_driver()
+    for status in (301, 302, 307, 308):
+        emulator.app.faults.clear()
+        emulator.app.faults.foreign_host = other_host.url
+        emulator.app.faults.add("redirect_foreign", path=r"/dashboards/", status=status)
+        with pytest.raises(ConnectionError, match="another host"):
+            driver.read("/dashboards")
+    assert [r for r in other_host.app.request_log if r.had_auth] == []
+    assert list(other_host.app.request_log) == []
+
+
+def test_tls_verification_is_on_by_default_and_off_warns(emulator: Any) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InsecureTLSWarning)
+        driver = PostHogDriver(api_url=emulator.url, api_key=emulator.api_key, project_id=1)
+        assert driver._transport.verify is True
+        driver.close()
+        bundled = PostHogDriver(
+            api_url=emulator.url, api_key=emulator.api_key, project_id=1, ca_bundle="/tmp/ca.pem"
+        )
+        assert bundled._transport.verify == "/tmp/ca.pem"
+        bundled.close()
+    with pytest.warns(InsecureTLSWarning, match="verification is off"):
+        insecure = PostHogDriver(
+            api_url=emulator.url, api_key=emulator.api_key, project_id=1, verify=False
+        )
+    insecure.close()
+    with pytest.warns(InsecureTLSWarning):
+        dbapi.connect(emulator.url, emulator.api_key, 1, verify=False).close()
