@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 from superset.db_engine_specs.sqlite import SqliteEngineSpec
 
+from posthog_dbapi.dialect.time_grains import TIME_GRAINS
+
 __all__ = ["PostHogEngineSpec"]
 
 
@@ -33,19 +35,7 @@ class PostHogEngineSpec(SqliteEngineSpec):
     # PostHog's Query API returns at most 50,000 rows per response; the cursor pages beyond it.
     max_column_name_length = 256
 
-    _time_grain_expressions: ClassVar[dict[str | None, str]] = {
-        None: "{col}",
-        "PT1M": "DATETIME(STRFTIME('%Y-%m-%dT%H:%M:00', {col}))",
-        "PT1H": "DATETIME(STRFTIME('%Y-%m-%dT%H:00:00', {col}))",
-        "P1D": "DATETIME({col}, 'start of day')",
-        "P1W": "DATETIME({col}, 'start of day', -strftime('%w', {col}) || ' days')",
-        "P1M": "DATETIME({col}, 'start of month')",
-        "P3M": (
-            "DATETIME({col}, 'start of month', "
-            "printf('-%d month', (strftime('%m', {col}) - 1) % 3))"
-        ),
-        "P1Y": "DATETIME({col}, 'start of year')",
-    }
+    _time_grain_expressions: ClassVar[dict[str | None, str]] = TIME_GRAINS
 
     @classmethod
     def get_function_names(cls, database: Any) -> list[str]:
