@@ -3,14 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SRC := posthog_dbapi tests examples scripts
+SRC := posthog_dbapi tests examples scripts benchmarks
 
 # The dialect is also tested on SQLAlchemy 1.4 with pandas 2.1 (what Superset 6.1 pins), in a
 # second venv that runs only the dialect tests, so the suite stays fast.
 VENV14 := .venv-sa14
 STAMP14 := $(VENV14)/.installed
 
-.PHONY: test lint typecheck pytest pytest-sa14 soak demo reference emulator superset-smoke clean
+.PHONY: test lint typecheck pytest pytest-sa14 soak bench demo reference emulator superset-smoke clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ emulator: $(STAMP)
 
 superset-smoke:
 	scripts/superset-smoke
+
+# Benchmarks against the emulator in a separate process (not part of make test); writes
+# benchmarks/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) $(VENV14) .venv-superset build *.egg-info
