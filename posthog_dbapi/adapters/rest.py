@@ -159,9 +159,11 @@ class RESTAdapter(Adapter):
         key = (self.table, tuple(sorted(params.items())), limit, offset)
         scan = ctx.scans.get(key)
         if scan is None:
-            page_size = None
-            if limit is not None and self.route.max_page_size is not None:
-                page_size = max(1, min(limit, self.route.max_page_size))
+            # Without a LIMIT, SQLite will want every row: the largest page keeps a scan within
+            # the rate budget (50,000 rows are 50 CRUD requests, not 500).
+            page_size = self.route.max_page_size
+            if limit is not None and page_size is not None:
+                page_size = max(1, min(limit, page_size))
             source = self.state.driver.iter_records(
                 self.table, params or None, page_size=page_size, offset=offset, limit=limit
             )
