@@ -11,7 +11,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,3 +93,18 @@ def emulator_process() -> Iterator[EmulatorProcess]:
     except subprocess.TimeoutExpired:
         proc.process.kill()
         proc.process.communicate()
+
+
+@pytest.fixture
+def start_emulator() -> Iterator[Callable[..., EmulatorProcess]]:
+    """Starts emulator processes with the given CLI arguments; stops them after the test."""
+    started: list[EmulatorProcess] = []
+
+    def start(*args: str) -> EmulatorProcess:
+        started.append(start_emulator_process(*args))
+        return started[-1]
+
+    yield start
+    for proc in started:
+        proc.process.terminate()
+        proc.process.communicate(timeout=10)

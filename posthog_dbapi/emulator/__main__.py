@@ -41,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         help="share of requests answered with a random retryable fault",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--no-rate-limits",
+        action="store_true",
+        help="answer every request (benchmarks); PostHog's per-key limits apply otherwise",
+    )
     parser.add_argument("--quiet", action="store_true", help="no access log")
     args = parser.parse_args(argv)
 
@@ -51,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         app.load_demo(
             events=args.events, persons=args.persons, rows=dict(args.rows), with_events=args.demo
         )
+    if args.no_rate_limits:
+        app.limits.configure(enabled=False)
     if args.fault_rate:
         app.faults.set_random(args.fault_rate, seed=args.seed)
     server = EmulatorServer(app, host=args.host, port=args.port)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
+from typing import Any
 
 import requests
 import yaml
@@ -67,3 +68,15 @@ def test_cli_serves_demo_data_and_logs_access_lines(emulator_process) -> None:  
     _, err = emulator_process.process.communicate(timeout=10)
     assert "GET /api/projects/1/dashboards/ 200" in err
     assert "phx_demo" not in err
+
+
+def test_cli_can_lift_rate_limits_for_benchmarks(start_emulator: Any) -> None:
+    proc = start_emulator("--no-rate-limits", "--quiet")
+    session = requests.Session()
+    session.headers["Authorization"] = "Bearer phx_demo"
+    # PostHog allows 480 CRUD requests a minute per key; 500 in a row would meet a 429.
+    statuses = {
+        session.get(f"{proc.url}/api/projects/1/dashboards/", timeout=10).status_code
+        for _ in range(500)
+    }
+    assert statuses == {200}
