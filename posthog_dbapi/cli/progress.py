@@ -1,30 +1,26 @@
 """Request counting and the progress line ``posthog-sql`` shows while a statement runs.
 
-The driver reports what it does only through debug records on the ``posthog_dbapi.driver``
-logger (one per response, per parsed page, per retry and per rate-budget wait), so
-``RequestCounter`` is a logging handler that counts those records into the current
-``StatementStats``. The counts feed the line after each result ("1 request") and ``Progress``, a
-thread that, when stderr is a terminal and the statement has run longer than half a second,
-redraws one stderr line with rows fetched, requests and waits until the statement ends.
-
-The record texts matched here are the driver's own (``posthog_dbapi/driver/transport.py``); if
-they change, the counts read zero, nothing breaks.
+``RequestCounter`` is a request listener on the connection's driver
+(``PostHogDriver.add_listener``): each ``RequestEvent`` the driver's one request path reports (a
+request sent, its answer with the records of a page, a retry, a rate-budget wait) is counted into
+the current ``StatementStats``. The counts feed the line after each result ("1 request") and
+``Progress``, a thread that, when stderr is a terminal and the statement has run longer than half
+a second, redraws one stderr line with rows fetched, requests and waits until the statement ends.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TextIO
-from urllib.parse import urlsplit
+from typing import Any, TextIO
+
+from posthog_dbapi.driver import RequestEvent
 
 __all__ = ["Progress", "RequestCounter", "StatementStats"]
 
-DRIVER_LOGGER = "posthog_dbapi.driver"
 SHOW_AFTER = 0.5
 REFRESH = 0.1
 
@@ -48,48 +44,44 @@ class StatementStats:
         return time.monotonic() - self.started
 
 
-class RequestCounter(logging.Handler):
-    """Counts the driver's debug records into ``self.stats``; install with ``attach()``."""
+class RequestCounter:
+    """Counts a driver's request events into ``self.stats``; install with ``attach(driver)``."""
 
     def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
         self.stats = StatementStats()
-        self._logger = logging.getLogger(DRIVER_LOGGER)
-        self._previous_level = self._logger.level
+        self._detach: Callable[[], None] | None = None
 
-    def attach(self) -> None:
-        # The records are DEBUG; without lowering the level the logger drops them before any
-        # handler. Nothing else prints them unless --debug added a handler of its own.
-        self._previous_level = self._logger.level
-        if self._logger.getEffectiveLevel() > logging.DEBUG:
-            self._logger.setLevel(logging.DEBUG)
-        self._logger.addHandler(self)
+    def attach(self, driver: Any) -> None:
+        """Listen to ``driver``; a driver without listeners (a stand-in) leaves counts at zero."""
+        self.detach()
+        add = getattr(driver, "add_listener", None)
+        remove = getattr(driver, "remove_listener", None)
+        if add is None or remove is None:
+            return
+        add(self)
+        self._detach = lambda: remove(self)
 
     def detach(self) -> None:
-        self._logger.removeHandler(self)
-        self._logger.setLevel(self._previous_level)
+        if self._detach is not None:
+            self._detach()
+            self._detach = None
 
     def reset(self) -> StatementStats:
         self.stats = StatementStats()
         return self.stats
 
-    def emit(self, record: logging.LogRecord) -> None:
-        template = str(record.msg)
+    def __call__(self, event: RequestEvent) -> None:
         stats = self.stats
-        if template == "%s %s%s%s" and isinstance(record.args, tuple) and len(record.args) > 1:
+        if event.kind == "request":
             stats.requests += 1
-            path = urlsplit(str(record.args[1])).path
-            stats.paths.append(path)
-            stats.in_flight = f"{record.args[0]} {path}"
-        elif template.startswith("-> "):
+            stats.paths.append(event.path)
+            stats.in_flight = f"{event.method} {event.path}"
+        elif event.kind == "response":
             stats.in_flight = None
-        elif template.startswith(("Parsed wrapped response", "Parsed list response")):
-            if isinstance(record.args, tuple) and record.args:
-                count = record.args[0]
-                stats.records += count if isinstance(count, int) else 0
-        elif template.startswith("Retry "):
+            stats.records += event.records or 0
+        elif event.kind == "retry":
             stats.retries += 1
-        elif template.startswith("Rate budget"):
+        elif event.kind == "rate_wait":
             stats.waits += 1
 
 

@@ -109,7 +109,7 @@ class Session:
         """Set when Ctrl-C cancelled a statement; a script stops there."""
 
     def __enter__(self) -> Session:
-        self.counter.attach()
+        self.counter.attach(self.connection.driver)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -1,10 +1,12 @@
-"""The HTTP driver: config, one request path with retries and budgets, pagination, PostHogDriver."""
+"""The HTTP driver: config, one request path with retries and budgets, pagination, request
+listeners, PostHogDriver."""
 
 from __future__ import annotations
 
 from posthog_dbapi.driver.budget import BudgetLimits, RateBudget, reset_budgets
 from posthog_dbapi.driver.config import normalize_api_url
 from posthog_dbapi.driver.driver import DriverCapabilities, InsecureTLSWarning, PostHogDriver
+from posthog_dbapi.driver.listeners import RequestEvent, RequestListener
 from posthog_dbapi.driver.query import QueryResult
 from posthog_dbapi.driver.routes import (
     DeleteStyle,
@@ -24,6 +26,8 @@ __all__ = [
     "PostHogDriver",
     "QueryResult",
     "RateBudget",
+    "RequestEvent",
+    "RequestListener",
     "ResourceDirectory",
     "ResourceRoute",
     "get_directory",

@@ -64,7 +64,15 @@ def normalize_api_url(api_url: str | None) -> str:
     if "://" not in raw:
         # No scheme given: TLS, never plain http by accident.
         raw = "https://" + raw
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+    except ValueError as exc:
+        # An unclosed or invalid IPv6 bracket ("http://[broken").
+        raise InterfaceError(
+            f"api_url is not a valid URL: {exc}",
+            {"api_url": _safe_origin(raw)},
+            suggestion=_URL_SUGGESTION + " An IPv6 address goes in brackets: http://[::1]:8010.",
+        ) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise InterfaceError(
@@ -147,6 +155,13 @@ def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, str]:
         if value:
             out[option] = value
     return out
+
+
+def _safe_origin(raw: str) -> str:
+    """The scheme and host text of a URL that ``urlsplit`` refuses, without any credentials."""
+    scheme, _, rest = raw.partition("://")
+    host = rest.split("/", 1)[0].rpartition("@")[2]
+    return f"{scheme}://{host}"
 
 
 def _redact_userinfo(url: str) -> str:

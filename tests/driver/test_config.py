@@ -44,6 +44,8 @@ def test_plain_http_only_when_written() -> None:
         ("https://us.posthog.com/api?x=1", "query string"),
         ("https://us.i.posthog.com", "ingestion"),
         ("https://", "no host"),
+        ("http://[broken", "not a valid URL"),
+        ("https://user:phx_secret@[::1", "not a valid URL"),
     ],
 )
 def test_bad_api_urls_are_refused_with_a_fix(given: str, needle: str) -> None:
@@ -52,6 +54,16 @@ def test_bad_api_urls_are_refused_with_a_fix(given: str, needle: str) -> None:
     assert needle in info.value.message
     assert "phx_secret" not in str(info.value.details) + info.value.message
     assert info.value.details["suggestion"]
+
+
+def test_connect_refuses_a_broken_ipv6_url_as_an_interface_error() -> None:
+    import posthog_dbapi
+
+    with pytest.raises(InterfaceError) as info:
+        posthog_dbapi.connect(api_url="http://[broken", api_key="phx_secret", project_id=1)
+    assert "Invalid IPv6 URL" in info.value.message
+    assert "http://[::1]" in info.value.suggestion
+    assert "phx_secret" not in str(info.value)
 
 
 def test_project_ids() -> None:

@@ -7,6 +7,7 @@ The figures (runs, faults injected, rows compared, 429s, throughput) are what
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections import defaultdict
@@ -71,6 +72,17 @@ class Sleeps:
 @pytest.fixture
 def sleeps() -> Sleeps:
     return Sleeps()
+
+
+@pytest.fixture(autouse=True)
+def _restore_package_logging() -> Iterator[None]:
+    # A driver made with debug=True adds a stderr handler to the package logger for the rest of
+    # the process; without this, later tests (the CLI's) would see debug lines on stderr.
+    root = logging.getLogger("posthog_dbapi")
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(autouse=True)

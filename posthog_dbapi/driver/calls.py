@@ -1,0 +1,79 @@
+"""``PostHogDriver``'s Query API methods and its raw calls.
+
+``query`` runs HogQL through ``POST /api/projects/{id}/query/`` (``query.py`` does the polling of
+asynchronous queries), ``cancel_query`` stops one, and ``call_endpoint`` reaches any API path the
+resource methods do not cover. ``QueryOperations`` is a mixin of ``PostHogDriver``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from posthog_dbapi import exceptions as exc
+from posthog_dbapi.driver.addressing import category_for, check_open, endpoint_path
+from posthog_dbapi.driver.query import QueryResult, cancel_query, run_query
+from posthog_dbapi.driver.transport import Transport
+
+__all__ = ["QueryOperations"]
+
+_CALL_KWARGS = frozenset({"json", "timeout", "idempotent", "category"})
+
+
+class QueryOperations:
+    """HogQL queries and raw API calls (a mixin of ``PostHogDriver``)."""
+
+    _transport: Transport
+    project_id: str
+
+    def query(
+        self,
+        hogql: str,
+        values: Mapping[str, Any] | None = None,
+        *,
+        refresh: str = "blocking",
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Run HogQL through the Query API; ``{name}`` placeholders take ``values``."""
+        check_open(self._transport)
+        return run_query(
+            self._transport, self.project_id, hogql, values, refresh=refresh, timeout=timeout
+        )
+
+    def cancel_query(self, query_id: str) -> None:
+        check_open(self._transport)
+        cancel_query(self._transport, self.project_id, query_id)
+
+    def call_endpoint(
+        self,
+        endpoint: str,
+        method: str = "GET",
+        params: Mapping[str, Any] | None = None,
+        data: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Call any API path: ``"/dashboards"`` is under the project, ``"/api/..."`` is taken as
+        is. Returns the parsed JSON (``None`` for an empty answer). Accepts ``json=`` (alias of
+        ``data``), ``timeout=``, ``idempotent=`` and ``category=``."""
+        check_open(self._transport)
+        unknown = sorted(set(kwargs) - _CALL_KWARGS)
+        if unknown:
+            raise exc.InterfaceError(
+                f"call_endpoint() got unexpected arguments: {', '.join(unknown)}",
+                suggestion=f"Supported: {', '.join(sorted(_CALL_KWARGS))}.",
+            )
+        if not isinstance(endpoint, str) or not endpoint.strip():
+            raise exc.InterfaceError("call_endpoint() needs an endpoint path such as '/dashboards'")
+        body = data if data is not None else kwargs.get("json")
+        target = endpoint_path(endpoint.strip(), self.project_id, self._transport)
+        category = kwargs.get("category") or category_for(target)
+        resp = self._transport.request(
+            method,
+            target,
+            params=params,
+            json=body,
+            category=category,
+            idempotent=kwargs.get("idempotent"),
+            timeout=kwargs.get("timeout"),
+        )
+        return resp.body

@@ -1,0 +1,278 @@
+"""Error mapping: the one place where HTTP failures become ``posthog_dbapi.exceptions``.
+
+Two kinds of failure come here. An *answer* with an error status becomes the exception class of
+that status, carrying PostHog's ``code``, ``attr`` and ``detail`` (drf-exceptions-hog's body) and
+a suggestion. A *send failure* (``requests`` could not connect, timed out, got a cut-off body)
+becomes ``ConnectionError``, ``TimeoutError`` or ``MalformedResponseError``, together with whether
+a retry is safe: only when the request certainly never reached PostHog or cannot apply a write
+twice. Messages and details show URLs without their query string and never the API key.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from posthog_dbapi import exceptions as exc
+
+__all__ = [
+    "error_for_response",
+    "error_payload",
+    "malformed_response",
+    "origin_of",
+    "send_failure",
+    "strip_query",
+]
+
+Scrub = Callable[[str], str]
+"""Replaces the API key in a text that came from outside (a server message, a socket error)."""
+
+
+def strip_query(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def send_failure(
+    error: requests.exceptions.RequestException,
+    *,
+    method: str,
+    url: str,
+    base_url: str,
+    timeout: float,
+    idempotent: bool,
+    fail_fast: bool,
+    scrub: Scrub,
+) -> tuple[exc.Error, bool]:
+    """The exception for a request that got no usable answer, and whether to retry it.
+
+    ``fail_fast`` (construction) reports an unreachable host at once instead of retrying.
+    """
+    shown = strip_query(url)
+    if isinstance(error, requests.exceptions.SSLError):
+        return (
+            exc.ConnectionError(
+                f"TLS error talking to {base_url}: {scrub(str(error))}",
+                {"url": shown},
+                suggestion="Pass ca_bundle= with your CA file, or verify=False on a trusted "
+                "network only.",
+            ),
+            False,
+        )
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        # Never connected, so nothing was sent: any method may retry.
+        return (
+            exc.TimeoutError(
+                f"Connecting to {base_url} timed out after {timeout}s",
+                {"url": shown, "timeout": timeout},
+            ),
+            not fail_fast,
+        )
+    if isinstance(error, requests.exceptions.ReadTimeout):
+        return (
+            exc.TimeoutError(
+                f"Request timed out: {method} {shown} got no answer within {timeout}s",
+                # The request was sent: PostHog may have applied it.
+                {"url": shown, "timeout": timeout, "maybe_applied": not idempotent},
+            ),
+            idempotent and not fail_fast,
+        )
+    if isinstance(
+        error, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+    ):
+        return (
+            exc.MalformedResponseError(
+                f"The answer to {method} {shown} was cut off",
+                {"url": shown, "maybe_applied": not idempotent},
+            ),
+            idempotent,
+        )
+    if isinstance(error, requests.exceptions.ConnectionError):
+        sent = not _failed_before_sending(error)
+        mapped = exc.ConnectionError(
+            f"Cannot reach PostHog API at {base_url}"
+            if not sent
+            else f"The connection to {base_url} broke during {method} {shown}",
+            {"url": shown, "reason": scrub(_reason(error)), "maybe_applied": sent},
+        )
+        if fail_fast and not sent:
+            return mapped, False
+        return mapped, (not sent or idempotent)
+    return (
+        exc.ConnectionError(
+            f"Request to {base_url} failed: {scrub(_reason(error))}", {"url": shown}
+        ),
+        False,
+    )
+
+
+def malformed_response(
+    resp: requests.Response, method: str, url: str, what: str, scrub: Scrub
+) -> exc.MalformedResponseError:
+    return exc.MalformedResponseError(
+        f"PostHog answered {method} {strip_query(url)} with {what}",
+        {
+            "url": strip_query(url),
+            "content_type": resp.headers.get("Content-Type", ""),
+            "body_start": scrub(resp.text[:200]),
+        },
+        status=resp.status_code,
+    )
+
+
+def error_payload(resp: requests.Response) -> dict[str, Any]:
+    """PostHog's JSON error body, or ``{"html": True}`` when a proxy answered with a page."""
+    try:
+        body = _json.loads(resp.content) if resp.content.strip() else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        return body
+    payload: dict[str, Any] = {}
+    ctype = resp.headers.get("Content-Type", "")
+    if resp.content.strip() and ("html" in ctype or resp.text.lstrip().startswith("<")):
+        payload["html"] = True
+    return payload
+
+
+def error_for_response(
+    resp: requests.Response,
+    method: str,
+    url: str,
+    payload: Mapping[str, Any],
+    *,
+    base_url: str,
+    scrub: Scrub,
+) -> exc.Error:
+    """The exception for an answer with an error status (4xx, 5xx)."""
+    status = resp.status_code
+    shown = strip_query(url)
+    code = payload.get("code") if isinstance(payload.get("code"), str) else None
+    detail = payload.get("detail")
+    detail_text = scrub(str(detail)) if detail is not None else ""
+    attr = payload.get("attr")
+    details: dict[str, Any] = {"method": method, "url": shown, "status": status}
+    if detail is not None:
+        details["detail"] = detail_text
+    if attr is not None:
+        details["attr"] = attr
+    if isinstance(payload.get("type"), str):
+        details["type"] = payload["type"]
+    where = f"{method} {shown}"
+    if status == 400:
+        if code == "required" and attr:
+            details["missing_fields"] = [attr]
+        msg = detail_text or f"PostHog refused {where} as invalid"
+        if attr and attr not in msg:
+            msg = f"{attr}: {msg}"
+        return exc.ValidationError(msg, details, status=status, code=code or "invalid_input")
+    if status == 401:
+        return exc.AuthenticationError(
+            "Invalid PostHog API key" + (f": {detail_text}" if detail_text else ""),
+            details,
+            status=status,
+            code=code or "authentication_failed",
+        )
+    if status == 403:
+        return exc.PermissionDeniedError(
+            detail_text or f"PostHog denied {where}",
+            details,
+            status=status,
+            code=code or "permission_denied",
+        )
+    if status == 404:
+        return exc.ObjectNotFoundError(
+            f"Not found: {where}" + (f" ({detail_text})" if detail_text else ""),
+            details,
+            status=status,
+            code=code or "not_found",
+            suggestion="Check the id and the project; list the resource to see what exists.",
+        )
+    if status == 405:
+        return exc.NotSupportedError(
+            f"PostHog does not allow {method} on {shown}",
+            details,
+            status=status,
+            code=code or "method_not_allowed",
+            suggestion="Soft-deleted resources are removed with PATCH {'deleted': true}; "
+            "driver.delete() does that.",
+        )
+    if status == 409:
+        return exc.IntegrityError(
+            detail_text or f"{where} conflicts with existing data",
+            details,
+            status=status,
+            code=code or "conflict",
+            suggestion="Reload the record and apply the change again.",
+        )
+    if status == 429:
+        return exc.RateLimitError(
+            "API rate limit exceeded" + (f": {detail_text}" if detail_text else ""),
+            details,
+            status=status,
+            code=code or "throttled",
+        )
+    if status >= 500:
+        if payload.get("html"):
+            msg = (
+                f"PostHog's API at {base_url} answered {status} with an HTML page "
+                "(a proxy or load balancer answered instead of PostHog)"
+            )
+        else:
+            msg = f"PostHog server error {status} on {where}" + (
+                f": {detail_text}" if detail_text else ""
+            )
+        return exc.PostHogServerError(msg, details, status=status, code=code)
+    return exc.ProgrammingError(
+        detail_text or f"PostHog answered {status} to {where}",
+        details,
+        status=status,
+        code=code,
+    )
+
+
+def _failed_before_sending(error: requests.exceptions.ConnectionError) -> bool:
+    """True when the connection was never established (refused, DNS, connect timeout), so the
+    server certainly did not see the request."""
+    import urllib3.exceptions as u3
+
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [error]
+    while stack:
+        cur = stack.pop()
+        if cur is None or id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if isinstance(cur, (u3.NewConnectionError, u3.ConnectTimeoutError, u3.NameResolutionError)):
+            return True
+        if isinstance(cur, ConnectionRefusedError):
+            return True
+        reason = getattr(cur, "reason", None)
+        stack.extend([reason if isinstance(reason, BaseException) else None])
+        stack.extend(a for a in getattr(cur, "args", ()) if isinstance(a, BaseException))
+        stack.extend([cur.__cause__, cur.__context__])
+    return False
+
+
+def _reason(error: BaseException) -> str:
+    import urllib3.exceptions as u3
+
+    cur: BaseException | None = error
+    while cur is not None:
+        if isinstance(cur, u3.MaxRetryError) and cur.reason is not None:
+            cur = cur.reason
+            continue
+        args = getattr(cur, "args", ())
+        inner = next((a for a in args if isinstance(a, BaseException)), None)
+        if inner is None:
+            break
+        cur = inner
+    return str(cur) if cur is not None else str(error)
