@@ -28,7 +28,7 @@ from shillelagh.fields import Field
 from shillelagh.filters import Equal, Filter, Impossible, Operator
 
 from posthog_dbapi.adapters.state import CachedScan, ConnectionState, StatementContext
-from posthog_dbapi.adapters.values import field_for, to_api_value, to_native
+from posthog_dbapi.adapters.values import field_for, storage_converter, to_api_value
 from posthog_dbapi.catalog import get_resource
 from posthog_dbapi.driver.routes import DeleteStyle
 from posthog_dbapi.exceptions import (
@@ -79,6 +79,10 @@ class RESTAdapter(Adapter):
         self.resource = get_resource(table)
         self.route = self.resource.route
         self.infos = state.fields(table)
+        self._converters = [
+            (name, storage_converter(info.get("type", "string")))
+            for name, info in self.infos.items()
+        ]
         self.integer_keys = self.route.lookup_type == "int"
         self.exact_params = {
             name
@@ -136,7 +140,8 @@ class RESTAdapter(Adapter):
 
     def _row(self, record: dict[str, Any], ctx: StatementContext) -> dict[str, Any]:
         key = record.get(self.route.lookup_field, record.get(self.route.id_field))
-        row = {name: to_native(info["type"], record.get(name)) for name, info in self.infos.items()}
+        get = record.get
+        row = {name: convert(get(name)) for name, convert in self._converters}
         row["rowid"] = self.state.rowid_for(self.table, key, integer_keys=self.integer_keys)
         ctx.seen[(self.table, row["rowid"])] = row
         return row

@@ -1,8 +1,9 @@
 """Value conversion between PostHog's JSON, SQLite's storage types and Python, per column kind.
 
 Column kinds are the catalog's (contract B): ``string``, ``integer``, ``number``, ``boolean``,
-``datetime``, ``date``, ``uuid``, ``json``. Reading: nested objects and arrays become JSON text (so
-SQLite's ``json_extract`` works), timestamps become aware UTC ``datetime``, booleans ``bool``.
+``datetime``, ``date``, ``uuid``, ``json``. Reading: API values become what SQLite holds - nested
+objects and arrays as JSON text (so ``json_extract`` works), timestamps as ISO text of the UTC
+value, booleans as ``bool``; the cursor turns timestamps back into ``datetime``.
 Writing: a value is checked against its column before any request, and refused with a
 ``DataError`` that names the column, the value and what is expected.
 """
@@ -11,13 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 from shillelagh.fields import Boolean, Date, DateTime, Field, Float, Integer, String
 
 from posthog_dbapi.exceptions import DataError
 
-__all__ = ["field_for", "parse_datetime", "to_api_value", "to_native"]
+__all__ = [
+    "field_for",
+    "parse_datetime",
+    "storage_converter",
+    "stored_timestamp",
+    "to_api_value",
+]
 
 _FIELD_TYPES: dict[str, type[Field]] = {
     "integer": Integer,
@@ -50,53 +59,84 @@ def parse_datetime(value: str) -> dt.datetime:
     return parsed.astimezone(_UTC)
 
 
-def _to_integer(value: Any) -> Any:
-    if isinstance(value, bool):
+# A timestamp already in the form SQLite holds (``datetime.isoformat()`` of an aware UTC value),
+# or one character away from it (``Z``): the common case, converted without building a datetime.
+_CANONICAL_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?(Z|\+00:00)")
+
+
+def stored_timestamp(value: str) -> str:
+    """An API timestamp as the text a table holds: ``datetime.isoformat()`` of the aware UTC
+    value (``2024-01-05T10:00:00.123456+00:00``; no fraction when it is zero). Both query routes
+    and every comparison rely on this one form."""
+    match = _CANONICAL_UTC.fullmatch(value)
+    if match is not None and match.group(1) != ".000000":
+        return value if match.group(2) == "+00:00" else value[:-1] + "+00:00"
+    return parse_datetime(value).isoformat()
+
+
+def _stored_integer(value: Any) -> Any:
+    return value if value.__class__ is int else int(value)
+
+
+def _stored_datetime(value: Any) -> Any:
+    if isinstance(value, str):
+        return stored_timestamp(value)
+    return value.isoformat() if isinstance(value, (dt.datetime, dt.date)) else value
+
+
+def _stored_date(value: Any) -> Any:
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10]).isoformat()
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _stored_text(value: Any) -> Any:
+    if value.__class__ is str:
         return value
-    return int(value)
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
 
 
-def _to_datetime(value: Any) -> Any:
-    return parse_datetime(value) if isinstance(value, str) else value
+def _stored_json(value: Any) -> Any:
+    return json.dumps(value)
 
 
-def _to_date(value: Any) -> Any:
-    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
-
-
-def _to_text(value: Any) -> Any:
-    return value if isinstance(value, str) else str(value)
-
-
-# Per-kind conversions of a non-null scalar; a kind not listed keeps the value as it is.
-_NATIVE: dict[str, Any] = {
-    "integer": _to_integer,
+# Per-kind conversions of a non-null scalar to its SQLite storage value.
+_STORED: dict[str, Callable[[Any], Any]] = {
+    "integer": _stored_integer,
     "number": float,
     "boolean": bool,
-    "datetime": _to_datetime,
-    "date": _to_date,
-    "string": _to_text,
-    "uuid": _to_text,
+    "datetime": _stored_datetime,
+    "date": _stored_date,
+    "string": _stored_text,
+    "uuid": _stored_text,
+    "json": _stored_json,
 }
 
 
-def to_native(kind: str, value: Any) -> Any:
-    """An API value as the Python value a row holds."""
-    if value is None:
-        return None
-    # Called once per cell of every REST row, so text, the most common case, is decided first.
-    if value.__class__ is str and (kind == "string" or kind == "uuid"):
-        return value
-    if kind == "json" or isinstance(value, (dict, list)):
-        # JSON columns, or a field the schema calls scalar but PostHog answered with a structure.
-        return json.dumps(value)
-    convert = _NATIVE.get(kind)
-    if convert is None:
-        return value
-    try:
-        return convert(value)
-    except (TypeError, ValueError):
-        return value
+def storage_converter(kind: str) -> Callable[[Any], Any]:
+    """The function that turns an API value of a column of ``kind`` into the value the virtual
+    table hands SQLite: JSON text for objects and arrays (so ``json_extract`` works), timestamps
+    as ISO text, booleans as ``bool`` (an ``int`` to SQLite). Chosen once per column, since it
+    runs for every cell of every row; a value that does not fit its kind is kept (as JSON text
+    when it is a structure) rather than dropped."""
+    convert = _STORED.get(kind)
+
+    def stored(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, (dict, list)):
+            return json.dumps(value)
+        if convert is None:
+            return value
+        try:
+            return convert(value)
+        except (TypeError, ValueError):
+            return value
+
+    if kind in ("string", "uuid"):
+        # The most common cell: text, returned as it is without another call.
+        return lambda value: value if value.__class__ is str else stored(value)
+    return stored
 
 
 def _refuse(table: str, column: str, value: Any, expected: str) -> DataError:

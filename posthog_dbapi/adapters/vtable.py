@@ -59,6 +59,9 @@ def create_table_sql(table: str, token: str) -> str:
     return f"CREATE VIRTUAL TABLE \"{quoted}\" USING {MODULE_NAME}('{table}', '{token}')"
 
 
+_STORAGE_TYPES = frozenset({int, float, str, bytes, bool})
+
+
 def _sqlite_value(value: Any) -> Any:
     """A native row value as one of SQLite's storage types."""
     if value is None or isinstance(value, (int, float, str, bytes)):
@@ -190,6 +193,7 @@ class VTCursor:
         self.table = table
         self._rows: Iterator[dict[str, Any]] = iter(())
         self._current: dict[str, Any] = {}
+        self._names = table.column_names
         self._eof = True
         self._serial = 0
 
@@ -241,9 +245,13 @@ class VTCursor:
         return int(rowid)
 
     def Column(self, number: int) -> Any:
+        # Called once per cell: the plain storage types, most cells, go back without a call.
         if number == -1:
             return self.Rowid()
-        return _sqlite_value(self._current.get(self.table.column_names[number]))
+        value = self._current.get(self._names[number])
+        if value is None or value.__class__ in _STORAGE_TYPES:
+            return value
+        return _sqlite_value(value)
 
     def Next(self) -> None:
         try:

@@ -103,9 +103,11 @@ def test_threads_sharing_a_key_are_paced_by_the_budget(emulator: Any) -> None:
     assert figures["requests"] >= 200
     # Near zero: a 429 can only come from a request sent later than the slot it booked.
     assert figures["throttled_429"] <= 0.02 * figures["requests"]
-    # The budget holds back no more than the limit requires, give or take one window (which a
-    # single 429's Retry-After can cost).
-    assert figures["simulated_seconds"] <= figures["best_possible_seconds"] + 60
+    # The budget holds back no more than the limit requires, give or take one window; each 429
+    # that does happen costs its Retry-After, one more window. (In simulated time the threads
+    # race for the clock, so 0 to 2 of the 200 requests meet a 429 from run to run.)
+    allowed = figures["best_possible_seconds"] + 60 * (1 + figures["throttled_429"])
+    assert figures["simulated_seconds"] <= allowed
     record("load 4 threads, crud 60/min", **figures)
 
 
