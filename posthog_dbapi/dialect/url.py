@@ -70,6 +70,7 @@ OPTIONS: Mapping[str, tuple[str, Callable[[str, str], Any]]] = {
     "ca_bundle": ("ca_bundle", _text),
     "rate_budget": ("rate_budget", _bool),
     "debug": ("debug", _bool),
+    "prefetch_pages": ("prefetch_pages", _number(int)),
     "pushdown": ("pushdown", _choice("auto", "off", "required")),
     "hogql": ("hogql", _bool),
 }

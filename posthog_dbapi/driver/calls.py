@@ -33,14 +33,26 @@ class QueryOperations:
         *,
         refresh: str = "blocking",
         timeout: float | None = None,
+        client_query_id: str | None = None,
     ) -> QueryResult:
-        """Run HogQL through the Query API; ``{name}`` placeholders take ``values``."""
+        """Run HogQL through the Query API; ``{name}`` placeholders take ``values``.
+
+        ``client_query_id``: the id to give the query, so ``cancel_query(id)`` can stop it from
+        another thread while this call waits; ``timeout`` cancels it server-side when an async
+        (``refresh="async"``) query is still running after that many seconds."""
         check_open(self._transport)
         return run_query(
-            self._transport, self.project_id, hogql, values, refresh=refresh, timeout=timeout
+            self._transport,
+            self.project_id,
+            hogql,
+            values,
+            refresh=refresh,
+            timeout=timeout,
+            client_query_id=client_query_id,
         )
 
     def cancel_query(self, query_id: str) -> None:
+        """Cancel a running query by its id (``DELETE /query/{id}/``)."""
         check_open(self._transport)
         cancel_query(self._transport, self.project_id, query_id)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from posthog_dbapi import exceptions as exc
 from posthog_dbapi.driver.addressing import check_open, find_route
 from posthog_dbapi.driver.budget import RateBudget
 from posthog_dbapi.driver.calls import QueryOperations
@@ -100,6 +101,7 @@ class PostHogDriver(RecordOperations, QueryOperations):
         sleep: Callable[[float], None] | None = None,
         rng: random.Random | None = None,
         session: requests.Session | None = None,
+        prefetch_pages: int = 0,
     ) -> None:
         self.debug = bool(debug)
         if self.debug:
@@ -108,6 +110,15 @@ class PostHogDriver(RecordOperations, QueryOperations):
         check_number("timeout", timeout, minimum=0.001)
         check_number("retry_after_cap", retry_after_cap, minimum=0)
         check_max_retries(max_retries)
+        bad = isinstance(prefetch_pages, bool) or not isinstance(prefetch_pages, int)
+        if bad or prefetch_pages < 0:
+            raise exc.InterfaceError(
+                f"prefetch_pages must be a whole number >= 0, not {prefetch_pages!r}",
+                suggestion="Use e.g. prefetch_pages=2 (0, the default, turns read-ahead off).",
+            )
+        self.prefetch_pages = int(prefetch_pages)
+        """REST list pages fetched ahead of the reader (0: none). Overlaps the reader's work with
+        the next request; an abandoned scan costs at most this many extra pages."""
         warn_if_insecure(verify, ca_bundle)
         self.api_url = normalize_api_url(api_url)
         self.timeout = timeout

@@ -73,8 +73,12 @@ def run_query(
     refresh: str = "blocking",
     timeout: float | None = None,
     name: str | None = None,
+    client_query_id: str | None = None,
 ) -> QueryResult:
-    """Run ``hogql`` and return its rows; a 202 is polled until the query finishes."""
+    """Run ``hogql`` and return its rows; a 202 is polled until the query finishes.
+
+    ``client_query_id`` names the query (a fresh one when ``None``), so a caller that chose it
+    can cancel the query from another thread before the answer arrives."""
     if not isinstance(hogql, str) or not hogql.strip():
         raise InterfaceError(
             "query() needs HogQL text", suggestion="Pass e.g. 'SELECT event FROM events LIMIT 10'."
@@ -87,7 +91,7 @@ def run_query(
     query: dict[str, Any] = {"kind": "HogQLQuery", "query": hogql}
     if values:
         query["values"] = dict(values)
-    client_query_id = _uuid.uuid4().hex
+    client_query_id = client_query_id or _uuid.uuid4().hex
     body: dict[str, Any] = {
         "query": query,
         "refresh": refresh,

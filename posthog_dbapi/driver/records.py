@@ -23,6 +23,7 @@ from posthog_dbapi.driver.addressing import (
     pop_int,
 )
 from posthog_dbapi.driver.pagination import paginate
+from posthog_dbapi.driver.readahead import read_ahead
 from posthog_dbapi.driver.routes import DeleteStyle, PaginationStyle, ResourceRoute
 from posthog_dbapi.driver.transport import Transport
 
@@ -39,6 +40,7 @@ class RecordOperations:
 
     _transport: Transport
     project_id: str
+    prefetch_pages: int
 
     if TYPE_CHECKING:
         # Provided by ``QueryOperations``; event-scale lists page through HogQL.
@@ -49,6 +51,7 @@ class RecordOperations:
             *,
             refresh: str = "blocking",
             timeout: float | None = None,
+            client_query_id: str | None = None,
         ) -> QueryResult: ...
 
     # -- reading ------------------------------------------------------------------------------
@@ -144,7 +147,7 @@ class RecordOperations:
                 "GET", target, params=query, category=route.rate_category
             ).body
 
-        return paginate(
+        records = paginate(
             route,
             fetch,
             route.collection_path(self.project_id),
@@ -153,6 +156,10 @@ class RecordOperations:
             offset=offset,
             limit=limit,
         )
+        if self.prefetch_pages > 0 and route.pagination is not PaginationStyle.NONE:
+            size = page_size or route.default_page_size
+            return read_ahead(records, depth=self.prefetch_pages, batch=size)
+        return records
 
     def retrieve(self, name: str, key: str | int) -> dict[str, Any]:
         """One record by its lookup key (id, ``name`` for endpoints, ``short_id`` for

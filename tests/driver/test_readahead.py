@@ -1,0 +1,71 @@
+"""Read-ahead of REST list pages (``prefetch_pages``): same records, bounded, errors in place."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from posthog_dbapi import InterfaceError, PostHogDriver, PostHogServerError
+
+PAGE = 10
+
+
+def list_requests(emulator: Any) -> int:
+    return sum(
+        1 for r in emulator.app.request_log if r.method == "GET" and r.path.endswith("/dashboards/")
+    )
+
+
+def wait_for(condition: Any) -> None:
+    deadline = time.monotonic() + 10  # a safety net for a hung thread, not a timing assertion
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_same_records_with_and_without_read_ahead(emulator: Any) -> None:
+    with PostHogDriver(emulator.url, emulator.api_key, emulator.project_id) as plain:
+        expected = [r["id"] for r in plain.iter_records("dashboards", page_size=PAGE)]
+    with PostHogDriver(
+        emulator.url, emulator.api_key, emulator.project_id, prefetch_pages=2
+    ) as driver:
+        got = [r["id"] for r in driver.iter_records("dashboards", page_size=PAGE)]
+    assert len(expected) > 2 * PAGE
+    assert got == expected
+
+
+def test_read_ahead_stays_within_its_depth_and_stops_when_abandoned(emulator: Any) -> None:
+    with PostHogDriver(
+        emulator.url, emulator.api_key, emulator.project_id, prefetch_pages=1
+    ) as driver:
+        emulator.app.request_log.clear()
+        records = driver.iter_records("dashboards", page_size=PAGE)
+        next(records)
+        # The next page is fetched while the reader is still on the first one...
+        wait_for(lambda: list_requests(emulator) >= 2)
+        time.sleep(0.2)
+        # ...but no further than one page handed over, one waiting and one being filled.
+        assert list_requests(emulator) <= 3
+        records.close()  # type: ignore[attr-defined]
+        time.sleep(0.2)
+    assert list_requests(emulator) <= 3
+
+
+def test_an_error_is_raised_where_its_page_would_have_been(emulator: Any) -> None:
+    emulator.app.faults.add("500", path=r"/dashboards/$", method="GET", after=2)
+    with PostHogDriver(
+        emulator.url, emulator.api_key, emulator.project_id, max_retries=0, prefetch_pages=2
+    ) as driver:
+        seen = []
+        with pytest.raises(PostHogServerError):
+            for record in driver.iter_records("dashboards", page_size=PAGE):
+                seen.append(record["id"])
+    assert len(seen) == 2 * PAGE
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, True, "2"])
+def test_prefetch_pages_must_be_a_whole_number(value: Any, emulator: Any) -> None:
+    with pytest.raises(InterfaceError, match="prefetch_pages"):
+        PostHogDriver(emulator.url, emulator.api_key, emulator.project_id, prefetch_pages=value)
