@@ -163,7 +163,9 @@ class HogQLAdapter:
     def _read_only(self) -> NotSupportedError:
         return NotSupportedError(
             f"{self.table.name} is read only through the Query API",
-            suggestion="Events are written by capture (posthog-python), not by SQL.",
+            {"table": self.table.name},
+            suggestion="PostHog builds it from captured events: send events with a PostHog SDK "
+            "(capture), not SQL.",
         )
 
     def insert_data(self, row: dict[str, Any]) -> int:

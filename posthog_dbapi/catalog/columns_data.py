@@ -248,6 +248,43 @@ EVENTS: tuple[Column, ...] = (
     ),
 )
 
+# HogQL-only tables (no REST path): the columns of HogQL's `sessions` and
+# `person_distinct_ids` as the Query API returns them.
+# UNVERIFIED: PostHog's HogQL `sessions` has more columns (`$urls`, `$channel_type`, UTM and
+# `$virt_*` fields); these are the ones the emulator serves, all read through the Query API.
+SESSIONS: tuple[Column, ...] = (
+    Column("session_id", T.STRING, nullable=False, read_only=True),
+    Column("distinct_id", T.STRING, nullable=False, read_only=True),
+    Column("$start_timestamp", T.DATETIME, nullable=False, read_only=True),
+    Column("$end_timestamp", T.DATETIME, nullable=False, read_only=True),
+    Column(
+        "$session_duration",
+        T.INTEGER,
+        nullable=False,
+        read_only=True,
+        description="Seconds between the first and the last event of the session.",
+    ),
+    Column("$entry_current_url", T.STRING, read_only=True),
+    Column("$entry_pathname", T.STRING, read_only=True),
+    Column("$end_current_url", T.STRING, read_only=True),
+    Column("$end_pathname", T.STRING, read_only=True),
+    Column("$pageview_count", T.INTEGER, nullable=False, read_only=True),
+    Column("$autocapture_count", T.INTEGER, nullable=False, read_only=True),
+    Column("$event_count", T.INTEGER, nullable=False, read_only=True),
+    Column(
+        "$is_bounce",
+        T.INTEGER,
+        nullable=False,
+        read_only=True,
+        description="1 when the session bounced, else 0.",
+    ),
+)
+
+PERSON_DISTINCT_IDS: tuple[Column, ...] = (
+    Column("distinct_id", T.STRING, nullable=False, read_only=True),
+    Column("person_id", T.UUID, nullable=False, read_only=True),
+)
+
 # The schema documents the list without a body; these follow _serialize_endpoint (the reference).
 # UNVERIFIED: newer versions add display_name, current_version and versions.
 ENDPOINTS: tuple[Column, ...] = (

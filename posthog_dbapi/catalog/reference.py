@@ -54,7 +54,8 @@ def _delete_text(resource: Resource) -> str:
 def operations(resource: Resource) -> str:
     """The SQL statements PostHog allows on ``resource``, e.g. ``"SELECT, UPDATE"``."""
     route = resource.route
-    ops = ["SELECT"] if route.can_list or route.can_retrieve else []
+    readable = route.can_list or route.can_retrieve or resource.hogql_table is not None
+    ops = ["SELECT"] if readable else []
     if route.can_create:
         ops.append("INSERT")
     if route.can_update:
@@ -97,13 +98,25 @@ def _resource_section(resource: Resource) -> list[str]:
     lines.append(f"- **DELETE:** {_delete_text(resource)}")
     if not route.can_create and route.create_unsupported_reason:
         lines.append(f"- **Why no INSERT:** {_cell(route.create_unsupported_reason)}")
-    lines.append(
-        f"- **API:** `/api/{route.prefix}/{{project_id}}/{route.path}/`, "
-        f"{_PAGING[route.pagination]}; key scope `{route.scope}:read`"
-        + (f" / `{route.scope}:write`" if route.can_create or route.can_update else "")
-    )
+    if resource.hogql_only:
+        lines.append(
+            f"- **API:** no REST path; HogQL table `{resource.hogql_table}` through "
+            f"`/api/projects/{{project_id}}/query/`, keyset on `{route.lookup_field}`; "
+            f"key scope `{route.scope}:read`"
+        )
+    else:
+        lines.append(
+            f"- **API:** `/api/{route.prefix}/{{project_id}}/{route.path}/`, "
+            f"{_PAGING[route.pagination]}; key scope `{route.scope}:read`"
+            + (f" / `{route.scope}:write`" if route.can_create or route.can_update else "")
+        )
     lookup = f"`{route.lookup_field} = ?` is one retrieve request"
-    if route.list_params:
+    if resource.hogql_only:
+        lines.append(
+            "- **Pushed into the API:** `=` and ranges on any column, LIMIT/OFFSET become "
+            "the HogQL query's"
+        )
+    elif route.list_params:
         exact = [f"`{p}`" for p, how in sorted(route.list_params.items()) if how == "exact"]
         narrowing = [f"`{p}`" for p, how in sorted(route.list_params.items()) if how != "exact"]
         parts = [lookup]

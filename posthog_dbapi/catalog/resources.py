@@ -34,8 +34,10 @@ _COLUMNS: dict[str, tuple[Column, ...]] = {
     "hog_functions": data.HOG_FUNCTIONS,
     "insights": product.INSIGHTS,
     "notebooks": product.NOTEBOOKS,
+    "person_distinct_ids": data.PERSON_DISTINCT_IDS,
     "persons": data.PERSONS,
     "session_recordings": data.SESSION_RECORDINGS,
+    "sessions": data.SESSIONS,
     "surveys": product.SURVEYS,
 }
 
@@ -46,6 +48,7 @@ _FOREIGN_KEYS: dict[str, tuple[ForeignKey, ...]] = {
     ),
     "dataset_items": (ForeignKey("dataset", "datasets", "id"),),
     "events": (ForeignKey("person_id", "persons", "id"),),
+    "person_distinct_ids": (ForeignKey("person_id", "persons", "id"),),
     "experiments": (ForeignKey("feature_flag_key", "feature_flags", "key"),),
     "surveys": (ForeignKey("linked_flag_id", "feature_flags", "id"),),
 }
@@ -68,12 +71,22 @@ _DESCRIPTIONS: dict[str, str] = {
     "hog_functions": "CDP destinations, transformations and site apps.",
     "insights": "Saved insights (trends, funnels, SQL and others).",
     "notebooks": "Notebooks (list fields; content comes with a single notebook).",
+    "person_distinct_ids": "Which person each distinct id belongs to (read through HogQL).",
     "persons": "Persons: the people behind distinct ids, with their properties.",
     "session_recordings": "Session replays.",
+    "sessions": "Sessions built from events: duration, entry and exit pages (read through HogQL).",
     "surveys": "Surveys and their questions.",
 }
 
-_HOGQL_TABLES: dict[str, str] = {"events": "events"}
+# Resources whose rows live in a HogQL table of the same rows. `sessions` and
+# `person_distinct_ids` exist only there (`Resource.hogql_only`: no REST path). `persons` is not
+# listed: its table is the REST resource (writable); SELECTs over the columns it shares with
+# HogQL's `persons` are pushed down by the SQL layer (`pushdown_tables.REST_SHARED_TABLES`).
+_HOGQL_TABLES: dict[str, str] = {
+    "events": "events",
+    "person_distinct_ids": "person_distinct_ids",
+    "sessions": "sessions",
+}
 
 
 def _build() -> dict[str, Resource]:

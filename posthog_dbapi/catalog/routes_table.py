@@ -183,6 +183,28 @@ _ROUTES: tuple[ResourceRoute, ...] = (
             "PostHog creates persons from events: send an $identify event with a PostHog SDK."
         ),
     ),
+    # HogQL-only tables: no REST path at all (can_list and can_retrieve are off, so the driver
+    # never builds one); a connection reads them through the Query API by keyset.
+    ResourceRoute(
+        name="person_distinct_ids",
+        path="query",
+        scope="query",
+        id_field="distinct_id",
+        id_type="str",
+        lookup_field="distinct_id",
+        lookup_type="str",
+        pagination=PaginationStyle.KEYSET,
+        max_page_size=QUERY_API_MAX_ROWS,
+        delete_style=DeleteStyle.NONE,
+        can_list=False,
+        can_retrieve=False,
+        can_create=False,
+        can_update=False,
+        rate_category="query",
+        create_unsupported_reason=(
+            "PostHog links distinct ids to persons from events ($identify, alias) sent by capture."
+        ),
+    ),
     # UNVERIFIED: the list's default and largest page size.
     ResourceRoute(
         name="session_recordings",
@@ -196,6 +218,26 @@ _ROUTES: tuple[ResourceRoute, ...] = (
         rate_category="analytics",
         create_unsupported_reason=(
             "Recordings are captured by the PostHog browser and mobile SDKs."
+        ),
+    ),
+    ResourceRoute(
+        name="sessions",
+        path="query",
+        scope="query",
+        id_field="session_id",
+        id_type="str",
+        lookup_field="session_id",
+        lookup_type="str",
+        pagination=PaginationStyle.KEYSET,
+        max_page_size=QUERY_API_MAX_ROWS,
+        delete_style=DeleteStyle.NONE,
+        can_list=False,
+        can_retrieve=False,
+        can_create=False,
+        can_update=False,
+        rate_category="query",
+        create_unsupported_reason=(
+            "PostHog builds sessions from the events captured with a $session_id."
         ),
     ),
     ResourceRoute(

@@ -80,6 +80,12 @@ class Resource:
         return self.route.name
 
     @property
+    def hogql_only(self) -> bool:
+        """The table exists only in HogQL: PostHog has no REST path for it (no list, no
+        retrieve), so it is read through the Query API and checked against no REST schema."""
+        return self.hogql_table is not None and not (self.route.can_list or self.route.can_retrieve)
+
+    @property
     def primary_key(self) -> str:
         return self.route.lookup_field
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import apsw
 
-from posthog_dbapi.dbapi.connection import Connection, check_pushdown_mode
+from posthog_dbapi.dbapi.connection import Connection, check_pushdown_mode, check_query_timeout
 from posthog_dbapi.dbapi.cursor import Cursor
 from posthog_dbapi.exceptions import (
     DatabaseError,
@@ -100,15 +100,19 @@ def connect(
     Missing values come from ``POSTHOG_API_URL``, ``POSTHOG_API_KEY`` and ``POSTHOG_PROJECT_ID``.
     ``pushdown="auto"|"off"|"required"`` chooses how SELECTs over event tables run (as one
     HogQL query inside PostHog when they translate exactly); ``hogql=True`` sends statements
-    verbatim to the Query API as HogQL, with parameters as its ``values``.
+    verbatim to the Query API as HogQL, with parameters as its ``values``; ``query_timeout``
+    (seconds) cancels a Query API query inside PostHog when it runs longer.
     Other keyword arguments go to ``PostHogDriver`` (``timeout``, ``max_retries``, ``verify``,
     ...). ``driver=`` uses an existing ``PostHogDriver`` instead; the connection then leaves it
     open on ``close()``.
     """
     connection_options = {
-        name: options.pop(name) for name in ("pushdown", "hogql") if name in options
+        name: options.pop(name)
+        for name in ("pushdown", "hogql", "query_timeout")
+        if name in options
     }
     check_pushdown_mode(connection_options.get("pushdown", "auto"))
+    check_query_timeout(connection_options.get("query_timeout"))
     driver = options.pop("driver", None)
     if driver is not None:
         return Connection(driver, owns_driver=False, **connection_options)

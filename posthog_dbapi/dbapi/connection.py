@@ -33,9 +33,9 @@ from posthog_dbapi.dbapi.cursor import Cursor
 from posthog_dbapi.dbapi.errors import translate
 from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, ProgrammingError
 from posthog_dbapi.sql.pushdown_planner import PUSHDOWN_MODES
-from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES
+from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, REST_SHARED_TABLES
 
-__all__ = ["Connection", "check_pushdown_mode"]
+__all__ = ["Connection", "check_pushdown_mode", "check_query_timeout"]
 
 _NO_SUCH_TABLE = re.compile(r"no such table: (?:main\.)?(?P<name>\S+)")
 
@@ -65,6 +65,23 @@ def check_pushdown_mode(mode: str) -> str:
     return mode
 
 
+def check_query_timeout(value: float | str | None) -> float | None:
+    """``query_timeout`` as seconds (a URL gives it as text); ``InterfaceError`` if not > 0."""
+    if value is None or value == "":
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise InterfaceError(
+            f"query_timeout must be a positive number of seconds, not {value!r}",
+            {"query_timeout": value},
+            suggestion="Use e.g. query_timeout=60, or leave it out for no limit.",
+        )
+    return seconds
+
+
 class Connection:
     """A PEP 249 connection to one PostHog project."""
 
@@ -74,11 +91,18 @@ class Connection:
         *,
         owns_driver: bool = True,
         pushdown: str = "auto",
-        hogql: bool = False,
+        hogql: bool | str = False,
+        query_timeout: float | str | None = None,
     ) -> None:
         self.pushdown = check_pushdown_mode(pushdown)
         """``auto``: SELECTs over event tables run as HogQL when they translate exactly, else in
         SQLite; ``off``: always SQLite; ``required``: refuse what cannot run as HogQL."""
+        self.query_timeout = check_query_timeout(query_timeout)
+        """Seconds a Query API query may run; then it is cancelled inside PostHog and the
+        statement raises ``TimeoutError``. ``None``: no limit beyond the HTTP timeout."""
+        # A URL or CLI gives options as text; "false" must not read as true.
+        if isinstance(hogql, str):
+            hogql = hogql.strip().lower() in ("1", "true", "yes", "on")
         self.native_hogql = bool(hogql)
         """Send every statement verbatim to the Query API as HogQL (parameters as values)."""
         self.hogql_tables = {
@@ -86,6 +110,12 @@ class Connection:
             for name, resource in RESOURCES.items()
             if resource.hogql_table is not None
         }
+        """The tables a SELECT can be pushed down to, by connection table name."""
+        self.hogql_tables.update(REST_SHARED_TABLES)
+        self.rest_shared_tables = frozenset(REST_SHARED_TABLES)
+        """Tables whose own route is REST (``persons``): a SELECT over them runs as HogQL when
+        it uses only columns HogQL has, else on the REST route, which is not a degradation, so
+        ``pushdown="required"`` does not refuse it."""
         self.state = ConnectionState(driver)
         self._owns_driver = owns_driver
         self._db = apsw.Connection(":memory:")

@@ -16,7 +16,7 @@ import datetime as dt
 import decimal
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import apsw
 
@@ -28,6 +28,8 @@ from posthog_dbapi.exceptions import (
     Error,
     InterfaceError,
     NotSupportedError,
+    ObjectNotFoundError,
+    OperationalError,
     PartialWriteError,
     ProgrammingError,
 )
@@ -35,6 +37,7 @@ from posthog_dbapi.sql.pushdown_planner import (
     MAX_ROWS_PER_QUERY,
     Fallback,
     PushdownPlan,
+    QueryRunner,
     execute,
     native_plan,
     plan,
@@ -158,6 +161,9 @@ class Cursor:
         """The HogQL text of the last statement's first Query API request (``"hogql"`` route)."""
         self.queries: list[str] = []
         """Every HogQL request the last statement has sent so far (keyset pages add more)."""
+        self.query_id: str | None = None
+        """The Query API id of the statement's latest request (``client_query_id``)."""
+        self._cancelled = False
 
     # --- PEP 249 ------------------------------------------------------------------------------
 
@@ -182,6 +188,24 @@ class Cursor:
 
     def setoutputsize(self, size: Any, column: int | None = None) -> None:
         """Accepted and ignored, as PEP 249 allows."""
+
+    def cancel(self) -> None:
+        """Cancel the statement's Query API query inside PostHog (``DELETE /query/{id}/``).
+
+        Meant to be called from another thread while ``execute`` or a fetch waits on the Query
+        API; that call then raises ``OperationalError`` ("cancelled"), and no further keyset
+        page is requested. Does nothing when no Query API request has been made. A statement
+        on the SQLite route is not interrupted; only its Query API pages are.
+        """
+        query_id = self.query_id
+        if query_id is None:
+            return
+        self._cancelled = True
+        driver = cast(Any, self.connection.driver)
+        try:
+            driver.cancel_query(query_id)
+        except ObjectNotFoundError:
+            pass  # it finished (or was never registered as async) before the cancel arrived
 
     def execute(
         self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
@@ -261,6 +285,8 @@ class Cursor:
         self.route_reason = None
         self.hogql = None
         self.queries = []
+        self.query_id = None
+        self._cancelled = False
         self.description = None
         self.rowcount = -1
         self.lastrowid = None
@@ -281,11 +307,21 @@ class Cursor:
                 out.append(self._convert(raw))
         except Exception as exc:
             self._rows = iter(())
-            error = translate(exc)
+            error = self._cancel_error(exc) or translate(exc)
             if error is exc:
                 raise
             raise error from exc
         return out
+
+    def _cancel_error(self, exc: Exception) -> Error | None:
+        """The error of a statement ``cancel()`` stopped, or None if it was not cancelled."""
+        if not self._cancelled:
+            return None
+        return OperationalError(
+            "The query was cancelled.",
+            {"query_id": self.query_id},
+            suggestion="Run the statement again to get its rows.",
+        )
 
     def _convert(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         if not self._converters:
@@ -350,6 +386,12 @@ class Cursor:
         elif statement.kind is StatementKind.SELECT and any(
             table in connection.hogql_tables for table in statement.tables
         ):
+            mode = connection.pushdown
+            if mode == "required" and all(
+                t in connection.rest_shared_tables or t not in connection.hogql_tables
+                for t in statement.tables
+            ):
+                mode = "auto"  # only REST-backed tables: their REST route is no fallback
             if isinstance(bindings, Mapping):
                 chosen = Fallback("named parameters (use ? placeholders for pushdown)")
             else:
@@ -357,7 +399,7 @@ class Cursor:
                     operation,
                     list(bindings or ()),
                     tables=connection.hogql_tables,
-                    pushdown=connection.pushdown,
+                    pushdown=mode,
                 )
             if isinstance(chosen, Fallback):
                 self.route_reason = chosen.reason
@@ -365,7 +407,29 @@ class Cursor:
         else:
             return False
         connection._check_open()
-        result = execute(connection.driver, chosen, page_size=_page_rows(chosen))
+
+        def started(query_id: str) -> None:
+            if self._cancelled:
+                raise OperationalError("The query was cancelled.", {"query_id": self.query_id})
+            self.query_id = query_id
+
+        timeout = connection.query_timeout
+        try:
+            result = execute(
+                cast(QueryRunner, connection.driver),
+                chosen,
+                page_size=_page_rows(chosen),
+                timeout=timeout,
+                # With a timeout the query runs async and is polled, so PostHog can be told
+                # to stop it when the time is up (a blocking request could only be abandoned).
+                refresh="blocking" if timeout is None else "async",
+                on_query=started,
+            )
+        except Exception as exc:
+            cancelled = self._cancel_error(exc)
+            if cancelled is None:
+                raise
+            raise cancelled from exc
         self.route = "hogql"
         self.hogql = chosen.hogql
         self.queries = result.queries

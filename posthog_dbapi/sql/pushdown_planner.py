@@ -16,6 +16,7 @@ skipped client-side. Aggregates are one request.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
@@ -56,7 +57,13 @@ class QueryRunner(Protocol):
     """What `execute` needs of the driver (`PostHogDriver.query`)."""
 
     def query(
-        self, hogql: str, values: Mapping[str, Any] | None = None, *, timeout: float | None = None
+        self,
+        hogql: str,
+        values: Mapping[str, Any] | None = None,
+        *,
+        refresh: str = ...,
+        timeout: float | None = None,
+        client_query_id: str | None = None,
     ) -> Any: ...
 
 
@@ -215,16 +222,28 @@ def execute(
     *,
     page_size: int = MAX_ROWS_PER_QUERY,
     timeout: float | None = None,
+    refresh: str = "blocking",
+    on_query: Callable[[str], None] | None = None,
 ) -> PushdownResult:
     """Run `chosen`; the first request is made now (so errors and the description come at
-    execute time), the following pages as the rows are consumed."""
+    execute time), the following pages as the rows are consumed.
+
+    ``timeout`` and ``refresh`` go to each Query API request; ``on_query`` is told the id of
+    each request before it is sent (so a caller can cancel it from another thread)."""
     page_size = max(1, min(page_size, MAX_ROWS_PER_QUERY))
     queries: list[str] = []
 
     def send(hogql: str, values: Mapping[str, Any]) -> Any:
         queries.append(hogql)
         logger.debug("HogQL request: %s", hogql)
-        return driver.query(hogql, values, timeout=timeout)
+        if on_query is None and refresh == "blocking":
+            return driver.query(hogql, values, timeout=timeout)
+        query_id = uuid.uuid4().hex
+        if on_query is not None:
+            on_query(query_id)
+        return driver.query(
+            hogql, values, refresh=refresh, timeout=timeout, client_query_id=query_id
+        )
 
     if chosen.mode == "native" or chosen.translation is None:
         answer = send(chosen.hogql, chosen.values)

@@ -10,6 +10,12 @@ SQLite fallback (the representation contract both routes share):
 - ``json``: JSON text (``properties``), as the Query API returns it.
 
 ``keys`` order a table for keyset paging; the last key is unique, so ``(keys)`` is a total order.
+
+`HOGQL_TABLES` are HogQL's tables as the Query API serves them. `REST_SHARED_TABLES` are
+connection tables whose rows come from a REST resource (``persons``: writable, with columns HogQL
+lacks) but whose SELECTs may run as HogQL when they use only the columns both routes share; such
+a table is ``partial`` (``SELECT *`` stays on the REST route) and re-encodes its JSON columns as
+the REST route does (``normalise_json``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["HOGQL_TABLES", "HogQLTable"]
+__all__ = ["HOGQL_TABLES", "REST_SHARED_TABLES", "HogQLTable"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,11 @@ class HogQLTable:
     columns: tuple[tuple[str, str], ...]
     """(column name, kind) in the order ``SELECT *`` shows them."""
     keys: tuple[str, ...]
+    partial: bool = False
+    """The connection's table of this name has columns this one lacks, so ``*`` is not pushed."""
+    normalise_json: bool = False
+    """JSON columns come out as ``json.dumps`` text of the decoded value (the REST route's form)
+    instead of PostHog's raw text."""
 
     def kind(self, column: str) -> str | None:
         for name, kind in self.columns:
@@ -90,5 +101,18 @@ HOGQL_TABLES: Mapping[str, HogQLTable] = {
             ("$is_bounce", "int"),
         ),
         keys=("session_id",),
+    ),
+}
+
+
+REST_SHARED_TABLES: Mapping[str, HogQLTable] = {
+    # The REST list's `id` is the person UUID, HogQL's `persons.id` too; `created_at` and
+    # `properties` hold the same values. `name`, `distinct_ids` and `uuid` are REST-only.
+    "persons": HogQLTable(
+        "persons",
+        (("id", "uuid"), ("created_at", "dt"), ("properties", "json")),
+        keys=("id",),
+        partial=True,
+        normalise_json=True,
     ),
 }

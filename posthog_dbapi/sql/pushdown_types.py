@@ -23,6 +23,7 @@ __all__ = [
     "decode_json_value",
     "description_for",
     "is_nullable",
+    "normalise_json",
     "type_code",
 ]
 
@@ -197,3 +198,14 @@ def decode_json_value(raw: Any) -> Any:
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return value
+
+
+def normalise_json(raw: Any) -> Any:
+    """JSON text as ``json.dumps`` writes it (the REST route's form of an object column), so a
+    column reads the same by either route; text that is not JSON is kept."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.dumps(json.loads(raw))
+    except ValueError:
+        return raw

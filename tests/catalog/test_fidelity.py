@@ -19,7 +19,12 @@ from posthog_dbapi.catalog.deviations import DEVIATIONS
 from posthog_dbapi.catalog.openapi import columns_from_openapi
 from posthog_dbapi.driver.routes import DeleteStyle, PaginationStyle
 
-NAMES = sorted(RESOURCES)
+# The rule for tables without a REST path: a resource that is `hogql_only` (a HogQL table such as
+# `sessions`, with neither list nor retrieve) has nothing in the REST schema to be checked
+# against, so the REST checks below skip it; `test_hogql_only_tables_have_no_rest_path` proves
+# the rule cannot hide a REST resource.
+NAMES = sorted(name for name, resource in RESOURCES.items() if not resource.hogql_only)
+HOGQL_ONLY = sorted(name for name, resource in RESOURCES.items() if resource.hogql_only)
 
 
 def _deviates(resource: str, aspect: str) -> bool:
@@ -355,3 +360,16 @@ def test_foreign_keys_point_at_existing_columns() -> None:
         or not RESOURCES[fk.table].has_column(fk.table_column)
     ]
     _fail_on(problems)
+
+
+def test_hogql_only_tables_have_no_rest_path() -> None:
+    assert HOGQL_ONLY == ["person_distinct_ids", "sessions"]
+    paths = list(load_openapi()["paths"])
+    for name in HOGQL_ONLY:
+        resource = RESOURCES[name]
+        route = resource.route
+        assert not (route.can_list or route.can_retrieve or route.can_create or route.can_update)
+        assert route.delete_style is DeleteStyle.NONE
+        for prefix in ("projects", "environments"):
+            base = f"/api/{prefix}/{{project_id}}/{name}/"
+            assert base not in paths, f"{name}: the schema now has {base}; check it as REST"

@@ -2,8 +2,10 @@
 
 The differential corpus runs twice on real connections to the emulator, once sent whole to the
 Query API as HogQL and once in SQLite over the events adapter (which pages the Query API by
-keyset), and the rows must be equal. Only statements over the connection's HogQL tables count
-(``persons`` is the REST resource on a connection).
+keyset), and the rows must be equal. On a connection ``persons`` is the REST resource: its
+SELECTs over the columns HogQL shares run as HogQL, and ``pushdown="off"`` reads them through REST,
+so the comparison also proves the two sources agree. ``sessions`` and ``person_distinct_ids`` are
+read-only HogQL tables of the connection.
 """
 
 from __future__ import annotations
@@ -19,11 +21,52 @@ from posthog_dbapi.emulator import EmulatorServer
 
 from .test_differential import STATEMENTS, _bind, _normal
 
+MID = "{mid}"
 EVENT_STATEMENTS = [
     (sql, params)
     for sql, params in STATEMENTS
     if not re.search(r"\b(persons|person_distinct_ids|sessions)\b", sql)
 ]
+# Persons statements of the corpus over the columns the REST resource has too.
+SHARED_PERSON_STATEMENTS = [
+    (sql, params)
+    for sql, params in STATEMENTS
+    if re.search(r"\bpersons\b", sql) and "is_identified" not in sql
+]
+TABLE_STATEMENTS: list[tuple[str, tuple[Any, ...]]] = [
+    ("SELECT id, created_at, properties FROM persons", ()),
+    (
+        "SELECT id, json_extract(properties, '$.email') AS email FROM persons "
+        "WHERE json_extract(properties, '$.plan') = ?",
+        ("pro",),
+    ),
+    (
+        "SELECT json_extract(properties, '$.plan') AS plan, count(*) FROM persons GROUP BY plan",
+        (),
+    ),
+    ("SELECT id FROM persons ORDER BY created_at, id LIMIT 10 OFFSET 5", ()),
+    ("SELECT date(created_at) AS d, count(*) FROM persons GROUP BY d ORDER BY d", ()),
+    ("SELECT p.properties FROM persons AS p WHERE p.created_at >= ?", (MID,)),
+    ('SELECT count(*), sum("$pageview_count"), max("$session_duration") FROM sessions', ()),
+    ('SELECT "$entry_pathname", count(*) FROM sessions GROUP BY 1 ORDER BY 2 DESC, 1', ()),
+    ('SELECT session_id, "$start_timestamp" FROM sessions WHERE "$is_bounce" = 1', ()),
+    ('SELECT * FROM sessions WHERE "$start_timestamp" >= ?', (MID,)),
+    ('SELECT avg("$event_count") FROM sessions WHERE distinct_id LIKE ?', ("user%",)),
+    ('SELECT session_id FROM sessions ORDER BY "$end_timestamp" DESC, session_id LIMIT 20', ()),
+    ("SELECT count(*), count(DISTINCT person_id) FROM person_distinct_ids", ()),
+    (
+        "SELECT person_id, count(*) FROM person_distinct_ids GROUP BY person_id "
+        "HAVING count(*) > 1",
+        (),
+    ),
+    ("SELECT * FROM person_distinct_ids ORDER BY distinct_id LIMIT 50", ()),
+    (
+        "SELECT count(*) FROM events WHERE distinct_id IN "
+        "(SELECT distinct_id FROM person_distinct_ids)",
+        (),
+    ),
+]
+CONNECTION_STATEMENTS = EVENT_STATEMENTS + SHARED_PERSON_STATEMENTS + TABLE_STATEMENTS
 
 
 def _connect(server: EmulatorServer, pushdown: str) -> Any:
@@ -51,10 +94,11 @@ def middle_time(routes: tuple[Any, Any]) -> tuple[str, str]:
 
 def test_the_corpus_is_large_enough() -> None:
     assert len(EVENT_STATEMENTS) >= 50
+    assert len(SHARED_PERSON_STATEMENTS) + len(TABLE_STATEMENTS) >= 20
 
 
 @pytest.mark.parametrize(
-    ("sql", "params"), EVENT_STATEMENTS, ids=[s[:60] for s, _ in EVENT_STATEMENTS]
+    ("sql", "params"), CONNECTION_STATEMENTS, ids=[s[:60] for s, _ in CONNECTION_STATEMENTS]
 )
 def test_same_rows_by_either_route(
     sql: str, params: tuple[Any, ...], routes: tuple[Any, Any], middle_time: tuple[str, str]
@@ -130,7 +174,7 @@ def test_native_hogql_mode(emulator: EmulatorServer) -> None:
         )
         rows = cursor.fetchall()
         assert cursor.route == "hogql"
-        assert [d[0] for d in cursor.description] == ["event", "c"]
+        assert [d[0] for d in cursor.description or []] == ["event", "c"]
     assert rows and rows[0][0] == "purchase" and rows[0][1] > 0
 
 
@@ -139,3 +183,51 @@ def test_unknown_pushdown_mode_is_refused_before_any_request(emulator: EmulatorS
     with pytest.raises(posthog_dbapi.InterfaceError, match="pushdown must be one of"):
         posthog_dbapi.connect(emulator.url, emulator.api_key, 1, pushdown="sometimes")
     assert list(emulator.app.request_log) == []
+
+
+def test_persons_columns_only_rest_has_and_writes_stay_on_rest(emulator: EmulatorServer) -> None:
+    with _connect(emulator, "required") as conn:
+        cursor = conn.cursor()
+        cursor.execute("SELECT id, name, distinct_ids FROM persons LIMIT 3")
+        rows = cursor.fetchall()
+        assert cursor.route == "sqlite" and "name" in (cursor.route_reason or "")
+        assert len(rows) == 3 and all(isinstance(r[1], str) for r in rows)
+        cursor.execute("SELECT * FROM persons LIMIT 1")
+        assert cursor.route == "sqlite" and len(cursor.description) == 6
+        cursor.execute("SELECT id, properties FROM persons ORDER BY id LIMIT 1")
+        assert cursor.route == "hogql"
+        person_id, properties = cursor.fetchone()
+        emulator.app.request_log.clear()
+        # The same properties back, so the shared demo data stays as it was: the REST adapter
+        # reads the person by id and has nothing to PATCH.
+        cursor.execute("UPDATE persons SET properties = ? WHERE id = ?", (properties, person_id))
+        assert cursor.route == "sqlite" and cursor.rowcount == 1
+        paths = [r.path for r in emulator.app.request_log]
+        assert any("/persons/" in p for p in paths), paths
+        assert not any(p.endswith("/query/") for p in paths), paths
+
+
+def test_hogql_only_tables_are_reflected_and_read_only(emulator: EmulatorServer) -> None:
+    with _connect(emulator, "auto") as conn:
+        names = conn.table_names()
+        assert {"sessions", "person_distinct_ids", "persons", "events"} <= set(names)
+        assert list(conn.get_fields("person_distinct_ids")) == ["distinct_id", "person_id"]
+        assert conn.get_fields("sessions")["$session_duration"]["type"] == "integer"
+        cursor = conn.cursor()
+        for sql in (
+            "DELETE FROM sessions",
+            "INSERT INTO person_distinct_ids (distinct_id, person_id) VALUES ('a', 'b')",
+            'UPDATE sessions SET "$is_bounce" = 0',
+        ):
+            emulator.app.request_log.clear()
+            with pytest.raises(posthog_dbapi.NotSupportedError, match="does not let one"):
+                cursor.execute(sql)
+            assert list(emulator.app.request_log) == []
+
+
+def test_a_bare_dollar_name_is_a_parameter_as_in_sqlite(emulator: EmulatorServer) -> None:
+    with (
+        _connect(emulator, "required") as conn,
+        pytest.raises(posthog_dbapi.NotSupportedError, match="quote the column"),
+    ):
+        conn.cursor().execute("SELECT sum($pageview_count) FROM sessions")

@@ -1,0 +1,204 @@
+"""The shapes the HogQL translator works with, and the base of its rules: values and parameters.
+
+`Typed` is a translated expression with its *kind* (how its value looks in the SQLite
+fallback, see `pushdown_tables`); `Scope`, `Source` and `Col` resolve the user's names to
+generated HogQL names; `Translation` is the result the planner pages. `TranslatorBase` turns
+every constant a user supplied into a ``{pN}`` placeholder (strings) or a rendered number, so no
+value ever becomes HogQL text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlglot import exp
+
+from posthog_dbapi.sql.pushdown_dialect import placeholder
+from posthog_dbapi.sql.pushdown_tables import HogQLTable
+
+__all__ = [
+    "NO_CONST",
+    "ORDERABLE",
+    "PARAM",
+    "Col",
+    "OutputColumn",
+    "Scope",
+    "Source",
+    "Translation",
+    "TranslatorBase",
+    "Typed",
+    "Unsupported",
+    "fn",
+]
+
+PARAM = "__qmark_"
+
+
+def fn(name: str, *args: exp.Expression) -> exp.Expression:
+    """A HogQL function call (sqlglot maps known names to its own nodes)."""
+    return cast(exp.Expression, exp.func(name, *args))
+
+
+NO_CONST = object()
+ORDERABLE = ("str", "int", "float", "dt", "uuid")
+
+
+class Unsupported(Exception):
+    """The statement has no exact HogQL equivalent; `reason` says which part."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Typed:
+    node: exp.Expression
+    kind: str  # str int float dt uuid json jval null
+    const: Any = NO_CONST
+    agg: bool = False
+    text: exp.Expression | None = None  # jval: the value as text when it is a JSON string
+    normalise: bool = False
+    """json: the table's other route holds this JSON as ``json.dumps`` text (see
+    `HogQLTable.normalise_json`), so the output is re-encoded the same way."""
+
+
+@dataclass
+class OutputColumn:
+    name: str
+    kind: str
+    decode: Callable[[Any], Any] | None = None
+
+
+@dataclass
+class Col:
+    hogql: str
+    kind: str
+    normalise: bool = False
+
+
+@dataclass
+class Source:
+    alias: str  # generated
+    columns: dict[str, Col]
+    order: list[str]
+    table: HogQLTable | None = None
+
+
+@dataclass
+class Scope:
+    sources: dict[str, Source] = field(default_factory=dict)  # user alias/name -> source
+    outputs: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Explicit projection alias -> (c<N>, kind)."""
+    order_keys: list[tuple[exp.Expression, bool, str]] = field(default_factory=list)
+    keyset_order: bool = True
+
+    def resolve(self, name: str, table: str | None) -> tuple[Source, Col]:
+        if table:
+            source = self.sources.get(table)
+            if source is None or name not in source.columns:
+                raise Unsupported(f"unknown column {table}.{name}")
+            return source, source.columns[name]
+        found = [(s, s.columns[name]) for s in self.sources.values() if name in s.columns]
+        if len(found) != 1:
+            raise Unsupported(f"unknown or ambiguous column {name}")
+        return found[0]
+
+
+@dataclass
+class Translation:
+    """A SELECT as HogQL: the tree (without LIMIT/OFFSET), its values and its output columns."""
+
+    tree: exp.Select
+    values: dict[str, Any]
+    columns: list[OutputColumn]
+    limit: int | None
+    offset: int
+    aggregated: bool
+    """GROUP BY, DISTINCT, aggregates or HAVING at the top: one answer, no keyset paging."""
+    ordered: bool
+    table: HogQLTable | None
+    """The one HogQL table a plain row scan reads (keyset paging is possible), else None."""
+    source_alias: str | None = None
+    order_keys: list[tuple[exp.Expression, bool, str]] = field(default_factory=list)
+    """The user's ORDER BY as (HogQL expression, descending, kind) when every key is a plain
+    non-null column (so a keyset can continue it); empty otherwise."""
+
+
+class TranslatorBase:
+    """Values and parameters of one translation; the rules are in the mixins."""
+
+    def __init__(self, params: Sequence[Any], tables: dict[str, HogQLTable]) -> None:
+        self.params = list(params)
+        self.tables = tables
+        self.values: dict[str, Any] = {}
+        self.counter = {"t": 0, "cte": 0, "p": 0}
+        self.ctes: dict[str, Source] = {}
+
+    # --- values --------------------------------------------------------------------------
+    def value(self, python: Any) -> exp.Expression:
+        """A constant the user supplied, as a placeholder (strings) or a rendered number."""
+        if python is None:
+            return exp.Null()
+        if isinstance(python, bool):
+            return exp.Literal.number(int(python))
+        if isinstance(python, int):
+            return (
+                exp.Literal.number(python)
+                if python >= 0
+                else exp.Neg(this=exp.Literal.number(-python))
+            )
+        if isinstance(python, float):
+            if python != python or python in (float("inf"), float("-inf")):
+                raise Unsupported("non-finite float")
+            text = repr(python)
+            lit = exp.Literal.number(text.lstrip("-"))
+            return exp.Neg(this=lit) if text.startswith("-") else lit
+        name = f"p{self.counter['p']}"
+        self.counter["p"] += 1
+        self.values[name] = python
+        return placeholder(name)
+
+    def timestamp_value(self, moment: dt.datetime) -> exp.Expression:
+        # UNVERIFIED: PostHog compares a DateTime with an ISO string constant by parsing it in
+        # UTC when the text carries `Z`; the emulator parses best-effort in UTC.
+        text = moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return self.value(text)
+
+    def const_of(self, node: exp.Expression) -> Any:
+        """The Python value of a literal or parameter, without making a placeholder."""
+        if isinstance(node, exp.Literal) and node.is_string:
+            return node.this
+        if isinstance(node, exp.Placeholder):
+            return self.param(node)
+        return NO_CONST
+
+    def param(self, node: exp.Placeholder) -> Any:
+        name = node.name
+        if not name.startswith(PARAM):
+            raise Unsupported("named parameters")
+        index = int(name[len(PARAM) :])
+        if index >= len(self.params):
+            raise Unsupported("fewer parameters than placeholders")
+        value = self.params[index]
+        if isinstance(value, dt.datetime):
+            return value.isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            raise Unsupported(f"parameter of type {type(value).__name__}")
+        return value
+
+    # --- implemented by the rule mixins ----------------------------------------------------
+    def expr(self, node: exp.Expression, scope: Scope, alias_ok: bool = False) -> Typed:
+        raise NotImplementedError
+
+    def select(self, node: exp.Expression) -> tuple[exp.Select, list[OutputColumn], Scope]:
+        raise NotImplementedError
+
+    def dt_comparison(self, op: type[exp.Expression], column: exp.Expression, text: str
+                      ) -> exp.Expression:  # fmt: skip
+        raise NotImplementedError

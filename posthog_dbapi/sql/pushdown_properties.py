@@ -1,0 +1,178 @@
+"""Translator rules for event properties and time: JSON paths, timestamp comparisons, strftime,
+date() and the time-grain ``datetime()`` forms SQLAlchemy and Superset emit.
+
+Property access: ``json_extract(properties, '$.a.b')`` (and ``->>``) is read with
+``JSONExtractRaw(properties, 'a', 'b')`` and decoded client-side, so numbers stay numbers as in
+SQLite; comparing it with a string checks that the JSON value is a string first.
+
+Timestamps are compared as SQLite compares the fallback's stored ISO text, turned into an exact
+range over moments (`first_moment`), whatever the literal looks like.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlglot import exp
+
+from posthog_dbapi.sql.pushdown_model import Scope, TranslatorBase, Typed, Unsupported, fn
+from posthog_dbapi.sql.pushdown_timegrains import datetime_call, strftime_format
+
+__all__ = ["PropertyTimeRules", "first_moment", "json_path_keys"]
+
+
+def _dt_text(moment: dt.datetime) -> str:
+    """How the SQLite fallback stores a timestamp (see `pushdown_tables`)."""
+    return moment.isoformat()
+
+
+_MIN_US = 0
+_MAX_US = int((dt.datetime(9999, 12, 31, 23, 59, 59, 999999) - dt.datetime(1000, 1, 1))
+              / dt.timedelta(microseconds=1))  # fmt: skip
+_EPOCH = dt.datetime(1000, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def first_moment(text: str, strict: bool) -> dt.datetime | None:
+    """The first moment whose stored text is >= `text` (> when strict); None if there is none.
+
+    The stored text is strictly increasing with the moment (one fixed ISO shape, years
+    1000-9999), so `stored(t) >= text` holds exactly from this moment on: SQLite's text
+    comparison becomes a range over timestamps, whatever the literal looks like.
+    """
+    lo, hi = _MIN_US, _MAX_US + 1
+
+    def passes(us: int) -> bool:
+        stored = _dt_text(_EPOCH + dt.timedelta(microseconds=us))
+        return stored > text if strict else stored >= text
+
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if passes(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    if lo > _MAX_US:
+        return None
+    return _EPOCH + dt.timedelta(microseconds=lo)
+
+
+_PATH_KEY = re.compile(r'\.(?:"((?:[^"\\]|\\.)*)"|([^.\[\]"]+))')
+
+
+def json_path_keys(path: str) -> list[str]:
+    """SQLite JSON path `$.a."b c".d` -> ['a', 'b c', 'd']; [] for anything else."""
+    if not path.startswith("$"):
+        return []
+    keys: list[str] = []
+    i = 1
+    while i < len(path):
+        match = _PATH_KEY.match(path, i)
+        if not match:
+            return []
+        quoted, bare = match.groups()
+        if quoted is not None and "\\" in quoted:
+            return []
+        keys.append(quoted if quoted is not None else bare)
+        i = match.end()
+    return keys
+
+
+class PropertyTimeRules(TranslatorBase):
+    """Rules for properties and time (a mixin of the translator)."""
+
+    def dt_comparison(self, op: type[exp.Expression], column: exp.Expression, text: str
+                      ) -> exp.Expression:  # fmt: skip
+        ge = first_moment(text, strict=False)
+        gt = first_moment(text, strict=True)
+
+        def at_least(moment: dt.datetime | None) -> exp.Expression:
+            if moment is None:
+                return exp.false()
+            return exp.GTE(this=column.copy(), expression=self.timestamp_value(moment))
+
+        def below(moment: dt.datetime | None) -> exp.Expression:
+            if moment is None:
+                return exp.true()
+            return exp.LT(this=column.copy(), expression=self.timestamp_value(moment))
+
+        if op is exp.GTE:
+            return at_least(ge)
+        if op is exp.GT:
+            return at_least(gt)
+        if op is exp.LT:
+            return below(ge)
+        if op is exp.LTE:
+            return below(gt)
+        between = exp.Paren(this=exp.and_(at_least(ge), below(gt)))
+        if op is exp.EQ:
+            return between
+        return exp.Not(this=between)
+
+    # Properties.
+    def x_JSONExtractScalar(self, node: exp.Expression, scope: Scope, alias_ok: bool
+                            ) -> Typed:  # fmt: skip
+        base = self.expr(node.this, scope, alias_ok)
+        if base.kind != "json":
+            raise Unsupported("json_extract of something other than properties")
+        path = node.expression
+        keys: list[str] = []
+        if isinstance(path, exp.JSONPath):
+            parts = path.expressions
+            if not parts or not isinstance(parts[0], exp.JSONPathRoot):
+                raise Unsupported("a JSON path not starting at $")
+            for part in parts[1:]:
+                if not isinstance(part, exp.JSONPathKey) or not isinstance(part.this, str):
+                    raise Unsupported("a JSON path with subscripts or wildcards")
+                keys.append(part.this)
+        elif isinstance(path, exp.Literal) and path.is_string:
+            keys = json_path_keys(path.this)
+        if not keys:
+            raise Unsupported("a JSON path without keys")
+        key_nodes = [self.value(k) for k in keys]
+        raw = fn("JSONExtractRaw", base.node, *key_nodes)
+        # UNVERIFIED: PostHog's HogQL accepts JSONExtractRaw/JSONExtractString on `properties`
+        # with placeholder keys (both are in its ClickHouse function list).
+        text = fn("JSONExtractString", base.node.copy(), *[k.copy() for k in key_nodes])
+        return Typed(raw, "jval", agg=base.agg, text=text)
+
+    # Date and time.
+    def x_TimeToStr(self, node: exp.TimeToStr, scope: Scope, alias_ok: bool) -> Typed:
+        inner = node.this
+        if isinstance(inner, exp.TsOrDsToTimestamp):
+            inner = inner.this
+        value = self.expr(inner, scope, alias_ok)
+        fmt = self.const_of(node.args["format"])
+        if value.kind != "dt" or not isinstance(fmt, str):
+            raise Unsupported("strftime of a non-timestamp or a computed format")
+        mapped = strftime_format(fmt)
+        if mapped is None:
+            raise Unsupported(f"strftime format {fmt!r}")
+        return Typed(fn("formatDateTime", value.node, self.value(mapped)), "str",
+                      agg=value.agg)  # fmt: skip
+
+    def x_Date(self, node: exp.Date, scope: Scope, alias_ok: bool) -> Typed:
+        if node.expressions or node.args.get("zone"):
+            raise Unsupported("date() with modifiers")
+        value = self.expr(node.this, scope, alias_ok)
+        if value.kind != "dt":
+            raise Unsupported("date() of a non-timestamp")
+        return Typed(fn("formatDateTime", value.node, self.value("%Y-%m-%d")), "str",
+                      agg=value.agg)  # fmt: skip
+
+    def x_Anonymous(self, node: exp.Anonymous, scope: Scope, alias_ok: bool) -> Typed:
+        if node.name.lower() != "datetime" or not node.expressions:
+            raise Unsupported(f"function {node.name}")
+        grain = datetime_call(node)
+        if grain is None:
+            raise Unsupported(f"datetime() form {node.sql(dialect='sqlite')[:80]}")
+        column, start_of, fmt = grain
+        value = self.expr(column, scope, alias_ok)
+        if value.kind != "dt":
+            raise Unsupported("datetime() of a non-timestamp")
+        moment = value.node
+        if start_of is not None:
+            moment = fn(
+                start_of, moment, *([exp.Literal.number(0)] if start_of == "toStartOfWeek" else [])
+            )
+        return Typed(fn("formatDateTime", moment, self.value(fmt)), "str", agg=value.agg)
