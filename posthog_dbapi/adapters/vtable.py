@@ -26,6 +26,7 @@ from typing import Any
 import apsw
 from shillelagh.filters import Equal, Filter, Impossible, Operator, Range
 
+from posthog_dbapi.adapters.filters import AnyOf
 from posthog_dbapi.adapters.hogql_adapter import HogQLAdapter
 from posthog_dbapi.adapters.rest import RESTAdapter
 from posthog_dbapi.adapters.state import lookup_state
@@ -108,7 +109,9 @@ class VTTable:
 
     def BestIndexObject(self, info: Any) -> bool:
         fields = self.adapter.get_columns()
-        plan: dict[str, Any] = {"eq": [], "range": [], "limit": None, "offset": None}
+        # Each pushed constraint names its column and the position of its value in Filter's
+        # arguments (SQLite numbers them in its own constraint order, not ours).
+        plan: dict[str, Any] = {"eq": [], "in": [], "range": [], "limit": None, "offset": None}
         argv = 0
         pushed: list[tuple[str, Operator]] = []
         all_column_constraints_used = True
@@ -126,10 +129,17 @@ class VTTable:
             if usable and op == _EQ and name and field is not None and Equal in field.filters:
                 argv += 1
                 info.set_aConstraintUsage_argvIndex(i, argv)
-                # The adapter re-checks every pushed equality itself, so SQLite may skip them
-                # when the API applies them exactly; narrowing ones SQLite checks again.
-                info.set_aConstraintUsage_omit(i, bool(field.exact))
-                plan["eq"].append(name)
+                if getattr(self.adapter, "supports_in", False) and info.get_aConstraintUsage_in(i):
+                    # ``col IN (...)``: all values reach Filter at once, one request for the
+                    # lot instead of one per value. SQLite still checks the IN itself.
+                    info.set_aConstraintUsage_in(i, True)
+                    info.set_aConstraintUsage_omit(i, False)
+                    plan["in"].append([name, argv - 1])
+                else:
+                    # The adapter re-checks every pushed equality itself, so SQLite may skip
+                    # them when the API applies them exactly; narrowing ones SQLite checks again.
+                    info.set_aConstraintUsage_omit(i, bool(field.exact))
+                    plan["eq"].append([name, argv - 1])
                 pushed.append((name, Operator.EQ))
             elif (
                 usable
@@ -142,7 +152,7 @@ class VTTable:
                 info.set_aConstraintUsage_argvIndex(i, argv)
                 # SQLite compares again: a range is a pre-filter, never the last word.
                 info.set_aConstraintUsage_omit(i, False)
-                plan["range"].append([name, _RANGE_OPS[op]])
+                plan["range"].append([name, _RANGE_OPS[op], argv - 1])
                 pushed.append((name, Operator.GE))
             elif usable:
                 all_column_constraints_used = False
@@ -201,14 +211,17 @@ class VTCursor:
         plan = json.loads(indexname)
         args = list(constraintargs)
         bounds: dict[str, Filter] = {}
-        for position, name in enumerate(plan["eq"]):
+        for name, position in plan["eq"]:
             value = args[position]
             previous = bounds.get(name)
             if isinstance(previous, Equal) and previous.value != value:
                 bounds[name] = Impossible()
             elif not isinstance(previous, Impossible):
                 bounds[name] = Equal(value)
-        for position, (name, op) in enumerate(plan["range"], start=len(plan["eq"])):
+        for name, position in plan["in"]:
+            if name not in bounds:  # an equality on the same column already narrows more
+                bounds[name] = AnyOf(frozenset(args[position]))
+        for name, op, position in plan["range"]:
             value = args[position]
             if value is None:  # a comparison with NULL matches nothing
                 bounds[name] = Impossible()

@@ -1,0 +1,76 @@
+"""What the SQLite route (the fallback) still pushes into its Query API requests for event-scale
+tables: ranges and equalities in any order, and an IN list as one request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import posthog_dbapi
+
+
+def hogql_count(emulator: Any, where: str) -> int:
+    body = emulator.app.projects[1].events.run_hogql(
+        f"SELECT count() FROM events WHERE {where}", None, system_tables={}
+    )
+    return int(body["results"][0][0])
+
+
+def query_requests(emulator: Any) -> int:
+    return sum(1 for r in emulator.app.request_log if r.path.endswith("/query/"))
+
+
+@pytest.fixture
+def off(emulator: Any) -> Any:
+    with posthog_dbapi.connect(
+        emulator.url, emulator.api_key, emulator.project_id, pushdown="off"
+    ) as conn:
+        yield conn
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT count(*) FROM events WHERE timestamp >= ? AND event = ?",
+        "SELECT count(*) FROM events WHERE event = ? AND timestamp >= ?",
+    ],
+)
+def test_range_and_equality_reach_the_scan_in_either_order(
+    sql: str, off: Any, emulator: Any
+) -> None:
+    since = "2000-01-01T00:00:00+00:00"
+    params = (
+        (since, "purchase")
+        if sql.index("timestamp") < sql.index("event =")
+        else (
+            "purchase",
+            since,
+        )
+    )
+    cursor = off.cursor()
+    emulator.app.request_log.clear()
+    cursor.execute(sql, params)
+    assert cursor.route == "sqlite"
+    assert cursor.fetchone()[0] == hogql_count(emulator, "event = 'purchase'") > 0
+    assert query_requests(emulator) == 1
+
+
+def test_an_in_list_is_one_request_not_one_per_value(off: Any, emulator: Any) -> None:
+    cursor = off.cursor()
+    emulator.app.request_log.clear()
+    cursor.execute(
+        "SELECT count(*) FROM sessions WHERE session_id IN "
+        '(SELECT "$session_id" FROM events WHERE event = ?)',
+        ("purchase",),
+    )
+    (count,) = cursor.fetchone()
+    expected = emulator.app.projects[1].events.run_hogql(
+        "SELECT count() FROM sessions WHERE session_id IN "
+        "(SELECT `$session_id` FROM events WHERE event = 'purchase')",
+        None,
+        system_tables={},
+    )["results"][0][0]
+    assert count == expected > 0
+    # One scan of events for the subquery, one of sessions for the whole IN list.
+    assert query_requests(emulator) == 2
