@@ -31,6 +31,22 @@ def _deviates(resource: str, aspect: str) -> bool:
     return (resource, aspect) in DEVIATIONS
 
 
+def _names_without(*aspects: str) -> list[str]:
+    """The REST resources none of whose ``aspects`` is a listed deviation.
+
+    A check that a deviation exempts is not parametrised over that resource at all, instead of
+    passing it with an early ``return`` that reports a check that never ran. The `columns`
+    exemptions are themselves checked by ``test_column_exemptions_are_still_needed``.
+    """
+    return [n for n in NAMES if not any(_deviates(n, aspect) for aspect in aspects)]
+
+
+# `columns`: the catalog's columns do not follow the schema's list item (endpoints: no list
+# body documented; error_tracking: not in the schema; events: HogQL's table, not the REST list).
+COLUMN_CHECKED = _names_without("columns")
+COLUMN_EXEMPT = sorted(set(NAMES) - set(COLUMN_CHECKED))
+
+
 def _fail_on(problems: list[str]) -> None:
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
@@ -148,11 +164,11 @@ def test_routes_exist_with_the_methods_the_spec_claims(name: str) -> None:
     _fail_on(problems)
 
 
-@pytest.mark.parametrize("name", NAMES)
+# Exempt: resources with no documented list (route:list) or a documented delete that PostHog's
+# code contradicts (delete); each such deviation says why.
+@pytest.mark.parametrize("name", _names_without("route:list", "delete"))
 def test_delete_style_matches_the_documented_responses(name: str) -> None:
     resource = RESOURCES[name]
-    if _deviates(name, "route:list") or _deviates(name, "delete"):
-        return
     op = find_operation("delete", _detail(resource))
     codes = sorted(op["responses"]) if op else []
     style = resource.route.delete_style
@@ -169,12 +185,11 @@ def test_delete_style_matches_the_documented_responses(name: str) -> None:
     )
 
 
-@pytest.mark.parametrize("name", NAMES)
+# Exempt: resources with no documented list (route:list) or a lookup the schema types wrongly.
+@pytest.mark.parametrize("name", _names_without("route:list", "lookup"))
 def test_lookup_key_and_type_match_the_detail_path(name: str) -> None:
     resource = RESOURCES[name]
     route = resource.route
-    if _deviates(name, "route:list") or _deviates(name, "lookup"):
-        return
     path = _detail(resource)
     item = load_openapi()["paths"].get(path)
     assert item is not None, f"{name}: no detail path {path} (lookup field {route.lookup_field!r})"
@@ -201,12 +216,11 @@ def test_lookup_key_and_type_match_the_detail_path(name: str) -> None:
     )
 
 
-@pytest.mark.parametrize("name", NAMES)
+# Exempt: resources the schema documents no list for (route:list).
+@pytest.mark.parametrize("name", _names_without("route:list"))
 def test_pagination_and_list_params_match_the_list_operation(name: str) -> None:
     resource = RESOURCES[name]
     route = resource.route
-    if _deviates(name, "route:list"):
-        return
     op = find_operation("get", _collection(resource))
     assert op is not None
     query = {p["name"] for p in op.get("parameters", []) if p.get("in") == "query"}
@@ -229,12 +243,10 @@ def test_pagination_and_list_params_match_the_list_operation(name: str) -> None:
     _fail_on(problems)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", COLUMN_CHECKED)
 def test_columns_match_the_list_item_component(name: str) -> None:
     resource = RESOURCES[name]
     item = _list_item(resource)
-    if _deviates(name, "columns"):
-        return
     assert item is not None, f"{name}: the schema has no list item component"
     props = {k: v for k, v in item["properties"].items() if not v.get("writeOnly")}
     problems = []
@@ -286,11 +298,9 @@ def _request_props(resource: Resource) -> tuple[dict[str, Any], set[str]]:
     return accepted, required
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", COLUMN_CHECKED)
 def test_writable_and_required_columns_match_the_request_components(name: str) -> None:
     resource = RESOURCES[name]
-    if _deviates(name, "columns"):
-        return
     accepted, required = _request_props(resource)
     problems = []
     for col in resource.columns:
@@ -319,14 +329,13 @@ def _enum_of(prop: Any) -> list[str] | None:
     return None
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", COLUMN_CHECKED)
 def test_catalog_derivation_reproduces_the_declared_columns(name: str) -> None:
     """``fields(name, schema)`` on the real schema agrees with the declared columns."""
     resource = RESOURCES[name]
     derived = columns_from_openapi(load_openapi(), resource.route)
-    if derived is None or resource.hogql_table is not None:
-        assert _deviates(name, "columns"), f"{name}: the schema lacks its list item"
-        return
+    assert resource.hogql_table is None, f"{name}: a HogQL table needs a columns deviation"
+    assert derived is not None, f"{name}: the schema lacks its list item"
     problems = []
     by_name: dict[str, Column] = {c.name: c for c in derived}
     for col in resource.columns:
@@ -343,6 +352,16 @@ def test_catalog_derivation_reproduces_the_declared_columns(name: str) -> None:
                     f"declared {getattr(col, attr)!r}"
                 )
     _fail_on(problems)
+
+
+@pytest.mark.parametrize("name", COLUMN_EXEMPT)
+def test_column_exemptions_are_still_needed(name: str) -> None:
+    """A `columns` deviation holds only while the schema cannot give the columns."""
+    resource = RESOURCES[name]
+    derived = columns_from_openapi(load_openapi(), resource.route)
+    assert derived is None or resource.hogql_table is not None, (
+        f"{name}: the schema now has its list item; drop the columns deviation"
+    )
 
 
 def test_every_deviation_names_a_known_resource() -> None:

@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -83,7 +84,9 @@ def test_keys_comments_and_indexes(engine: sa.engine.Engine) -> None:
 
 def test_ping_and_a_query(engine: sa.engine.Engine) -> None:
     with engine.connect() as conn:
-        assert engine.dialect.do_ping(conn.connection.dbapi_connection)
+        dbapi_connection = conn.connection.dbapi_connection
+        assert dbapi_connection is not None
+        assert engine.dialect.do_ping(dbapi_connection)
         count = conn.execute(sa.text("SELECT count(*) FROM feature_flags")).scalar_one()
     assert count > 0
 
@@ -111,7 +114,6 @@ def test_core_round_trip(engine: sa.engine.Engine) -> None:
 
 
 def test_pandas_frames_are_typed(engine: sa.engine.Engine) -> None:
-    pd = pytest.importorskip("pandas")
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # pandas warns on an unsupported connectable
         frame = pd.read_sql_table("dashboards", engine)

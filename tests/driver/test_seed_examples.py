@@ -12,15 +12,20 @@ import re
 import textwrap
 from typing import Any
 
-import pytest
-
 import posthog_dbapi
 from posthog_dbapi.driver import PostHogDriver
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(posthog_dbapi, "PostHogDriver"),
-    reason="posthog_dbapi does not re-export PostHogDriver yet (the lead adds it)",
-)
+
+def test_the_package_exports_the_seed_names() -> None:
+    """DESIGN's public interface: the seed's import line works with only the package renamed."""
+    from posthog_dbapi import (  # noqa: F401
+        AuthenticationError,
+        ObjectNotFoundError,
+        RateLimitError,
+        ValidationError,
+    )
+
+    assert posthog_dbapi.PostHogDriver is PostHogDriver
 
 
 def run(code: str, capsys: Any) -> str:
