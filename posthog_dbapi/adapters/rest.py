@@ -133,11 +133,6 @@ class RESTAdapter(Adapter):
             return 600.0, 200
         return 1000.0, 1000
 
-    def get_cost(
-        self, filtered_columns: list[tuple[str, Operator]], order: list[tuple[str, Any]]
-    ) -> float:
-        return self.estimate(filtered_columns)[0]
-
     def _row(self, record: dict[str, Any], ctx: StatementContext) -> dict[str, Any]:
         key = record.get(self.route.lookup_field, record.get(self.route.id_field))
         get = record.get

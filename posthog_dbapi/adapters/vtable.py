@@ -42,7 +42,6 @@ _OFFSET = apsw.SQLITE_INDEX_CONSTRAINT_OFFSET
 # SQLite reports at most 64 columns in colUsed; bit 63 stands for "column 63 or later".
 _COL_USED_OVERFLOW = 63
 
-_COST_PER_REQUEST = 100.0
 
 _RANGE_OPS = {
     apsw.SQLITE_INDEX_CONSTRAINT_GT: ">",

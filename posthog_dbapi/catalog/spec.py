@@ -103,7 +103,3 @@ class Resource:
     def column_names(self) -> tuple[str, ...]:
         return tuple(col.name for col in self.columns)
 
-    @property
-    def writable_columns(self) -> tuple[Column, ...]:
-        """Columns a create or update may set (everything not read-only)."""
-        return tuple(col for col in self.columns if not col.read_only)

@@ -35,7 +35,6 @@ SELECT event, count(*) AS events FROM events GROUP BY event ORDER BY events DESC
 .last
 """
 
-START_TIMEOUT = 120.0
 
 
 def _start_emulator(events: int, persons: int) -> tuple[subprocess.Popen[str], str]:

@@ -15,19 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import apsw
 
-from posthog_dbapi.adapters.values import parse_datetime, to_api_value
-from posthog_dbapi.catalog import get_resource
+from posthog_dbapi.adapters.values import parse_datetime
 from posthog_dbapi.dbapi.errors import translate
-from posthog_dbapi.driver.routes import DeleteStyle
+from posthog_dbapi.dbapi.writes import check_write
 from posthog_dbapi.exceptions import (
     Error,
     InterfaceError,
-    NotSupportedError,
     ObjectNotFoundError,
     OperationalError,
     PartialWriteError,
@@ -42,7 +40,7 @@ from posthog_dbapi.sql.pushdown_planner import (
     native_plan,
     plan,
 )
-from posthog_dbapi.sql.statements import NOT_LITERAL, Statement, StatementKind, classify
+from posthog_dbapi.sql.statements import Statement, StatementKind, classify
 from posthog_dbapi.types import type_code_for
 
 if TYPE_CHECKING:
@@ -225,6 +223,14 @@ class Cursor:
         self, operation: str, seq_of_parameters: Sequence[Sequence[Any] | Mapping[str, Any]]
     ) -> Cursor:
         self._check_open()
+        if isinstance(seq_of_parameters, (str, bytes, Mapping)) or not isinstance(
+            seq_of_parameters, Iterable
+        ):
+            raise ProgrammingError(
+                "executemany() takes a sequence of parameter sets, not "
+                f"{type(seq_of_parameters).__name__}.",
+                suggestion="Pass e.g. [(1, 'a'), (2, 'b')]: one tuple (or mapping) per row.",
+            )
         total = 0
         applied: list[Any] = []
         for index, parameters in enumerate(seq_of_parameters):
@@ -350,7 +356,7 @@ class Cursor:
         statement = classify(operation)
         if self._run_as_hogql(operation, statement, parameters, bindings):
             return
-        self._check_write(statement, bindings)
+        check_write(self.connection, statement, bindings)
         self.route = "sqlite"
         self._raw_description = None
         state = self.connection.state
@@ -464,56 +470,3 @@ class Cursor:
         self.description = description
         self._converters = converters if any(c is not None for c in converters) else []
         self._converting = [(i, c) for i, c in enumerate(converters) if c is not None]
-
-    def _check_write(self, statement: Statement, bindings: Any) -> None:
-        if statement.kind not in (StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE):
-            return
-        table = statement.table
-        if table is None or not self.connection.is_resource(table):
-            return
-        route = get_resource(table).route
-        reason = route.create_unsupported_reason
-        if statement.kind is StatementKind.INSERT and not route.can_create:
-            raise NotSupportedError(
-                f"PostHog does not let one insert into {table}.",
-                {"table": table},
-                suggestion=reason or f"Create {table} in PostHog.",
-            )
-        if statement.kind is StatementKind.UPDATE and not route.can_update:
-            raise NotSupportedError(
-                f"PostHog does not let one update {table}.",
-                {"table": table},
-                suggestion=reason or f"Change {table} in PostHog.",
-            )
-        if statement.kind is StatementKind.DELETE:
-            if route.delete_style is DeleteStyle.NONE:
-                raise NotSupportedError(
-                    f"PostHog does not let one delete from {table}.",
-                    {"table": table},
-                    suggestion=reason or f"Delete {table} in PostHog.",
-                )
-            return
-        infos = self.connection.state.fields(table)
-        for name in statement.columns:
-            if name not in infos:
-                raise ProgrammingError(
-                    f"Table {table} has no column {name}.",
-                    {"table": table, "column": name},
-                    suggestion=self.connection._did_you_mean(name, list(infos), "column"),
-                )
-            if infos[name].get("read_only"):
-                raise ProgrammingError(
-                    f"Column {table}.{name} is read-only.",
-                    {"table": table, "column": name},
-                    suggestion=f"Leave {name} out; PostHog sets it.",
-                )
-        for row in statement.rows:
-            for name, source in zip(statement.columns, row):
-                value = source.literal
-                if source.param is not None:
-                    if not isinstance(bindings, tuple) or source.param >= len(bindings):
-                        continue
-                    value = bindings[source.param]
-                elif value is NOT_LITERAL:
-                    continue
-                to_api_value(table, name, infos[name], value)

@@ -171,3 +171,12 @@ def test_process_exiting_without_close_exits_cleanly(emulator: Any) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() in {"0", "1", "2", "3"}
+
+
+@pytest.mark.parametrize("bad", [5, "abc", {"a": 1}, None])
+def test_executemany_needs_a_sequence_of_parameter_sets(conn: Any, bad: Any) -> None:
+    cursor = conn.cursor()
+    with pytest.raises(dbapi.ProgrammingError, match="sequence of parameter sets"):
+        cursor.executemany("INSERT INTO dashboards (name) VALUES (?)", bad)
+    cursor.execute("SELECT 1")  # the cursor still works
+    assert cursor.fetchone() == (1,)
