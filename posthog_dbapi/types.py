@@ -2,7 +2,8 @@
 
 A type object compares equal to every type code of its group, so ``description[i][1] == NUMBER``
 works for whatever code the cursor reports (a code is a lower-case name such as ``"integer"``,
-``"datetime"``, ``"json"``).
+``"datetime"``, ``"json"``). Also the one reading of a boolean written as text (URL options,
+``connect(hogql="true")``, PostgreSQL wire parameters), ``bool_from_text``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,24 @@ __all__ = [
     "TimeFromTicks",
     "Timestamp",
     "TimestampFromTicks",
+    "bool_from_text",
     "type_code_for",
 ]
+
+# PostgreSQL's spellings of a boolean (its boolin), a superset of what URLs and CLIs use.
+_TRUE_TEXT = frozenset({"t", "true", "y", "yes", "on", "1"})
+_FALSE_TEXT = frozenset({"f", "false", "n", "no", "off", "0"})
+
+
+def bool_from_text(text: str) -> bool:
+    """``"true"``/``"false"`` and their usual spellings, any case; ``ValueError`` for any other
+    text, so a typo such as ``"treu"`` never reads as false."""
+    value = text.strip().lower()
+    if value in _TRUE_TEXT:
+        return True
+    if value in _FALSE_TEXT:
+        return False
+    raise ValueError(f"{text!r} is not a boolean; use true or false")
 
 
 class DBAPITypeObject:

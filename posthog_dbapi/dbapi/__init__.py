@@ -14,13 +14,20 @@ Writes are applied by PostHog as each statement runs: ``commit()`` has nothing t
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any
 
 import apsw
 
-from posthog_dbapi.dbapi.connection import Connection, check_pushdown_mode, check_query_timeout
+from posthog_dbapi.dbapi.connection import (
+    Connection,
+    check_hogql_flag,
+    check_pushdown_mode,
+    check_query_timeout,
+)
 from posthog_dbapi.dbapi.cursor import Cursor
+from posthog_dbapi.driver import PostHogDriver
 from posthog_dbapi.exceptions import (
     DatabaseError,
     DataError,
@@ -88,6 +95,34 @@ apilevel = "2.0"
 threadsafety = 1
 paramstyle = "qmark"
 
+_CONNECTION_OPTIONS = ("pushdown", "hogql", "query_timeout")
+# Every keyword PostHogDriver takes, read from its signature so the two cannot drift apart.
+_DRIVER_OPTIONS = frozenset(
+    name
+    for name, parameter in inspect.signature(PostHogDriver.__init__).parameters.items()
+    if name not in ("self", "api_url", "api_key", "project_id")
+    and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+)
+
+
+def _check_options(options: dict[str, Any], *, with_driver: bool) -> None:
+    """Refuse, before any request, an option ``connect()`` would otherwise pass on blindly."""
+    unknown = sorted(set(options) - _DRIVER_OPTIONS)
+    known = sorted({*_DRIVER_OPTIONS, *_CONNECTION_OPTIONS, "driver"})
+    if unknown:
+        raise InterfaceError(
+            f"connect() got unknown option(s): {', '.join(unknown)}",
+            {"unknown": unknown, "known": known},
+            suggestion=f"Known options: {', '.join(known)}.",
+        )
+    if with_driver and options:
+        given = sorted(options)
+        raise InterfaceError(
+            f"connect(driver=...) uses the driver as it is; {', '.join(given)} would be ignored",
+            {"ignored": given},
+            suggestion="Set these options when creating the PostHogDriver, or leave driver= out.",
+        )
+
 
 def connect(
     api_url: str | None = None,
@@ -107,16 +142,15 @@ def connect(
     open on ``close()``.
     """
     connection_options = {
-        name: options.pop(name)
-        for name in ("pushdown", "hogql", "query_timeout")
-        if name in options
+        name: options.pop(name) for name in _CONNECTION_OPTIONS if name in options
     }
+    driver = options.pop("driver", None)
+    _check_options(options, with_driver=driver is not None)
     check_pushdown_mode(connection_options.get("pushdown", "auto"))
     check_query_timeout(connection_options.get("query_timeout"))
-    driver = options.pop("driver", None)
+    check_hogql_flag(connection_options.get("hogql", False))
     if driver is not None:
         return Connection(driver, owns_driver=False, **connection_options)
-    from posthog_dbapi.driver import PostHogDriver
 
     settings: dict[str, Any] = {
         "api_url": api_url or os.environ.get("POSTHOG_API_URL"),

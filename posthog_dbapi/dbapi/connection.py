@@ -32,10 +32,11 @@ from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.dbapi.cursor import Cursor
 from posthog_dbapi.dbapi.errors import translate
 from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, ProgrammingError
-from posthog_dbapi.sql.pushdown_planner import PUSHDOWN_MODES
+from posthog_dbapi.sql.pushdown_planner import check_pushdown_mode
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, REST_SHARED_TABLES
+from posthog_dbapi.types import bool_from_text
 
-__all__ = ["Connection", "check_pushdown_mode", "check_query_timeout"]
+__all__ = ["Connection", "check_hogql_flag", "check_pushdown_mode", "check_query_timeout"]
 
 _NO_SUCH_TABLE = re.compile(r"no such table: (?:main\.)?(?P<name>\S+)")
 
@@ -56,13 +57,21 @@ def _close_all_at_exit() -> None:
 atexit.register(_close_all_at_exit)
 
 
-def check_pushdown_mode(mode: str) -> str:
-    if mode not in PUSHDOWN_MODES:
-        raise InterfaceError(
-            f"pushdown must be one of {', '.join(PUSHDOWN_MODES)}, not {mode!r}",
-            suggestion='Use pushdown="auto" (default), "off" or "required".',
-        )
-    return mode
+def check_hogql_flag(value: bool | str) -> bool:
+    """``hogql`` as a bool; a URL or CLI gives it as text, and ``"false"`` or a typo such as
+    ``"treu"`` must not read as true (or as false)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return bool_from_text(value)
+        except ValueError:
+            pass
+    raise InterfaceError(
+        f"hogql must be true or false, not {value!r}",
+        {"hogql": value},
+        suggestion="Use hogql=True to send statements verbatim as HogQL, or leave it out.",
+    )
 
 
 def check_query_timeout(value: float | str | None) -> float | None:
@@ -100,10 +109,7 @@ class Connection:
         self.query_timeout = check_query_timeout(query_timeout)
         """Seconds a Query API query may run; then it is cancelled inside PostHog and the
         statement raises ``TimeoutError``. ``None``: no limit beyond the HTTP timeout."""
-        # A URL or CLI gives options as text; "false" must not read as true.
-        if isinstance(hogql, str):
-            hogql = hogql.strip().lower() in ("1", "true", "yes", "on")
-        self.native_hogql = bool(hogql)
+        self.native_hogql = check_hogql_flag(hogql)
         """Send every statement verbatim to the Query API as HogQL (parameters as values)."""
         self.hogql_tables = {
             name: HOGQL_TABLES[resource.hogql_table]
@@ -172,6 +178,8 @@ class Connection:
             cursor.close()
         try:
             self._db.close(True)
+        except apsw.Error as exc:
+            raise translate(exc) from exc
         finally:
             unregister_state(self.state.token)
             with _open_lock:

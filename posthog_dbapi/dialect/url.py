@@ -11,24 +11,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError
 
+from posthog_dbapi.driver.config import REGIONS, normalize_project_id
+from posthog_dbapi.exceptions import InterfaceError
+from posthog_dbapi.sql.pushdown_planner import PUSHDOWN_MODES
+from posthog_dbapi.types import bool_from_text
+
 __all__ = ["OPTIONS", "connect_args_from_url"]
 
-_REGIONS = {"us": "us.posthog.com", "eu": "eu.posthog.com"}
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+# The driver owns the regions; a URL names the host.
+_REGION_HOSTS = {name: urlsplit(url).netloc for name, url in REGIONS.items()}
 
 
 def _bool(name: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ArgumentError(f"URL option {name}={raw!r} is not a boolean; use true or false.")
+    try:
+        return bool_from_text(raw)
+    except ValueError:
+        raise ArgumentError(
+            f"URL option {name}={raw!r} is not a boolean; use true or false."
+        ) from None
 
 
 def _number(kind: Callable[[str], Any]) -> Callable[[str, str], Any]:
@@ -62,7 +67,7 @@ def _choice(*choices: str) -> Callable[[str, str], str]:
 # URL option -> (connect() keyword, converter). ``scheme`` and ``region`` shape the API URL.
 OPTIONS: Mapping[str, tuple[str, Callable[[str, str], Any]]] = {
     "scheme": ("", _choice("https", "http")),
-    "region": ("", _choice(*_REGIONS)),
+    "region": ("", _choice(*_REGION_HOSTS)),
     "timeout": ("timeout", _number(float)),
     "max_retries": ("max_retries", _number(int)),
     "retry_after_cap": ("retry_after_cap", _number(float)),
@@ -71,7 +76,7 @@ OPTIONS: Mapping[str, tuple[str, Callable[[str, str], Any]]] = {
     "rate_budget": ("rate_budget", _bool),
     "debug": ("debug", _bool),
     "prefetch_pages": ("prefetch_pages", _number(int)),
-    "pushdown": ("pushdown", _choice("auto", "off", "required")),
+    "pushdown": ("pushdown", _choice(*PUSHDOWN_MODES)),
     "hogql": ("hogql", _bool),
 }
 
@@ -111,14 +116,14 @@ def connect_args_from_url(url: URL) -> dict[str, Any]:
         )
 
     host = url.host
-    if host and region is not None and host != _REGIONS[region]:
+    if host and region is not None and host != _REGION_HOSTS[region]:
         raise ArgumentError(
             f"The URL names host {host!r} and region {region!r}; give one of them, not both."
         )
     if not host and url.port is not None:
         raise ArgumentError("The URL has a port but no host.")
     if not host and region is not None:
-        host = _REGIONS[region]
+        host = _REGION_HOSTS[region]
 
     args: dict[str, Any] = dict(options)
     if host:
@@ -127,11 +132,13 @@ def connect_args_from_url(url: URL) -> dict[str, Any]:
     if url.password:
         args["api_key"] = str(url.password)
     if url.database:
-        project = url.database.strip("/")
-        if not (project.isdigit() or project == "@current"):
+        try:
+            project = normalize_project_id(url.database.strip("/"))
+        except InterfaceError:
             raise ArgumentError(
                 f"The URL path {url.database!r} is not a project id; use the number from "
                 "Project settings, e.g. posthog://:<key>@us.posthog.com/12345."
-            )
-        args["project_id"] = project
+            ) from None
+        # "@current" (None here) stays explicit, so POSTHOG_PROJECT_ID does not override it.
+        args["project_id"] = project if project is not None else "@current"
     return args

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from posthog_dbapi import exceptions as exc
 from posthog_dbapi.driver.routes import ResourceRoute, get_directory
-from posthog_dbapi.driver.transport import Transport
+from posthog_dbapi.driver.transport import Transport, is_absolute_url
 
 __all__ = [
     "category_for",
@@ -66,9 +66,15 @@ def parse_read_path(
             suggestion="Call list_objects() to see the resource names.",
         )
     text = query.strip()
-    if "://" in text:
+    try:
+        parts = urlsplit(text)
+    except ValueError as e:
+        raise exc.InterfaceError(
+            f"{query!r} is not a valid path or URL: {e}",
+            suggestion="Use a path such as '/dashboards' or '/dashboards/123'.",
+        ) from None
+    if is_absolute_url(text):
         transport.url_for(text)  # raises on another host
-    parts = urlsplit(text)
     params: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
     segments = [s for s in parts.path.split("/") if s]
     if segments[:1] == ["api"]:
@@ -171,7 +177,7 @@ def pop_int(params: dict[str, Any], name: str, explicit: int | None) -> int | No
 
 def endpoint_path(endpoint: str, project_id: str, transport: Transport) -> str:
     """``"/dashboards"`` under the project, ``"/api/..."`` as is, a URL on the API's host."""
-    if "://" in endpoint:
+    if is_absolute_url(endpoint):
         return transport.url_for(endpoint)
     path, _, query = endpoint.partition("?")
     if not path.startswith("/"):

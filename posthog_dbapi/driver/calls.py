@@ -76,6 +76,11 @@ class QueryOperations:
             )
         if not isinstance(endpoint, str) or not endpoint.strip():
             raise exc.InterfaceError("call_endpoint() needs an endpoint path such as '/dashboards'")
+        if not isinstance(method, str) or not method.strip():
+            raise exc.InterfaceError(
+                f"call_endpoint() needs the HTTP method as text, not {method!r}",
+                suggestion="Use e.g. method='GET' or method='POST'.",
+            )
         body = data if data is not None else kwargs.get("json")
         target = endpoint_path(endpoint.strip(), self.project_id, self._transport)
         category = kwargs.get("category") or category_for(target)

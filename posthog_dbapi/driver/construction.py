@@ -17,6 +17,7 @@ from typing import Any
 from posthog_dbapi import exceptions as exc
 from posthog_dbapi.driver.budget import BudgetLimits, RateBudget, get_shared_budget
 from posthog_dbapi.driver.config import ENV_API_KEY
+from posthog_dbapi.driver.errors import not_a_posthog_api
 from posthog_dbapi.driver.transport import Transport
 
 __all__ = [
@@ -139,13 +140,7 @@ def resolve_project(transport: Transport, api_url: str, explicit: str | None) ->
         # Not a personal API key (an OAuth token), or a PostHog too old for @current.
         key_info = None
     except exc.MalformedResponseError as e:
-        raise exc.ConnectionError(
-            f"{api_url} does not answer like a PostHog API",
-            e.details,
-            status=e.status,
-            suggestion="Check the API URL: https://us.posthog.com, https://eu.posthog.com "
-            "or your self-hosted PostHog.",
-        ) from None
+        raise not_a_posthog_api(e, api_url) from None
     scoped = key_info.get("scoped_teams") if isinstance(key_info, dict) else None
     scoped_ids = [str(t) for t in scoped] if isinstance(scoped, list) else []
     if explicit is not None:

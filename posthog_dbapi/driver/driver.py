@@ -109,6 +109,12 @@ class PostHogDriver(RecordOperations, QueryOperations):
         key = check_api_key(api_key if api_key is not None else os.environ.get(ENV_API_KEY, ""))
         check_number("timeout", timeout, minimum=0.001)
         check_number("retry_after_cap", retry_after_cap, minimum=0)
+        check_number("schema_cache_ttl", schema_cache_ttl, minimum=0)
+        if schema_cache_dir is not None and not isinstance(schema_cache_dir, (str, os.PathLike)):
+            raise exc.InterfaceError(
+                f"schema_cache_dir must be a directory path, not {type(schema_cache_dir).__name__}",
+                suggestion="Pass e.g. schema_cache_dir='/var/cache/posthog', or leave it out.",
+            )
         check_max_retries(max_retries)
         bad = isinstance(prefetch_pages, bool) or not isinstance(prefetch_pages, int)
         if bad or prefetch_pages < 0:

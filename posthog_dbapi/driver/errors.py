@@ -23,7 +23,10 @@ __all__ = [
     "error_for_response",
     "error_payload",
     "malformed_response",
+    "not_a_posthog_api",
     "origin_of",
+    "query_failed",
+    "record_not_found",
     "send_failure",
     "strip_query",
 ]
@@ -37,8 +40,16 @@ def strip_query(url: str) -> str:
 
 
 def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    """``scheme://host[:port]`` of ``url``, without any ``user:password@`` (a server could put
+    the key there)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(an invalid URL)"
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{netloc}" + (f":{port}" if port is not None else "")
 
 
 def send_failure(
@@ -155,17 +166,18 @@ def error_for_response(
     """The exception for an answer with an error status (4xx, 5xx)."""
     status = resp.status_code
     shown = strip_query(url)
-    code = payload.get("code") if isinstance(payload.get("code"), str) else None
+    # Everything taken from the body is scrubbed: a server (or a proxy) may echo the key.
+    code = scrub(payload["code"]) if isinstance(payload.get("code"), str) else None
     detail = payload.get("detail")
     detail_text = scrub(str(detail)) if detail is not None else ""
-    attr = payload.get("attr")
+    attr = scrub(str(payload["attr"])) if payload.get("attr") is not None else None
     details: dict[str, Any] = {"method": method, "url": shown, "status": status}
     if detail is not None:
         details["detail"] = detail_text
     if attr is not None:
         details["attr"] = attr
     if isinstance(payload.get("type"), str):
-        details["type"] = payload["type"]
+        details["type"] = scrub(payload["type"])
     where = f"{method} {shown}"
     if status == 400:
         if code == "required" and attr:
@@ -276,3 +288,39 @@ def _reason(error: BaseException) -> str:
             break
         cur = inner
     return str(cur) if cur is not None else str(error)
+
+
+def query_failed(status: Mapping[str, Any], query_id: str, http_status: int) -> exc.ValidationError:
+    """An asynchronous query whose ``query_status`` reports an error: PostHog refused the HogQL
+    (UNVERIFIED: a failure of PostHog itself is reported the same way)."""
+    return exc.ValidationError(
+        str(status.get("error_message") or "The query failed"),
+        {"query_id": query_id},
+        status=http_status,
+        code="invalid_input",
+        suggestion="Fix the HogQL named in the message.",
+    )
+
+
+def record_not_found(
+    error: exc.ObjectNotFoundError, resource: str, key: str | int
+) -> exc.ObjectNotFoundError:
+    """A 404 on one record, restated with the record's key and resource."""
+    return exc.ObjectNotFoundError(
+        f"Resource '{key}' not found in {resource}",
+        {**error.details, "resource": resource, "key": str(key)},
+        status=error.status,
+        code=error.code,
+        suggestion=f"List the existing {resource} with read('/{resource}').",
+    )
+
+
+def not_a_posthog_api(error: exc.MalformedResponseError, api_url: str) -> exc.ConnectionError:
+    """The first request's answer was not PostHog's: the API URL points elsewhere."""
+    return exc.ConnectionError(
+        f"{api_url} does not answer like a PostHog API",
+        error.details,
+        status=error.status,
+        suggestion="Check the API URL: https://us.posthog.com, https://eu.posthog.com "
+        "or your self-hosted PostHog.",
+    )

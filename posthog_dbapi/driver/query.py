@@ -14,13 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from posthog_dbapi.driver.errors import query_failed
 from posthog_dbapi.driver.transport import Transport
-from posthog_dbapi.exceptions import (
-    InterfaceError,
-    MalformedResponseError,
-    TimeoutError,
-    ValidationError,
-)
+from posthog_dbapi.exceptions import InterfaceError, MalformedResponseError, TimeoutError
 
 __all__ = ["REFRESH_MODES", "QueryResult", "cancel_query", "run_query"]
 
@@ -87,6 +83,12 @@ def run_query(
         raise InterfaceError(
             f"refresh must be one of {', '.join(REFRESH_MODES)}, not {refresh!r}",
             {"refresh": refresh},
+        )
+    if values is not None and not isinstance(values, Mapping):
+        raise InterfaceError(
+            f"values must be a mapping of placeholder names to values, not {type(values).__name__}",
+            {"got": type(values).__name__},
+            suggestion="Pass e.g. query('SELECT ... WHERE event = {name}', {'name': '$pageview'}).",
         )
     query: dict[str, Any] = {"kind": "HogQLQuery", "query": hogql}
     if values:
@@ -171,13 +173,7 @@ def _poll(
                 "The query status answer has no 'query_status'", {"query_id": query_id}
             )
         if status.get("error"):
-            raise ValidationError(
-                str(status.get("error_message") or "The query failed"),
-                {"query_id": query_id},
-                status=resp.status,
-                code="invalid_input",
-                suggestion="Fix the HogQL named in the message.",
-            )
+            raise query_failed(status, query_id, resp.status)
         if status.get("complete"):
             results = status.get("results")
             if isinstance(results, dict):

@@ -22,6 +22,7 @@ from posthog_dbapi.driver.addressing import (
     path_key,
     pop_int,
 )
+from posthog_dbapi.driver.errors import record_not_found
 from posthog_dbapi.driver.pagination import paginate
 from posthog_dbapi.driver.readahead import read_ahead
 from posthog_dbapi.driver.routes import DeleteStyle, PaginationStyle, ResourceRoute
@@ -259,13 +260,7 @@ class RecordOperations:
                 method, path, json=json, category=route.rate_category, idempotent=idempotent
             ).body
         except exc.ObjectNotFoundError as e:
-            raise exc.ObjectNotFoundError(
-                f"Resource '{key}' not found in {route.name}",
-                {**e.details, "resource": route.name, "key": str(key)},
-                status=e.status,
-                code=e.code,
-                suggestion=f"List the existing {route.name} with read('/{route.name}').",
-            ) from None
+            raise record_not_found(e, route.name, key) from None
 
 
 def _check_data(data: Any, what: str) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from posthog_dbapi.exceptions import InterfaceError
+
 __all__ = [
     "DeleteStyle",
     "PaginationStyle",
@@ -124,11 +126,14 @@ def register_directory(directory: ResourceDirectory) -> None:
 
 
 def get_directory() -> ResourceDirectory:
-    if _directory is None:
-        # The package's __init__ imports the catalog, which registers itself; reaching this
-        # means someone imported the driver in a way that skipped the package __init__.
-        import importlib
+    """The registered directory; ``InterfaceError`` when none is.
 
-        importlib.import_module("posthog_dbapi.catalog")
-    assert _directory is not None
+    ``import posthog_dbapi.driver`` runs the package ``__init__`` first, which imports the
+    catalog, so this only fails for a caller that cleared the registration."""
+    if _directory is None:
+        raise InterfaceError(
+            "no resource directory registered",
+            suggestion="Import posthog_dbapi (its catalog registers the resources) before "
+            "using the driver, or call register_directory() with your own.",
+        )
     return _directory

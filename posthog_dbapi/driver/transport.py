@@ -4,8 +4,9 @@ It owns the session and the auth header, timeouts, the client-side rate budget, 
 that applies the retry policy of ``retry.py`` (429 after ``Retry-After``; 5xx, dropped connections
 and broken bodies with backoff, only where a retry cannot apply a write twice), redirects
 (followed on the configured origin only, so the key never leaves it), the parsing of answers, and
-the ``RequestEvent``\\ s it reports to listeners (``listeners.py``). Failures are turned into
-exceptions by ``errors.py``; this module only raises what that module builds.
+the ``RequestEvent``\\ s it reports to listeners (``listeners.py``). Bodies and query parameters
+are encoded by ``encoding.py`` before anything is sent. Failures are turned into exceptions by
+``errors.py``; this module only raises what that module builds.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from requests.auth import AuthBase
 
 from posthog_dbapi import exceptions as exc
 from posthog_dbapi.driver.budget import RateBudget
+from posthog_dbapi.driver.encoding import encode_body, encode_params
 from posthog_dbapi.driver.errors import (
     error_for_response,
     error_payload,
@@ -42,7 +44,7 @@ from posthog_dbapi.driver.retry import (
     parse_retry_after,
 )
 
-__all__ = ["Response", "Transport", "parse_retry_after"]
+__all__ = ["Response", "Transport", "is_absolute_url", "parse_retry_after"]
 
 logger = logging.getLogger("posthog_dbapi.driver")
 
@@ -138,7 +140,7 @@ class Transport:
 
     def url_for(self, path_or_url: str) -> str:
         """An absolute URL on the configured origin; a URL on any other origin raises."""
-        if "://" in path_or_url:
+        if is_absolute_url(path_or_url):
             if not self.same_origin(path_or_url):
                 raise exc.MalformedResponseError(
                     "PostHog sent a link to another host "
@@ -153,7 +155,10 @@ class Transport:
         return self.base_url + path
 
     def same_origin(self, url: str) -> bool:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return False
         return (parts.scheme.lower(), parts.netloc.lower()) == self._origin
 
     # -- the request loop ---------------------------------------------------------------------
@@ -184,11 +189,15 @@ class Transport:
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         url = self.url_for(path_or_url)
+        # Encoded once, before anything is sent: a value JSON cannot carry is the caller's
+        # DataError, not a failure halfway through a request.
+        query = encode_params(params)
+        body = encode_body(json) if json is not None else None
         call = _Call(method, url, category)
         while True:
             self._wait_for_budget(call)
             try:
-                return self._attempt(call, params, json, idempotent, fail_fast, timeout)
+                return self._attempt(call, query, body, idempotent, fail_fast, timeout)
             except exc.Error as error:
                 if call.attempt > 1:
                     # A DELETE that answers 404 after a failed try was most likely applied by
@@ -254,7 +263,7 @@ class Transport:
         self,
         call: _Call,
         params: Mapping[str, Any] | None,
-        body: Any,
+        body: bytes | None,
         idempotent: bool,
         fail_fast: bool,
         timeout: float | None,
@@ -263,13 +272,14 @@ class Transport:
         method, url = call.method, call.url
         seconds = timeout or self.timeout
         for _hop in range(MAX_REDIRECTS + 1):
-            shown_params = dict(params or {}) or _query_of(url)
+            shown_params = self._scrub(str(dict(params or {}) or _query_of(url)))
+            shown_body = self._scrub(body[:500].decode("utf-8", "replace")) if body else ""
             logger.debug(
                 "%s %s%s%s",
                 method,
                 strip_query(url),
-                f" params={shown_params}" if shown_params else "",
-                f" json={_json.dumps(body, default=str)[:500]}" if body is not None else "",
+                f" params={shown_params}" if params or _query_of(url) else "",
+                f" json={shown_body}" if body is not None else "",
             )
             self._emit("request", call, url=url, method=method)
             resp = self._send(method, url, params, body, idempotent, fail_fast, seconds)
@@ -318,7 +328,7 @@ class Transport:
         method: str,
         url: str,
         params: Mapping[str, Any] | None,
-        body: Any,
+        body: bytes | None,
         idempotent: bool,
         fail_fast: bool,
         timeout: float,
@@ -327,8 +337,9 @@ class Transport:
             resp = self.session.request(
                 method,
                 url,
-                params=_encode_params(params),
-                json=body,
+                params=params,
+                data=body,
+                headers={"Content-Type": "application/json"} if body is not None else None,
                 auth=_BearerAuth(self._key),
                 timeout=timeout,
                 allow_redirects=False,
@@ -428,23 +439,15 @@ def _record_count(body: Any) -> int | None:
     return None
 
 
-def _encode_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if not params:
-        return None
-    out: dict[str, Any] = {}
-    for key, value in params.items():
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            out[key] = "true" if value else "false"
-        elif isinstance(value, (dict, list, tuple)) and not (
-            isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
-        ):
-            # PostHog takes structured filters (properties, tags) as JSON in the query string.
-            out[key] = _json.dumps(value)
-        else:
-            out[key] = value
-    return out
+def is_absolute_url(text: str) -> bool:
+    """True for a URL that names a host (``https://h/x``, ``//h/x``); a path whose query
+    carries a URL (``/dashboards?search=http://x``) is a path."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        # An unclosed IPv6 bracket: only a URL with a host can have one.
+        return True
+    return bool(parts.netloc) or parts.scheme.lower() in ("http", "https")
 
 
 def _query_of(url: str) -> str:

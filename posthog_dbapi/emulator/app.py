@@ -258,6 +258,8 @@ class Emulator:
         if kind == "redirect_foreign":
             target = self.faults.foreign_host + request.full_path.rstrip("?")
             return fault.status or 302, b"", {"Location": target, "Content-Type": "text/html"}
+        if kind == "echo_key":
+            return _echo_key(fault, request)
         if kind == "garbage":
             return (
                 fault.status or 200,
@@ -348,6 +350,27 @@ class Emulator:
         if project_id not in self.projects:
             raise not_found("Project not found.")
         return project_id
+
+
+def _echo_key(fault: Fault, request: Request) -> Result:
+    """An answer that carries the request's key back (see ``faults.py``)."""
+    found = find_key(request.headers, request.get_data(cache=True), request.args)
+    key = found[0] if found is not None else ""
+    status = fault.status or 401
+    if 300 <= status < 400:
+        # Same origin, so a client follows it and shows the URL wherever it logs URLs.
+        location = f"{request.host_url.rstrip('/')}{request.path}?token={key}"
+        return status, b"", {"Location": location, "Content-Type": "text/html"}
+    if status < 300 or status >= 500:
+        page = f"<html><body><h1>Error</h1><p>Bad token {key}</p></body></html>".encode()
+        return status, page, {"Content-Type": "text/html"}
+    body = {
+        "type": f"invalid_request {key}",
+        "code": f"bad_key_{key}",
+        "detail": f"The key {key} is not valid here.",
+        "attr": key,
+    }
+    return status, dumps(body), {}
 
 
 def _foreign_next(payload: bytes, foreign_host: str) -> bytes:

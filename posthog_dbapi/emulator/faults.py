@@ -10,6 +10,11 @@ client's read timeout fires first), ``truncate`` cuts the body off. ``wrong_type
 ``missing_fields`` answer 200 with a body that breaks the API's promises, and ``short_page``
 (half the rows, ``next`` kept), ``empty_page`` (no rows, ``next`` kept) and ``stuck_next``
 (``next`` points at the page itself) break a list's paging (``mangle``).
+
+``echo_key`` answers with the request's own key in it, as a careless proxy or server might, so
+tests can prove the client scrubs it: a 3xx (``status``) puts it in the query string of a
+same-origin ``Location``, a 2xx or 5xx in an HTML page, any other status (401 by default) in
+every field of the JSON error body (``type``, ``code``, ``detail``, ``attr``).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ KINDS = frozenset(
         "short_page",
         "empty_page",
         "stuck_next",
+        "echo_key",
     }
 )
 AFTER_HANDLING_KINDS = frozenset(

@@ -18,6 +18,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, BinaryIO, Protocol
 
+from posthog_dbapi.types import bool_from_text
+
 __all__ = [
     "OID",
     "TYPE_NAMES",
@@ -361,7 +363,7 @@ def decode_param(data: bytes | None, oid: int, fmt: int) -> Any:
         number = decimal.Decimal(text)
         return int(number) if number == number.to_integral_value() else float(number)
     if oid == OID.BOOL:
-        return text.strip().lower() in ("t", "true", "1", "yes", "on", "y")
+        return bool_from_text(text)
     if oid in (OID.TIMESTAMP, OID.TIMESTAMPTZ):
         return parse_timestamp(text)
     if oid == OID.DATE:

@@ -15,6 +15,8 @@ skipped client-side. Aggregates are one request.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -23,7 +25,7 @@ from typing import Any, Protocol, cast
 
 from sqlglot import exp
 
-from posthog_dbapi.exceptions import NotSupportedError, OperationalError
+from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, OperationalError
 from posthog_dbapi.sql.pushdown_dialect import identifier, render
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_translate import Translation, Unsupported, translate
@@ -35,6 +37,7 @@ __all__ = [
     "Fallback",
     "PushdownPlan",
     "PushdownResult",
+    "check_pushdown_mode",
     "execute",
     "native_plan",
     "plan",
@@ -51,6 +54,17 @@ def _fn(name: str, *args: exp.Expression) -> exp.Expression:
 
 
 PUSHDOWN_MODES = ("auto", "off", "required")
+
+
+def check_pushdown_mode(mode: Any) -> str:
+    """The one check of a ``pushdown`` setting: ``connect()``, ``Connection`` and ``plan()``."""
+    if mode not in PUSHDOWN_MODES:
+        raise InterfaceError(
+            f"pushdown must be one of {', '.join(PUSHDOWN_MODES)}, not {mode!r}",
+            {"pushdown": mode},
+            suggestion='Use pushdown="auto" (default), "off" or "required".',
+        )
+    return str(mode)
 
 
 class QueryRunner(Protocol):
@@ -96,12 +110,7 @@ def plan(
     pushdown: str = "auto",
 ) -> PushdownPlan | Fallback:
     """The route for one statement. ``tables``: the HogQL tables of the connection (by name)."""
-    if pushdown not in PUSHDOWN_MODES:
-        raise NotSupportedError(
-            f"pushdown must be one of {', '.join(PUSHDOWN_MODES)}, not {pushdown!r}",
-            suggestion='Use pushdown="auto" (default), "off" or "required".',
-        )
-    if pushdown == "off":
+    if check_pushdown_mode(pushdown) == "off":
         return Fallback("pushdown is off for this connection")
     chosen: PushdownPlan | Fallback
     try:
@@ -142,11 +151,30 @@ def native_plan(hogql: str, params: Sequence[Any] | Mapping[str, Any] | None = N
     """HogQL sent verbatim; a mapping of parameters becomes ``values``, a sequence becomes
     ``{p0}``, ``{p1}``..."""
     if isinstance(params, Mapping):
-        values = dict(params)
+        values = {str(k): _native_value(v) for k, v in params.items()}
     else:
-        values = {f"p{i}": v for i, v in enumerate(params or ())}
+        values = {f"p{i}": _native_value(v) for i, v in enumerate(params or ())}
     logger.debug("Native HogQL route: %s", hogql[:500])
     return PushdownPlan(hogql, hogql, values, [], "native")
+
+
+def _native_value(value: Any) -> Any:
+    """A parameter as the cursor binds it, in JSON: datetimes as ISO text in UTC (a naive one is
+    taken as UTC, as the tables store it), dates and times as ISO text, decimals as floats,
+    UUIDs as text. Other values go as they are; the driver refuses what JSON cannot carry."""
+    if isinstance(value, dt.datetime):
+        # UNVERIFIED: that PostHog's HogQL reads ISO text with "T" and "+00:00" as a DateTime
+        # where a placeholder is compared to one (the emulator's ClickHouse does).
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc).isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
 
 
 def _first_limit(translation: Translation, mode: str, page_size: int = MAX_ROWS_PER_QUERY) -> int:

@@ -34,6 +34,25 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         {"api_url": "https://eu.posthog.com", "api_key": "phx_k", "project_id": "5"},
     ),
     ("posthog://", {}),  # everything from POSTHOG_API_URL / _KEY / _PROJECT_ID
+    # The driver's reading of a project id: leading zeros dropped, @current kept explicit.
+    (
+        "posthog://:phx_k@us.posthog.com/007",
+        {"api_url": "https://us.posthog.com", "api_key": "phx_k", "project_id": "7"},
+    ),
+    (
+        "posthog://:phx_k@us.posthog.com/@current",
+        {"api_url": "https://us.posthog.com", "api_key": "phx_k", "project_id": "@current"},
+    ),
+    (
+        "posthog://:phx_k@/1?region=us&hogql=T&debug=off",
+        {
+            "api_url": "https://us.posthog.com",
+            "api_key": "phx_k",
+            "project_id": "1",
+            "hogql": True,
+            "debug": False,
+        },
+    ),
     # A user name is allowed (some tools insist on one) and ignored.
     (
         "posthog://me:phx_k@us.posthog.com/1",
@@ -72,6 +91,9 @@ ERRORS: list[tuple[str, str]] = [
     ("posthog://:phx_k@us.posthog.com/1?region=eu", "give one of them"),
     ("posthog://:phx_k@us.posthog.com/1?region=asia", "not one of us, eu"),
     ("posthog://:phx_k@us.posthog.com/1?pushdown=maybe", "not one of auto, off, required"),
+    ("posthog://:phx_k@us.posthog.com/1?hogql=treu", "hogql='treu' is not a boolean"),
+    ("posthog://:phx_k@us.posthog.com/-1", "not a project id"),
+    ("posthog://:phx_k@us.posthog.com/1.5", "not a project id"),
 ]
 
 

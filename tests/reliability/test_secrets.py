@@ -5,6 +5,10 @@ with debug logging on; then the key is searched for in the log, in every excepti
 ``repr`` and ``details``, in the reprs of every public object, in SQLAlchemy's URL and engine
 reprs and in SQLite's ``sqlite_master``. Cross-host ``next`` links and redirects are checked
 against a second emulator standing in for the other host: it must never receive a request.
+
+The emulator's ``echo_key`` fault sends the key back in error bodies, HTML pages and redirects,
+as a careless server or proxy might; the same search runs over what the driver raises and logs
+then, and once with scrubbing off, to show that the search can fail.
 """
 
 from __future__ import annotations
@@ -83,6 +87,70 @@ def test_the_key_appears_nowhere(
         assert WRONG not in text
     # The emulator's own access log never saw the key in a URL either.
     assert all(SECRET not in json.dumps(r.query) for r in emulator.app.request_log)
+
+
+def _echoed_key_texts(emulator: Any, driver: PostHogDriver, key: str) -> list[str]:
+    """What the driver raises when PostHog echoes ``key`` back in each way ``echo_key`` can:
+    every field of a JSON error (400, 401, 403, 404, 409, 429), an HTML page (200, 500) and the
+    query string of a redirect's ``Location`` (302, 307), for reads, writes and HogQL."""
+    seen: list[str] = []
+    for status in (400, 401, 403, 404, 409, 429, 200, 500, 302, 307):
+        emulator.app.faults.clear()
+        emulator.app.faults.add("echo_key", status=status, times=20)
+        for action in (
+            lambda: driver.read("/cohorts"),
+            lambda: driver.retrieve("dashboards", 1),
+            lambda: driver.create("dashboards", {"name": "echo"}),
+            lambda: driver.query("SELECT 1"),
+        ):
+            try:
+                action()
+            except Exception as exc:
+                seen += texts_of(exc)
+    emulator.app.faults.clear()
+    return seen
+
+
+def test_a_key_echoed_by_the_server_is_scrubbed(
+    emulator: Any, make_driver: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator.app.add_key(SECRET)
+    caplog.set_level(logging.DEBUG, logger="posthog_dbapi")
+    driver = make_driver(api_key=SECRET, debug=True, max_retries=1, project_id=1)
+    seen = _echoed_key_texts(emulator, driver, SECRET)
+    assert sum("***" in text for text in seen) >= 10  # the server did echo it, scrubbed
+    seen += [record.getMessage() for record in caplog.records]
+    assert any("token=***" in text for text in seen)  # the redirect was followed and logged
+    for text in seen:
+        assert SECRET not in text
+
+
+def test_the_echo_fault_really_echoes_the_key(
+    emulator: Any, make_driver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without scrubbing, the texts above do carry the key: the search can fail."""
+    from posthog_dbapi.driver.transport import Transport
+
+    emulator.app.add_key(SECRET)
+    driver = make_driver(api_key=SECRET, max_retries=1, project_id=1)
+    monkeypatch.setattr(Transport, "_scrub", lambda self, text: text)
+    seen = _echoed_key_texts(emulator, driver, SECRET)
+    assert sum(SECRET in text for text in seen) >= 10
+
+
+def test_credentials_in_a_foreign_link_are_not_shown(
+    emulator: Any, make_driver: Any, other_host: Any
+) -> None:
+    """A ``next`` link with the key as user info names its host, never the user info."""
+    host = other_host.url.partition("://")[2]
+    emulator.app.faults.foreign_host = f"http://{SECRET}@{host}"
+    emulator.app.faults.add("foreign_next", path=r"/insights/?$")
+    driver = make_driver()
+    with pytest.raises(MalformedResponseError, match="another host") as info:
+        list(driver.iter_records("insights", page_size=5))
+    assert other_host.url in info.value.message
+    assert all(SECRET not in text for text in texts_of(info.value))
+    assert list(other_host.app.request_log) == []
 
 
 @pytest.fixture
