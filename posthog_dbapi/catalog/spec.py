@@ -102,4 +102,3 @@ class Resource:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(col.name for col in self.columns)
-

@@ -36,7 +36,6 @@ SELECT event, count(*) AS events FROM events GROUP BY event ORDER BY events DESC
 """
 
 
-
 def _start_emulator(events: int, persons: int) -> tuple[subprocess.Popen[str], str]:
     # Port 0: the emulator binds a free port itself and prints its URL, so nothing can race us.
     process = subprocess.Popen(
