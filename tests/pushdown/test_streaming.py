@@ -8,19 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from posthog_dbapi import PostHogDriver
+from posthog_dbapi import PostHogDriver, connect
 from posthog_dbapi.emulator import Emulator, EmulatorServer
 from posthog_dbapi.sql.pushdown_planner import PushdownPlan, execute, plan
 
 from .conftest import make_driver
-
-
-def _fetchmany(rows: Iterator[tuple[object, ...]], size: int) -> Iterator[list[tuple[object, ...]]]:
-    while True:
-        batch = list(itertools.islice(rows, size))
-        if not batch:
-            return
-        yield batch
 
 
 def test_small_pages_lose_and_repeat_nothing(
@@ -80,15 +72,18 @@ def test_streaming_200k_events_under_faults_gets_each_once(big_emulator: Emulato
     assert total == 200_000
     app.faults.set_random(0.2, kinds=["429", "500", "502", "503", "reset"], seed=7)
     try:
-        with make_driver(big_emulator, max_retries=8) as drv:
-            chosen = plan("SELECT uuid, timestamp FROM events")
-            assert isinstance(chosen, PushdownPlan)
+        with make_driver(big_emulator, max_retries=8) as drv, connect(driver=drv) as conn:
+            cursor = conn.cursor()
+            cursor.execute("SELECT uuid, timestamp FROM events")
+            assert cursor.route == "hogql"
             seen: set[object] = set()
             count = 0
-            for batch in _fetchmany(iter(execute(drv, chosen)), 10_000):
+            while batch := cursor.fetchmany(10_000):
                 count += len(batch)
                 seen.update(row[0] for row in batch)
+            pages = len(cursor.queries)
         assert app.faults.injected, "the emulator should have injected faults"
     finally:
         app.faults.clear()
     assert count == len(seen) == total
+    assert pages >= 4  # 200,000 rows do not fit one answer: several keyset pages were read
