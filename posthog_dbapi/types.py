@@ -27,6 +27,7 @@ __all__ = [
     "TimestampFromTicks",
     "bool_from_text",
     "type_code_for",
+    "utc_text",
 ]
 
 # PostgreSQL's spellings of a boolean (its boolin), a superset of what URLs and CLIs use.
@@ -91,6 +92,20 @@ _CODES = {
 def type_code_for(kind: str) -> str:
     """The cursor type code for a catalog column kind (``"string"``, ``"integer"``, ...)."""
     return _CODES.get(kind, "string")
+
+
+def utc_text(value: _dt.datetime | _dt.date | _dt.time) -> str:
+    """The one text form of a time value in this package's SQL: ISO 8601, and for a datetime its
+    aware UTC value (a naive one is taken as UTC), e.g. ``2024-01-05T10:00:00.123456+00:00``.
+    Tables store timestamps so, parameters bind so, and both query routes compare that text."""
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_dt.timezone.utc)
+        elif value.utcoffset() != _dt.timedelta(0):
+            value = value.astimezone(_dt.timezone.utc)
+        else:
+            value = value.replace(tzinfo=_dt.timezone.utc)
+    return value.isoformat()
 
 
 def Date(year: int, month: int, day: int) -> _dt.date:

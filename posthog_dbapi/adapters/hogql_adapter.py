@@ -27,6 +27,7 @@ from posthog_dbapi.exceptions import NotSupportedError
 from posthog_dbapi.sql.pushdown_planner import MAX_ROWS_PER_QUERY, PushdownPlan, execute, plan
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_translate import Unsupported
+from posthog_dbapi.types import utc_text
 
 __all__ = ["MAX_IN_VALUES", "HogQLAdapter", "scan"]
 
@@ -44,7 +45,7 @@ def _quote(name: str) -> str:
 
 def _sqlite_param(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
+        return utc_text(value)
     return value
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from shillelagh.fields import Boolean, Date, DateTime, Field, Float, Integer, String
 
 from posthog_dbapi.exceptions import DataError
+from posthog_dbapi.types import utc_text
 
 __all__ = [
     "field_for",
@@ -71,7 +72,7 @@ def stored_timestamp(value: str) -> str:
     match = _CANONICAL_UTC.fullmatch(value)
     if match is not None and match.group(1) != ".000000":
         return value if match.group(2) == "+00:00" else value[:-1] + "+00:00"
-    return parse_datetime(value).isoformat()
+    return utc_text(parse_datetime(value))
 
 
 def _stored_integer(value: Any) -> Any:
@@ -81,7 +82,7 @@ def _stored_integer(value: Any) -> Any:
 def _stored_datetime(value: Any) -> Any:
     if isinstance(value, str):
         return stored_timestamp(value)
-    return value.isoformat() if isinstance(value, (dt.datetime, dt.date)) else value
+    return utc_text(value) if isinstance(value, (dt.datetime, dt.date)) else value
 
 
 def _stored_date(value: Any) -> Any:

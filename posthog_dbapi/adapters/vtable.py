@@ -19,6 +19,7 @@ token. Nothing else, so ``sqlite_master`` holds no secret.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -31,6 +32,7 @@ from posthog_dbapi.adapters.hogql_adapter import HogQLAdapter
 from posthog_dbapi.adapters.rest import RESTAdapter
 from posthog_dbapi.adapters.state import lookup_state
 from posthog_dbapi.catalog import RESOURCES
+from posthog_dbapi.types import utc_text
 
 __all__ = ["MODULE_NAME", "PostHogVTModule", "create_table_sql"]
 
@@ -66,8 +68,8 @@ def _sqlite_value(value: Any) -> Any:
     """A native row value as one of SQLite's storage types."""
     if value is None or isinstance(value, (int, float, str, bytes)):
         return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return utc_text(value)
     return str(value)
 
 

@@ -41,7 +41,7 @@ from posthog_dbapi.sql.pushdown_planner import (
     plan,
 )
 from posthog_dbapi.sql.statements import Statement, StatementKind, classify
-from posthog_dbapi.types import type_code_for
+from posthog_dbapi.types import type_code_for, utc_text
 
 if TYPE_CHECKING:
     from posthog_dbapi.dbapi.connection import Connection
@@ -81,14 +81,8 @@ def _binding(value: Any) -> Any:
         if isinstance(value, bool):
             return int(value)
         return value
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc)
-        else:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return value.isoformat()
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return utc_text(value)
     if isinstance(value, decimal.Decimal):
         return float(value)
     if isinstance(value, (dict, list)):

@@ -34,6 +34,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
 from posthog_dbapi.pgwire.hints import projection_hints
+from posthog_dbapi.types import utc_text
 
 __all__ = ["CATALOG_SCHEMAS", "USER_SCHEMA", "Translation", "Translator"]
 
@@ -378,9 +379,7 @@ def _unparen(node: exp.Expression) -> exp.Expression:
 
 
 def _iso(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).isoformat()
+    return utc_text(moment)
 
 
 def _parse_moment(text: str) -> dt.datetime:

@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from posthog_dbapi.sql.pushdown_dialect import placeholder
 from posthog_dbapi.sql.pushdown_tables import HogQLTable
+from posthog_dbapi.types import utc_text
 
 __all__ = [
     "NO_CONST",
@@ -184,10 +185,8 @@ class TranslatorBase:
         if index >= len(self.params):
             raise Unsupported("fewer parameters than placeholders")
         value = self.params[index]
-        if isinstance(value, dt.datetime):
-            return value.isoformat()
-        if isinstance(value, dt.date):
-            return value.isoformat()
+        if isinstance(value, (dt.datetime, dt.date)):
+            return utc_text(value)
         if value is not None and not isinstance(value, (str, int, float, bool)):
             raise Unsupported(f"parameter of type {type(value).__name__}")
         return value

@@ -30,6 +30,7 @@ from posthog_dbapi.sql.pushdown_dialect import identifier, render
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_translate import Translation, Unsupported, translate
 from posthog_dbapi.sql.pushdown_types import Description, converter_for, description_for
+from posthog_dbapi.types import utc_text
 
 __all__ = [
     "MAX_ROWS_PER_QUERY",
@@ -162,14 +163,10 @@ def _native_value(value: Any) -> Any:
     """A parameter as the cursor binds it, in JSON: datetimes as ISO text in UTC (a naive one is
     taken as UTC, as the tables store it), dates and times as ISO text, decimals as floats,
     UUIDs as text. Other values go as they are; the driver refuses what JSON cannot carry."""
-    if isinstance(value, dt.datetime):
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
         # UNVERIFIED: that PostHog's HogQL reads ISO text with "T" and "+00:00" as a DateTime
         # where a placeholder is compared to one (the emulator's ClickHouse does).
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc).isoformat()
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
+        return utc_text(value)
     if isinstance(value, decimal.Decimal):
         return float(value)
     if isinstance(value, uuid.UUID):
