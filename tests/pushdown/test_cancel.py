@@ -7,6 +7,7 @@ observed without timing; the driver's sleep and clock are fakes, so polling neve
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,11 +21,17 @@ AGGREGATE = "SELECT event, count(*) FROM events GROUP BY event ORDER BY event"
 
 
 class FakeTime:
+    """Polling waits move a fake clock; each also yields a few real milliseconds, so the
+    emulator's worker threads (which run on real time) can finish a released query while the
+    driver polls (a purely fake sleep polled its whole timeout away before they did, on a busy
+    machine)."""
+
     def __init__(self) -> None:
         self.now = 0.0
 
     def sleep(self, seconds: float) -> None:
         self.now += seconds
+        time.sleep(min(seconds, 0.05))
 
     def clock(self) -> float:
         return self.now
