@@ -71,6 +71,8 @@ class Emulator:
         self.api_key = api_key
         self.keys.add(api_key)
         self.seed = seed
+        self._in_flight = 0
+        self._idle = threading.Condition()
         self.projects: dict[int, ProjectState] = {}
         self.current_project = 1
         self.clock: Any = SystemClock()
@@ -118,8 +120,14 @@ class Emulator:
     def save_snapshot(self) -> None:
         self._snapshots = {pid: p.snapshot() for pid, p in self.projects.items()}
 
-    def reset(self) -> None:
-        """Faults cleared, limits at defaults, log empty, REST state back to the snapshot."""
+    def reset(self, *, drain_seconds: float = 5.0) -> None:
+        """Faults cleared, limits at defaults, log empty, REST state back to the snapshot.
+
+        Requests still being answered (a ``timeout`` or ``delay`` fault holds its answer) are
+        waited for first, up to ``drain_seconds``: otherwise one would write, or log, into the
+        state of whatever comes next."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=drain_seconds)
         self.faults.clear()
         self.limits.reset()
         self.request_log.clear()
@@ -133,6 +141,18 @@ class Emulator:
 
     # -- WSGI ------------------------------------------------------------------------------
     def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            return self._serve(environ, start_response)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def _serve(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         request = Request(environ)

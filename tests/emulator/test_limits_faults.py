@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import requests
 
@@ -88,3 +91,16 @@ def test_random_faults_are_reproducible(emulator: EmulatorServer) -> None:
 
     first = run()
     assert first == run() and {500, 503} & set(first) and 200 in first
+
+
+def test_reset_waits_for_answers_still_being_held(emulator: EmulatorServer) -> None:
+    # A held answer that finished after reset() would log (and write) into the next test's state.
+    emulator.app.faults.add("delay", path="dashboards", delay=0.5)
+    answers: list[int] = []
+    worker = threading.Thread(target=lambda: answers.append(_get(emulator).status_code))
+    worker.start()
+    time.sleep(0.1)  # the request is being held by the delay fault now
+    emulator.app.reset()  # waits for the held answer, whose log line it then clears
+    worker.join(10)
+    assert answers == [200]
+    assert list(emulator.app.request_log) == []
