@@ -7,10 +7,12 @@ limits at their defaults, an empty request log and project 1's REST state as the
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,48 @@ from posthog_dbapi.driver import reset_budgets
 from posthog_dbapi.emulator import Emulator, EmulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+class Sleeps:
+    """Stands in for time.sleep: records each requested wait and moves a fake clock instead, so
+    retry and budget tests never really sleep. Safe to share between threads."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self.now = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, seconds: float) -> None:
+        with self._lock:
+            self.waits.append(seconds)
+            self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture(autouse=True)
+def _restore_package_logging() -> Iterator[None]:
+    # A driver made with debug=True adds a stderr handler to the package logger for the rest of
+    # the process; without this, later tests (the CLI's) would see debug lines on stderr.
+    root = logging.getLogger("posthog_dbapi")
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_budgets() -> Iterator[None]:
+    # Client-side rate budgets are shared per process; each test starts with a fresh window.
+    reset_budgets()
+    yield
+    reset_budgets()
 
 
 @pytest.fixture(scope="session")
@@ -35,8 +79,6 @@ def emulator_server() -> Iterator[EmulatorServer]:
 @pytest.fixture
 def emulator(emulator_server: EmulatorServer) -> EmulatorServer:
     emulator_server.app.reset()
-    # Client-side rate budgets are shared per process; each test starts with a fresh minute.
-    reset_budgets()
     return emulator_server
 
 

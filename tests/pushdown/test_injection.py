@@ -6,23 +6,10 @@ import json
 
 import apsw
 import pytest
+from hostile_values import HOSTILE_VALUES
 
 from posthog_dbapi import PostHogDriver
 from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan, execute, plan
-
-HOSTILE_VALUES = [
-    "it's",
-    "{p0}",
-    "{x}",
-    "`event`",
-    "a' OR 1=1 --",
-    "x /* comment */ y",
-    "line\nbreak",
-    "back\\slash",
-    '"; DROP TABLE events; --',
-    "}{",
-    "' UNION SELECT * FROM persons --",
-]
 
 TEMPLATES = [
     "SELECT count(*) FROM events WHERE event = ?",

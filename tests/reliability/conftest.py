@@ -7,7 +7,6 @@ The figures (runs, faults injected, rows compared, 429s, throughput) are what
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 from collections import defaultdict
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 import posthog_dbapi.dbapi as dbapi
-from posthog_dbapi.driver import PostHogDriver, reset_budgets
+from posthog_dbapi.driver import PostHogDriver
 
 SEEDS = range(20)
 RATES = (0.1, 0.3)
@@ -52,48 +51,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"{scenario}: {parts}")
 
 
-class Sleeps:
-    """Stands in for time.sleep: records each wait and moves a fake clock instead."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-        self.now = 0.0
-        self._lock = threading.Lock()
-
-    def __call__(self, seconds: float) -> None:
-        with self._lock:
-            self.waits.append(seconds)
-            self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture(autouse=True)
-def _restore_package_logging() -> Iterator[None]:
-    # A driver made with debug=True adds a stderr handler to the package logger for the rest of
-    # the process; without this, later tests (the CLI's) would see debug lines on stderr.
-    root = logging.getLogger("posthog_dbapi")
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_budgets() -> Iterator[None]:
-    reset_budgets()
-    yield
-    reset_budgets()
-
-
-@pytest.fixture
-def make_driver(emulator: Any, sleeps: Sleeps) -> Iterator[Any]:
+def make_driver(emulator: Any, sleeps: Any) -> Iterator[Any]:
     """Drivers on the emulator with recorded sleeps, a seeded jitter and many retries."""
     made: list[PostHogDriver] = []
 

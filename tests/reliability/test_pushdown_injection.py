@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hostile_values import HOSTILE_VALUES, NON_ASCII_VALUES
 
 import posthog_dbapi
 from posthog_dbapi.emulator import EmulatorServer
@@ -19,20 +20,7 @@ from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan, plan
 
 from .conftest import record
 
-HOSTILE = [
-    "it's",
-    "{p0}",
-    "{x}",
-    "`event`",
-    "a' OR 1=1 --",
-    "x /* comment */ y",
-    "line\nbreak",
-    "back\\slash",
-    '"; DROP TABLE events; --',
-    "}{",
-    "' UNION SELECT * FROM persons --",
-    "\u00e9v\u00e9nement",
-]
+HOSTILE = [*HOSTILE_VALUES, *NON_ASCII_VALUES]
 
 # Value positions: the slot is a ? parameter (and, in the literal test, a SQL string literal).
 VALUE_TEMPLATES = {
