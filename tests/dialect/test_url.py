@@ -61,7 +61,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     (
         "posthog://:phx_k@us.posthog.com/1?timeout=12.5&max_retries=5&verify=false"
         "&ca_bundle=/etc/ca.pem&rate_budget=off&retry_after_cap=30&debug=true"
-        "&pushdown=required&hogql=false&prefetch_pages=2",
+        "&pushdown=required&hogql=false&prefetch_pages=2&query_timeout=90",
         {
             "api_url": "https://us.posthog.com",
             "api_key": "phx_k",
@@ -76,6 +76,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
             "pushdown": "required",
             "hogql": False,
             "prefetch_pages": 2,
+            "query_timeout": 90.0,
         },
     ),
 ]
