@@ -13,7 +13,7 @@ from posthog_dbapi.cli import main
 
 from .conftest import record
 
-SECRET = "phx_SeCrEtCliPushdownKey_93b1e7"
+SECRET = "phx_cli_secret_93b1e7"
 WRONG = "phx_WrOnGCliPushdownKey_0c4f22"
 
 STATEMENTS = (

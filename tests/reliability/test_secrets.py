@@ -26,7 +26,7 @@ from posthog_dbapi.driver import InsecureTLSWarning, PostHogDriver
 from posthog_dbapi.emulator import Emulator, EmulatorServer
 from posthog_dbapi.exceptions import ConnectionError, Error, MalformedResponseError
 
-SECRET = "phx_SeCrEtReliabilityKey_7f3a9c"
+SECRET = "phx_reliability_secret_7f3a9c"
 WRONG = "phx_WrOnGReliabilityKey_51d2e8"
 
 
