@@ -114,6 +114,28 @@ def _unpaged(
     yield from rows[offset:]
 
 
+def _linked_page(
+    route: ResourceRoute, fetch: FetchPage, target: str, query: Mapping[str, Any] | None
+) -> tuple[Any, list[dict[str, Any]], str | None]:
+    """One page of a list that links to the next: the body, its rows and its ``next`` link,
+    checked (a ``next`` that is not a URL, or an empty page that claims more, is an error)."""
+    body = fetch(target, query)
+    rows = _results(route, body, target)
+    nxt = body.get("next") if isinstance(body, dict) else None
+    if nxt is not None and not isinstance(nxt, str):
+        raise MalformedResponseError(
+            f"The {route.name} list has a 'next' that is not a URL", {"next": repr(nxt)[:100]}
+        )
+    if nxt and not rows:
+        raise MalformedResponseError(
+            f"PostHog returned an empty page of {route.name} with a link to more",
+            {"url": target.split("?", 1)[0], "next": nxt.split("?", 1)[0]},
+            suggestion="The list changed during the scan or the server is misbehaving; "
+            "run the read again.",
+        )
+    return body, rows, nxt
+
+
 def _linked(
     route: ResourceRoute,
     fetch: FetchPage,
@@ -127,20 +149,7 @@ def _linked(
     query: Mapping[str, Any] | None = params
     visited: set[str] = set()
     while True:
-        body = fetch(target, query)
-        rows = _results(route, body, target)
-        nxt = body.get("next") if isinstance(body, dict) else None
-        if nxt is not None and not isinstance(nxt, str):
-            raise MalformedResponseError(
-                f"The {route.name} list has a 'next' that is not a URL", {"next": repr(nxt)[:100]}
-            )
-        if nxt and not rows:
-            raise MalformedResponseError(
-                f"PostHog returned an empty page of {route.name} with a link to more",
-                {"url": target, "next": nxt.split("?", 1)[0]},
-                suggestion="The list changed during the scan or the server is misbehaving; "
-                "run the read again.",
-            )
+        _, rows, nxt = _linked_page(route, fetch, target, query)
         for row in rows:
             if skip:
                 skip -= 1
@@ -194,20 +203,7 @@ def _anchored(
     backoff = 0
     visited: set[str] = set()
     while True:
-        body = fetch(target, query)
-        rows = _results(route, body, target)
-        nxt = body.get("next") if isinstance(body, dict) else None
-        if nxt is not None and not isinstance(nxt, str):
-            raise MalformedResponseError(
-                f"The {route.name} list has a 'next' that is not a URL", {"next": repr(nxt)[:100]}
-            )
-        if nxt and not rows:
-            raise MalformedResponseError(
-                f"PostHog returned an empty page of {route.name} with a link to more",
-                {"url": target.split("?", 1)[0], "next": nxt.split("?", 1)[0]},
-                suggestion="The list changed during the scan or the server is misbehaving; "
-                "run the read again.",
-            )
+        body, rows, nxt = _linked_page(route, fetch, target, query)
         fresh = rows
         if recent:
             ids = [row.get(route.id_field) for row in rows]
