@@ -178,10 +178,8 @@ class RecordOperations:
         check_open(self._transport)
         route = find_route(object_name)
         if not route.can_create:
-            raise exc.NotSupportedError(
-                f"PostHog does not create {route.name} through its API",
-                {"resource": route.name},
-                suggestion=route.create_unsupported_reason or "Create them in the PostHog app.",
+            raise _unsupported(
+                route, f"PostHog does not create {route.name} through its API", "Create"
             )
         body = _check_data(data, "create")
         resp = self._transport.request(
@@ -199,11 +197,7 @@ class RecordOperations:
         check_open(self._transport)
         route = find_route(object_name)
         if not route.can_update:
-            raise exc.NotSupportedError(
-                f"PostHog does not allow changing {route.name}",
-                {"resource": route.name},
-                suggestion=route.create_unsupported_reason or "Change them in the PostHog app.",
-            )
+            raise _unsupported(route, f"PostHog does not allow changing {route.name}", "Change")
         body = _check_data(data, "update")
         path = route.detail_path(self.project_id, path_key(route, record_id))
         result = self._record_call(route, record_id, "PATCH", path, json=body)
@@ -219,11 +213,7 @@ class RecordOperations:
         check_open(self._transport)
         route = find_route(object_name)
         if route.delete_style is DeleteStyle.NONE:
-            raise exc.NotSupportedError(
-                f"PostHog does not delete {route.name} one by one",
-                {"resource": route.name},
-                suggestion=route.create_unsupported_reason or "Delete them in the PostHog app.",
-            )
+            raise _unsupported(route, f"PostHog does not delete {route.name} one by one", "Delete")
         path = route.detail_path(self.project_id, path_key(route, record_id))
         try:
             if route.delete_style is DeleteStyle.HARD:
@@ -279,3 +269,12 @@ def _record(body: Any, route: ResourceRoute, what: str) -> dict[str, Any]:
             {"resource": route.name, "got": type(body).__name__},
         )
     return body
+
+
+def _unsupported(route: ResourceRoute, message: str, verb: str) -> exc.NotSupportedError:
+    """A write PostHog's API does not offer, with what it offers instead when the catalog knows."""
+    return exc.NotSupportedError(
+        message,
+        {"resource": route.name},
+        suggestion=route.create_unsupported_reason or f"{verb} them in the PostHog app.",
+    )

@@ -16,7 +16,6 @@ from werkzeug.wrappers import Request
 from .auth import ApiKey, check_scope
 from .errors import (
     EmptyResponse,
-    endpoint_not_found,
     method_not_allowed,
     not_found,
     validation_error,
@@ -24,6 +23,7 @@ from .errors import (
 from .pagination import page_params, page_url, persons_page
 from .queries import QueryService
 from .ratelimit import RateLimiter
+from .rest_handlers import admit
 from .state import ProjectState
 from .wire import WRITE_METHODS, Result, json_body
 
@@ -42,10 +42,7 @@ def persons(
     limits: RateLimiter,
 ) -> Result:
     method = request.method
-    if "/" in sub:
-        raise endpoint_not_found()
-    check_scope(key, "person", method in WRITE_METHODS)
-    limits.hit(key_hash, "analytics")
+    admit(key, key_hash, sub, limits, "person", write=method in WRITE_METHODS, category="analytics")
     store = state.events
     if not sub:
         if method == "POST":
@@ -107,12 +104,9 @@ def events(
     limits: RateLimiter,
 ) -> Result:
     method = request.method
-    if "/" in sub:
-        raise endpoint_not_found()
-    if method != "GET":
+    if "/" not in sub and method != "GET":
         raise method_not_allowed(method)
-    check_scope(key, "query", write=False)
-    limits.hit(key_hash, "analytics")
+    admit(key, key_hash, sub, limits, "query", write=False, category="analytics")
     store = state.events
     if sub:
         if not _UUID.match(sub):

@@ -28,6 +28,24 @@ __all__ = ["key_info", "me", "project_info", "resource"]
 ORG_ID = "0192c9a4-0000-7000-8000-0000000000aa"
 
 
+def admit(
+    key: ApiKey,
+    key_hash: str,
+    sub: str,
+    limits: RateLimiter,
+    scope: str,
+    *,
+    write: bool,
+    category: str,
+) -> None:
+    """What every record route checks first, in PostHog's order: the path has no further
+    segment, the key holds the scope, and the request fits the key's rate limit."""
+    if "/" in sub:
+        raise endpoint_not_found()
+    check_scope(key, scope, write)
+    limits.hit(key_hash, category)
+
+
 def resource(
     request: Request,
     state: ProjectState,
@@ -39,11 +57,8 @@ def resource(
 ) -> Result:
     """One request on resource ``d``; ``sub`` is what follows its path (a record key or "")."""
     method = request.method
-    if "/" in sub:
-        raise endpoint_not_found()
     write = method in WRITE_METHODS
-    check_scope(key, d.scope, write)
-    limits.hit(key_hash, d.rate_category)
+    admit(key, key_hash, sub, limits, d.scope, write=write, category=d.rate_category)
     if not sub:
         if method == "GET":
             return 200, _list(request, state, d), {}
