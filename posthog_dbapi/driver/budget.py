@@ -1,11 +1,16 @@
 """Client-side rate budgets: request windows per PostHog rate-limit category.
 
-PostHog limits personal-API-key traffic per key (CRUD 480/min and 4800/hour, analytics 240/min and
-1200/hour, query 240/min and 2400/hour with 3 concurrent queries) and says so only with a 429. So
-the driver keeps its own account: before each request it books a slot in the minute and hour
-windows of the request's category (counted like PostHog's sliding-window throttles) and, when a
-window is full, waits until the oldest request in it leaves. A long scan therefore
-slows itself down instead of collecting 429s.
+PostHog limits personal-API-key traffic per key and says so only with a 429. Its throttles
+(``posthog/rate_limit.py``, ``QueryViewSet.get_throttles``; see ``query-api.json`` of the
+reference facts): CRUD 480/min and 4800/hour, analytics 240/min and 1200/hour, a ``HogQLQuery``
+sent to the Query API 120 an hour (the default tier; a team may have its own number), other Query
+API requests (other query kinds, status polls, cancels) 240/min and 1200/hour. Teams in PostHog's
+"API queries" program instead share one bucket of 240/min and 2400/hour for every Query API
+request. So the driver keeps its own account: before each request it books a slot in the minute
+and hour windows of the request's category (counted like PostHog's sliding-window throttles) and,
+when a window is full, waits until the oldest request in it leaves. A long scan therefore slows
+itself down instead of collecting 429s; a 429 that still arrives blocks the category for its
+``Retry-After``.
 
 One ``RateBudget`` is shared by every driver in the process that talks to the same host with the
 same key (keyed by a hash of the key, never the key), because PostHog counts per key. Drivers that
@@ -24,9 +29,12 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "QUERY_TIERS",
     "BudgetLimits",
+    "QueryTier",
     "RateBudget",
     "get_shared_budget",
+    "query_tier",
     "reset_budgets",
 ]
 
@@ -35,18 +43,75 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True)
 class BudgetLimits:
-    """Requests allowed per minute and per hour for one category."""
+    """Requests allowed per minute and per hour for one category (``None``: no such window)."""
 
-    per_minute: int
-    per_hour: int
+    per_minute: int | None
+    per_hour: int | None
 
+
+@dataclass(frozen=True)
+class QueryTier:
+    """How PostHog throttles a key's Query API requests.
+
+    ``hogql`` limits ``HogQLQuery`` requests; ``query`` the other Query API requests. With
+    ``shared`` both draw on one bucket (PostHog's API-queries throttles count every request)."""
+
+    name: str
+    hogql: BudgetLimits
+    query: BudgetLimits
+    shared: bool = False
+
+
+QUERY_TIERS: Mapping[str, QueryTier] = {
+    "default": QueryTier("default", BudgetLimits(None, 120), BudgetLimits(240, 1200)),
+    "api-queries": QueryTier(
+        "api-queries", BudgetLimits(240, 2400), BudgetLimits(240, 2400), shared=True
+    ),
+}
 
 DEFAULT_LIMITS: Mapping[str, BudgetLimits] = {
     "crud": BudgetLimits(480, 4800),
     "analytics": BudgetLimits(240, 1200),
-    "query": BudgetLimits(240, 2400),
+    "hogql": QUERY_TIERS["default"].hogql,
+    "query": QUERY_TIERS["default"].query,
 }
 DEFAULT_QUERY_CONCURRENCY = 3
+
+_TIER_HELP = (
+    "Use query_tier='default' (120 HogQL queries an hour), 'api-queries' (240 a minute, 2,400 an "
+    "hour) or your team's own HogQL limit as a number per hour (e.g. 500) or text ('500/hour', "
+    "'20/minute')."
+)
+
+
+def query_tier(value: str | int | QueryTier | None) -> QueryTier:
+    """The tier a ``query_tier`` option names; ``ValueError`` (with the fix) for anything else.
+
+    A number is a team's own ``HogQLQuery`` limit per hour (PostHog's per-team override of that
+    one throttle, ``Team.api_query_rate_limit``); ``"N/hour"`` and ``"N/minute"`` say it in
+    PostHog's own notation. Other Query API requests keep the default tier's limits."""
+    if value is None:
+        return QUERY_TIERS["default"]
+    if isinstance(value, QueryTier):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"query_tier must be a tier name or a number, not {value!r}. {_TIER_HELP}")
+    text = str(value).strip().lower()
+    if text in QUERY_TIERS:
+        return QUERY_TIERS[text]
+    number, _, unit = text.partition("/")
+    unit = unit.strip() or "hour"
+    try:
+        count = int(number.strip())
+    except ValueError:
+        count = 0
+    if count <= 0 or unit not in ("hour", "minute", "h", "m", "min"):
+        raise ValueError(f"query_tier {value!r} is not a tier or a rate. {_TIER_HELP}")
+    per_minute = unit in ("minute", "m", "min")
+    hogql = BudgetLimits(count, None) if per_minute else BudgetLimits(None, count)
+    return QueryTier(
+        f"{count}/{'minute' if per_minute else 'hour'}", hogql, QUERY_TIERS["default"].query
+    )
 
 
 class _Window:
@@ -82,27 +147,51 @@ class RateBudget:
         query_concurrency: int = DEFAULT_QUERY_CONCURRENCY,
         clock: Clock = time.monotonic,
     ) -> None:
-        self.limits = dict(limits or DEFAULT_LIMITS)
         self.clock = clock
         self.query_concurrency = query_concurrency
         self._lock = threading.Lock()
-        self._windows = {
-            name: (_Window(lim.per_minute, 60.0), _Window(lim.per_hour, 3600.0))
-            for name, lim in self.limits.items()
-        }
+        self.tier = QUERY_TIERS["default"]
+        self._aliases: dict[str, str] = {}
+        self.limits: dict[str, BudgetLimits] = {}
+        self._windows: dict[str, tuple[_Window, ...]] = {}
+        self._set_limits(dict(limits or DEFAULT_LIMITS))
         self._blocked_until: dict[str, float] = {}
         self._last: dict[str, float] = {}
         self._slots = threading.BoundedSemaphore(query_concurrency)
         self._slots_free = query_concurrency
 
+    def _set_limits(self, limits: Mapping[str, BudgetLimits]) -> None:
+        for name, lim in limits.items():
+            old = self._windows.get(name, ())
+            windows = []
+            for limit, period in ((lim.per_minute, 60.0), (lim.per_hour, 3600.0)):
+                if limit is None:
+                    continue
+                window = _Window(limit, period)
+                # Requests already counted stay counted under the new limit.
+                for prev in old:
+                    if prev.period == period:
+                        window.times = prev.times
+                windows.append(window)
+            self._windows[name] = tuple(windows)
+            self.limits[name] = lim
+
+    def set_query_tier(self, tier: QueryTier) -> None:
+        """Declare how PostHog throttles this key's Query API requests (see ``QueryTier``)."""
+        with self._lock:
+            self.tier = tier
+            self._set_limits({"hogql": tier.hogql, "query": tier.query})
+            self._aliases = {"query": "hogql"} if tier.shared else {}
+
     def reserve(self, category: str) -> float:
         """Book the next free send time of ``category`` and return the seconds to wait for it
         (0 when the windows have room). Callers are served first come, first served, so
         concurrent callers line up instead of racing. Unknown categories are not limited."""
-        windows = self._windows.get(category)
-        if windows is None:
-            return 0.0
         with self._lock:
+            category = self._aliases.get(category, category)
+            windows = self._windows.get(category)
+            if windows is None:
+                return 0.0
             now = self.clock()
             when = max(now, self._blocked_until.get(category, now), self._last.get(category, now))
             for window in windows:
@@ -115,9 +204,11 @@ class RateBudget:
 
     def drain(self, category: str, seconds: float) -> None:
         """PostHog answered 429: its window is full whatever we counted, so nobody using this
-        key sends in this category for ``seconds``."""
-        if category in self._windows:
-            with self._lock:
+        key sends in this category for ``seconds``. This is how the budget learns what it could
+        not know (a team's own limit, requests from other processes using the same key)."""
+        with self._lock:
+            category = self._aliases.get(category, category)
+            if category in self._windows:
                 until = self.clock() + seconds
                 self._blocked_until[category] = max(self._blocked_until.get(category, 0), until)
 
@@ -134,18 +225,21 @@ class RateBudget:
         self._slots.release()
 
     def status(self) -> dict[str, Any]:
-        """Remaining requests per category this minute and this hour, and free query slots."""
+        """Remaining requests per category this minute and this hour (``None`` where the category
+        has no such window), seconds it is blocked after a 429, and free query slots."""
         out: dict[str, Any] = {}
         with self._lock:
             now = self.clock()
-            for name, (minute, hour) in self._windows.items():
+            for name, windows in self._windows.items():
                 lim = self.limits[name]
-                out[name] = {
-                    "remaining_minute": max(0, lim.per_minute - minute.used(now)),
-                    "remaining_hour": max(0, lim.per_hour - hour.used(now)),
-                    "limit_minute": lim.per_minute,
-                    "limit_hour": lim.per_hour,
-                }
+                entry: dict[str, Any] = {"limit_minute": lim.per_minute, "limit_hour": lim.per_hour}
+                for key, period in (("remaining_minute", 60.0), ("remaining_hour", 3600.0)):
+                    found = [w for w in windows if w.period == period]
+                    entry[key] = max(0, found[0].limit - found[0].used(now)) if found else None
+                entry["blocked_seconds"] = max(0.0, self._blocked_until.get(name, now) - now)
+                out[name] = entry
+            for alias, target in self._aliases.items():
+                out[alias] = dict(out[target], shared_with=target)
             out["query_slots_free"] = self._slots_free
             out["query_concurrency"] = self.query_concurrency
         return out
@@ -162,8 +256,12 @@ def get_shared_budget(
     clock: Clock = time.monotonic,
     limits: Mapping[str, BudgetLimits] | None = None,
     query_concurrency: int = DEFAULT_QUERY_CONCURRENCY,
+    tier: QueryTier | None = None,
 ) -> RateBudget:
-    """The process-wide budget of ``(host, key)``; created with the given limits on first use."""
+    """The process-wide budget of ``(host, key)``; created with the given limits on first use.
+
+    A ``tier`` given here applies to the shared budget at once: the last connection to declare
+    one says how PostHog throttles the key (requests already counted stay counted)."""
     key_hash = hashlib.sha256(api_key.encode("utf-8")).hexdigest()
     # Keyed by the clock itself: bound methods of one object compare equal.
     reg_key = (host, key_hash, clock)
@@ -172,7 +270,9 @@ def get_shared_budget(
         if budget is None:
             budget = RateBudget(limits, query_concurrency=query_concurrency, clock=clock)
             _registry[reg_key] = budget
-        return budget
+    if tier is not None:
+        budget.set_query_tier(tier)
+    return budget
 
 
 def reset_budgets() -> None:

@@ -25,6 +25,7 @@ class QueryOperations:
 
     _transport: Transport
     project_id: str
+    timezone: str
 
     def query(
         self,
@@ -39,7 +40,8 @@ class QueryOperations:
 
         ``client_query_id``: the id to give the query, so ``cancel_query(id)`` can stop it from
         another thread while this call waits; ``timeout`` cancels it server-side when an async
-        (``refresh="async"``) query is still running after that many seconds."""
+        (``refresh="async"``) query is still running after that many seconds. DateTime values
+        are in UTC, or in the project's timezone when the driver has ``timezone="project"``."""
         check_open(self._transport)
         return run_query(
             self._transport,
@@ -49,6 +51,7 @@ class QueryOperations:
             refresh=refresh,
             timeout=timeout,
             client_query_id=client_query_id,
+            modifiers={"convertToProjectTimezone": self.timezone == "project"},
         )
 
     def cancel_query(self, query_id: str) -> None:

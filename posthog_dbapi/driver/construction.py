@@ -15,7 +15,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from posthog_dbapi import exceptions as exc
-from posthog_dbapi.driver.budget import BudgetLimits, RateBudget, get_shared_budget
+from posthog_dbapi.driver.budget import (
+    BudgetLimits,
+    QueryTier,
+    RateBudget,
+    get_shared_budget,
+    query_tier,
+)
 from posthog_dbapi.driver.config import ENV_API_KEY
 from posthog_dbapi.driver.errors import not_a_posthog_api
 from posthog_dbapi.driver.transport import Transport
@@ -25,6 +31,7 @@ __all__ = [
     "check_api_key",
     "check_max_retries",
     "check_number",
+    "check_query_tier",
     "enable_debug_logging",
     "make_budget",
     "missing_key_error",
@@ -84,27 +91,43 @@ def warn_if_insecure(verify: bool, ca_bundle: str | None) -> None:
         )
 
 
+def check_query_tier(value: Any) -> QueryTier | None:
+    """The declared ``query_tier`` (``None``: not declared); ``InterfaceError`` when unreadable."""
+    if value is None:
+        return None
+    try:
+        return query_tier(value)
+    except ValueError as e:
+        raise exc.InterfaceError(str(e), {"query_tier": value}) from None
+
+
 def make_budget(
-    setting: bool | RateBudget | Mapping[str, tuple[int, int]],
+    setting: bool | RateBudget | Mapping[str, tuple[int | None, int | None]],
     host: str,
     key: str,
     clock: Callable[[], float],
+    tier: QueryTier | None = None,
 ) -> RateBudget | None:
     if isinstance(setting, RateBudget):
+        if tier is not None:
+            setting.set_query_tier(tier)
         return setting
     if setting is False or setting is None:
         return None
     if setting is True:
-        return get_shared_budget(host, key, clock=clock)
+        return get_shared_budget(host, key, clock=clock, tier=tier)
     if isinstance(setting, Mapping):
         try:
-            limits = {name: BudgetLimits(int(pm), int(ph)) for name, (pm, ph) in setting.items()}
+            limits = {
+                name: BudgetLimits(*(None if n is None else int(n) for n in (pm, ph)))
+                for name, (pm, ph) in setting.items()
+            }
         except (TypeError, ValueError):
             raise exc.InterfaceError(
                 "rate_budget must map categories to (per_minute, per_hour)",
-                suggestion="e.g. rate_budget={'crud': (480, 4800), 'query': (240, 2400)}",
+                suggestion="e.g. rate_budget={'crud': (480, 4800), 'hogql': (None, 120)}",
             ) from None
-        return get_shared_budget(host, key, clock=clock, limits=limits)
+        return get_shared_budget(host, key, clock=clock, limits=limits, tier=tier)
     raise exc.InterfaceError(
         f"rate_budget must be True, False, a RateBudget or a mapping, not {setting!r}"
     )

@@ -36,6 +36,7 @@ from posthog_dbapi.driver.construction import (
     check_api_key,
     check_max_retries,
     check_number,
+    check_query_tier,
     enable_debug_logging,
     make_budget,
     missing_key_error,
@@ -46,6 +47,12 @@ from posthog_dbapi.driver.listeners import RequestListener
 from posthog_dbapi.driver.records import RecordOperations
 from posthog_dbapi.driver.routes import DeleteStyle, PaginationStyle, get_directory
 from posthog_dbapi.driver.schema import SCHEMA_PATH, SchemaSource
+from posthog_dbapi.driver.timezones import (
+    UTC_CALENDAR,
+    Calendar,
+    calendar_from_project,
+    check_timezone,
+)
 from posthog_dbapi.driver.transport import Transport
 
 __all__ = ["DriverCapabilities", "InsecureTLSWarning", "PostHogDriver"]
@@ -93,7 +100,9 @@ class PostHogDriver(RecordOperations, QueryOperations):
         *,
         verify: bool = True,
         ca_bundle: str | None = None,
-        rate_budget: bool | RateBudget | Mapping[str, tuple[int, int]] = True,
+        rate_budget: bool | RateBudget | Mapping[str, tuple[int | None, int | None]] = True,
+        query_tier: str | int | None = None,
+        timezone: str = "UTC",
         retry_after_cap: float = 60.0,
         schema_cache_dir: str | os.PathLike[str] | None = None,
         schema_cache_ttl: float = 3600,
@@ -129,8 +138,12 @@ class PostHogDriver(RecordOperations, QueryOperations):
         self.api_url = normalize_api_url(api_url)
         self.timeout = timeout
         self.max_retries = max_retries
+        self.timezone = check_timezone(timezone)
+        """``"UTC"`` or ``"project"``: the calendar HogQL answers in (``timezones.py``)."""
+        self._calendar: Calendar | None = UTC_CALENDAR if self.timezone == "UTC" else None
+        tier = check_query_tier(query_tier)
         clock_fn = clock if clock is not None else time.monotonic
-        self._budget = make_budget(rate_budget, self.api_url, key, clock_fn)
+        self._budget = make_budget(rate_budget, self.api_url, key, clock_fn, tier)
         self._transport = Transport(
             self.api_url,
             key,
@@ -244,11 +257,34 @@ class PostHogDriver(RecordOperations, QueryOperations):
         route = find_route(object_name)
         return get_directory().fields(route.name, self.get_schema())
 
+    # -- time -----------------------------------------------------------------------------------
+
+    def calendar(self) -> Calendar:
+        """The calendar this driver's HogQL answers in: UTC, or (``timezone="project"``) the
+        project's timezone and week start, read once from ``/api/projects/{id}/``."""
+        if self._calendar is None:
+            check_open(self._transport)
+            project = self._transport.request(
+                "GET", f"/api/projects/{self.project_id}/", category="crud"
+            ).body
+            self._calendar = calendar_from_project(project)
+            logger.debug(
+                "Project %s calendar: %s, week starts on %s",
+                self.project_id,
+                self._calendar.timezone,
+                ("Sunday", "Monday")[self._calendar.week_start_day],
+            )
+        return self._calendar
+
     # -- rate limits --------------------------------------------------------------------------
 
     def get_rate_limit_status(self) -> dict[str, Any]:
         """The client-side budget: PostHog sends no rate-limit headers, so this reports what the
-        driver has left per category this minute and hour, and the last ``Retry-After`` seen."""
+        driver has left per category this minute and hour, and the last ``Retry-After`` seen.
+
+        ``hogql_remaining_hour`` is the number of HogQL queries (``query()``, pushed-down
+        statements, HogQL table scans) the key may still send this hour under the declared
+        ``query_tier`` (``None`` when a tier limits them only per minute)."""
         transport = self._transport
         status: dict[str, Any] = {
             "enabled": self._budget is not None,
@@ -261,11 +297,20 @@ class PostHogDriver(RecordOperations, QueryOperations):
             ),
         }
         if self._budget is None:
-            status.update(remaining=None, categories={}, query_slots_free=None)
+            status.update(
+                remaining=None,
+                categories={},
+                query_slots_free=None,
+                query_tier=None,
+                hogql_remaining_hour=None,
+            )
             return status
+        status["query_tier"] = self._budget.tier.name
         budget = self._budget.status()
         status["query_slots_free"] = budget.pop("query_slots_free")
         status["query_concurrency"] = budget.pop("query_concurrency")
         status["categories"] = budget
         status["remaining"] = budget["crud"]["remaining_minute"] if "crud" in budget else None
+        hogql = budget.get("hogql")
+        status["hogql_remaining_hour"] = hogql["remaining_hour"] if hogql else None
         return status

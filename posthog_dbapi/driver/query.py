@@ -70,6 +70,7 @@ def run_query(
     timeout: float | None = None,
     name: str | None = None,
     client_query_id: str | None = None,
+    modifiers: Mapping[str, Any] | None = None,
 ) -> QueryResult:
     """Run ``hogql`` and return its rows; a 202 is polled until the query finishes.
 
@@ -93,6 +94,8 @@ def run_query(
     query: dict[str, Any] = {"kind": "HogQLQuery", "query": hogql}
     if values:
         query["values"] = dict(values)
+    if modifiers:
+        query["modifiers"] = dict(modifiers)
     client_query_id = client_query_id or _uuid.uuid4().hex
     body: dict[str, Any] = {
         "query": query,
@@ -110,7 +113,9 @@ def run_query(
             "POST",
             _query_path(project_id),
             json=body,
-            category="query",
+            # PostHog throttles a HogQLQuery POST on its own (120 an hour by default); status
+            # polls and cancels count as other Query API requests.
+            category="hogql",
             idempotent=True,  # a HogQL SELECT changes nothing; repeating it is safe
             timeout=timeout,
         )

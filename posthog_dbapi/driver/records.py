@@ -31,7 +31,11 @@ from posthog_dbapi.driver.transport import Transport
 if TYPE_CHECKING:
     from posthog_dbapi.driver.query import QueryResult
 
-__all__ = ["RecordOperations"]
+__all__ = ["KEYSET_PAGE_ROWS", "RecordOperations"]
+
+KEYSET_PAGE_ROWS = 10_000
+"""Rows per HogQL query when reading an event-scale resource: 1M events in 100 queries (under
+PostHog's default 120 an hour), at the price of holding one such page in memory."""
 
 logger = logging.getLogger("posthog_dbapi.driver")
 
@@ -104,6 +108,10 @@ class RecordOperations:
             yield [self.retrieve(route.name, key)]
             return
         page = batch_size if route.max_page_size is None else min(batch_size, route.max_page_size)
+        if route.pagination is PaginationStyle.KEYSET:
+            # Each page is a HogQL query, and PostHog allows a key 120 of those an hour by
+            # default: small batches are cut from large pages, never fetched one query each.
+            page = max(page, min(KEYSET_PAGE_ROWS, route.max_page_size or KEYSET_PAGE_ROWS))
         batch: list[dict[str, Any]] = []
         for record in self.iter_records(
             route.name, params, page_size=page, offset=offset, limit=limit
@@ -138,7 +146,7 @@ class RecordOperations:
             return _events.iter_events(
                 lambda hogql, values: self.query(hogql, values),
                 params,
-                page_size=page_size or max(route.default_page_size, 1000),
+                page_size=page_size or KEYSET_PAGE_ROWS,
                 offset=offset,
                 limit=limit,
             )

@@ -65,8 +65,20 @@ def _same_time_project(emulator: Any, count: int) -> set[str]:
 def test_page_edges_inside_one_timestamp(make_driver: Any, emulator: Any) -> None:
     expected = _same_time_project(emulator, 2_500)
     driver = make_driver(project_id=2)
-    ids = _uuids(driver.read_batched("/events", batch_size=300))
+    ids = [str(e["uuid"]) for e in driver.iter_records("events", page_size=300)]
     assert Counter(ids) == Counter(expected)
+
+
+def test_small_batches_are_cut_from_large_pages(make_driver: Any, emulator: Any) -> None:
+    # A HogQL query is scarce (PostHog allows 120 an hour by default): 2,500 events in batches
+    # of 100 are one query, not 25.
+    expected = _same_time_project(emulator, 2_500)
+    driver = make_driver(project_id=2)
+    emulator.app.request_log.clear()
+    batches = list(driver.read_batched("/events", batch_size=100))
+    assert [len(b) for b in batches] == [100] * 25
+    assert set(_uuids(batches)) == expected
+    assert len([r for r in emulator.app.request_log if "/query" in r.path]) == 1
 
 
 @pytest.mark.slow
@@ -80,12 +92,10 @@ def test_20000_events_with_faults_in_20_percent_of_requests(
         kinds=("429", "500", "502", "503", "504", "reset", "truncate", "html", "garbage"),
         seed=11,
     )
-    batches = list(driver.read_batched("/events", batch_size=1000))
-    ids = _uuids(batches)
+    ids = [str(e["uuid"]) for e in driver.iter_records("events", page_size=1000)]
     assert len(emulator.app.faults.injected) >= 2
     assert len(ids) == 20_000
     assert set(ids) == expected
-    assert [len(b) for b in batches] == [1000] * 20
 
 
 def test_filtered_events(driver: PostHogDriver) -> None:
