@@ -101,7 +101,12 @@ class QueryService:
 
     def run_sync(self, state: ProjectState, text: str, values: dict[str, Any] | None) -> Any:
         from .eventstore import HogQLError
+        from .hogql_check import check_hogql
 
+        # PostHog parses and resolves before any database work: refuse what it refuses.
+        refusal = check_hogql(text)
+        if refusal is not None:
+            raise ApiError(400, "validation_error", refusal.code, refusal.message)
         try:
             return state.events.run_hogql(
                 text, values, system_tables=system_tables(state), allow_offset=False
