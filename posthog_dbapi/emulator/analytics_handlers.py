@@ -159,17 +159,18 @@ def query(
     limits.hit(key_hash, _query_throttle(request, api_tier))
     if sub:
         if method == "DELETE":
-            return 200, queries.cancel(state.project_id, sub), {}
+            dequeue_only = request.args.get("dequeue_only") == "true"
+            return 200, queries.cancel(state.project_id, sub, dequeue_only), {}
         status, body = queries.poll(state.project_id, sub)
         return status, body, {}
-    text, values, refresh, client_id = queries.parse(json_body(request))
-    if refresh in _ASYNC_REFRESH:
-        return 202, {"query_status": queries.start_async(state, text, values, client_id)}, {}
+    parsed = queries.parse(json_body(request))
+    if parsed.refresh in _ASYNC_REFRESH:
+        return 202, {"query_status": queries.start_async(state, parsed)}, {}
     if not api_tier:
-        return 200, queries.run_sync(state, text, values), {}
+        return 200, queries.run_sync(state, parsed), {}
     limits.enter_query(key_hash)
     try:
-        return 200, queries.run_sync(state, text, values), {}
+        return 200, queries.run_sync(state, parsed), {}
     finally:
         limits.leave_query(key_hash)
 

@@ -88,7 +88,7 @@ class Emulator:
         self.limits = RateLimiter(lambda: self.clock.now())
         self.faults = FaultInjector()
         self.request_log = RequestLog()
-        self.queries = QueryService()
+        self.queries = QueryService(lambda: self.clock.now())
         self.access_log = access_log
         self._snapshots: dict[int, bytes] = {}
         self.add_project(1, timezone=timezone, week_start_day=week_start_day, query_tier=query_tier)
