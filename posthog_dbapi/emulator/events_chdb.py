@@ -73,6 +73,18 @@ def query_rows(sql: str, params: dict[str, Any] | None = None) -> list[dict[str,
     return [dict(zip(names, row)) for row in doc["data"]]
 
 
+_columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
+
+def columns(db: str, table: str) -> list[tuple[str, str]]:
+    """(name, ClickHouse type) of a store table or view, in order; cached (schemas are fixed)."""
+    key = (db, table)
+    if key not in _columns:
+        doc = query_json(f"DESCRIBE TABLE {db}.`{table}`")
+        _columns[key] = [(row[0], row[1]) for row in doc.get("data", [])]
+    return _columns[key]
+
+
 def new_database() -> str:
     """Create an empty store database with the HogQL-facing tables and views; return its name."""
     name = f"posthog_store_{next(_db_counter)}"

@@ -480,10 +480,22 @@ class EventStore:
         *,
         system_tables: Mapping[str, list[dict[str, Any]]],
         allow_offset: bool = False,
+        timezone: str = "UTC",
+        week_start_day: int = 0,
     ) -> dict[str, Any]:
-        """Run a HogQL SELECT; returns the HogQLQueryResponse body or raises HogQLError."""
+        """Run a HogQL SELECT; returns the HogQLQueryResponse body or raises HogQLError.
+
+        DateTime columns, date functions and string constants compared with them are read in
+        `timezone` (the project's, unless the request turned `convertToProjectTimezone` off);
+        `toStartOfWeek` without a mode starts weeks on `week_start_day` (0 Sunday, 1 Monday)."""
         return hogql.run(
-            self._db, query, values, system_tables=system_tables, allow_offset=allow_offset
+            self._db,
+            query,
+            values,
+            system_tables=system_tables,
+            allow_offset=allow_offset,
+            timezone=timezone,
+            week_start_day=week_start_day,
         )
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlglot
 from sqlglot import exp
@@ -56,14 +58,20 @@ def run(
     *,
     system_tables: Mapping[str, list[dict[str, Any]]],
     allow_offset: bool = False,
+    timezone: str = "UTC",
+    week_start_day: int = 0,
 ) -> dict[str, Any]:
-    """Run `query` against store database `db`; return the response body or raise HogQLError."""
+    """Run `query` against store database `db`; return the response body or raise HogQLError.
+
+    `timezone` is the one HogQL converts DateTime columns to (PostHog's PropertySwapper wraps
+    each in toTimeZone) and the session timezone of date functions and string constants;
+    `week_start_day` gives `toStartOfWeek(x)` its mode."""
     if not isinstance(query, str) or not query.strip():
         raise HogQLError("Query is empty")
     text, names = scan(query)
     tree = parse(text)
     substitute(tree, names, values)
-    _coerce_iso_datetimes(tree)
+    _coerce_iso_datetimes(tree, timezone)
     _check_clauses(tree, allow_offset)
     columns = _column_names(tree)
     limit, paginate = _apply_limit(tree)
@@ -71,12 +79,15 @@ def run(
     tables = _check_tables(tree)
     for select in list(tree.find_all(exp.Select)):
         _rewrite_fields(select, _scope_of(select, tables))
-    _map_tables(db, tables, system_tables)
-    _map_functions(tree)
-    final = _finalise(tree, columns, db)
+    _map_tables(db, tables, system_tables, timezone)
+    _map_functions(tree, week_start_day)
+    final = _finalise(tree, columns, db, timezone)
     sql = final.sql(dialect="clickhouse")
+    settings = engine.READ_SETTINGS.replace(
+        "session_timezone='UTC'", f"session_timezone={_quote(timezone)}"
+    )
     try:
-        doc = engine.query_json(f"{sql} SETTINGS {engine.READ_SETTINGS}, readonly=2")
+        doc = engine.query_json(f"{sql} SETTINGS {settings}, readonly=2")
     except engine.EngineError as exc:
         raise HogQLError(_engine_message(str(exc), db)) from exc
     meta = doc.get("meta", [])
@@ -102,8 +113,12 @@ def run(
         "timings": [],
         "query_status": None,
         "is_cached": False,
-        "timezone": "UTC",
+        "timezone": timezone,
     }
+
+
+def _quote(text: str) -> str:
+    return exp.Literal.string(text).sql(dialect="clickhouse")
 
 
 def _printable(sql: str) -> str:
@@ -118,11 +133,12 @@ _ISO_DATETIME = re.compile(
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between)
 
 
-def _coerce_iso_datetimes(tree: exp.Expression) -> None:
+def _coerce_iso_datetimes(tree: exp.Expression, timezone: str) -> None:
     """ISO-8601 strings with `T` or a zone, compared with something, become DateTime64 values.
 
     PostHog compares `timestamp > '2024-01-01T00:00:00Z'` as times; ClickHouse alone only parses
-    'YYYY-MM-DD hh:mm:ss' from a string literal in a comparison.
+    'YYYY-MM-DD hh:mm:ss' from a string literal in a comparison. A string without a zone is read
+    in the project's timezone, as PostHog's printer does.
     """
     for node in list(tree.find_all(*_COMPARISONS)):
         for child in list(node.iter_expressions()):
@@ -138,7 +154,7 @@ def _coerce_iso_datetimes(tree: exp.Expression) -> None:
                         expressions=[
                             child.copy(),
                             exp.Literal.number(6),
-                            exp.Literal.string("UTC"),
+                            exp.Literal.string(timezone),
                         ],
                     )
                 )
@@ -340,16 +356,45 @@ def _rewrite_fields(select: exp.Select, scope: _Scope) -> None:
         select.append("joins", join)
 
 
+def _in_timezone(db: str, name: str, timezone: str) -> exp.Expression:
+    """`db.name` with every DateTime column converted to `timezone` (same names, same order)."""
+    projections: list[Any] = []
+    for column, type_name in engine.columns(db, name):
+        ref = exp.column(column, quoted=True)
+        if _strip_type(type_name).startswith("DateTime"):
+            converted = exp.Anonymous(
+                this="toTimeZone", expressions=[ref, exp.Literal.string(timezone)]
+            )
+            projections.append(exp.alias_(converted, column, quoted=True))
+        else:
+            projections.append(ref)
+    return exp.select(*projections).from_(exp.table_(name, db=db))
+
+
+def _place(table: exp.Table, db: str, name: str, alias: str, timezone: str) -> None:
+    if timezone == "UTC":
+        table.set("this", exp.to_identifier(name))
+        table.set("db", exp.to_identifier(db))
+        table.set("alias", exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+        return
+    table.replace(
+        exp.Subquery(
+            this=_in_timezone(db, name, timezone),
+            alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)),
+        )
+    )
+
+
 def _map_tables(
     db: str,
     tables: dict[int, tuple[exp.Table, str]],
     system_tables: Mapping[str, list[dict[str, Any]]],
+    timezone: str,
 ) -> None:
     for table, kind in tables.values():
         alias = table.alias_or_name
         if kind in HOGQL_TABLES:
-            table.set("db", exp.to_identifier(db))
-            table.set("alias", exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+            _place(table, db, kind, alias, timezone)
         elif kind == "system":
             sql = system_table_sql(table.name, system_tables.get(table.name) or [])
             assert sql is not None
@@ -363,8 +408,16 @@ def _map_tables(
 _CAST_FUNCTIONS = {"tofloat": "Float64", "toint": "Int64"}
 
 
-def _map_functions(tree: exp.Expression) -> None:
+# WeekStartDay.clickhouse_mode in PostHog: Sunday 0, Monday 3.
+_WEEK_MODES = {0: 0, 1: 3}
+
+
+def _map_functions(tree: exp.Expression, week_start_day: int) -> None:
     for call in list(tree.find_all(exp.Anonymous)):
+        if call.name == "toStartOfWeek" and len(call.expressions) == 1:
+            # If week mode hasn't been specified, PostHog's printer uses the project's.
+            call.append("expressions", exp.Literal.number(_WEEK_MODES[week_start_day]))
+            continue
         target = _CAST_FUNCTIONS.get(call.name.lower())
         if target and len(call.expressions) == 1:
             call.replace(
@@ -375,12 +428,13 @@ def _map_functions(tree: exp.Expression) -> None:
             )
 
 
-def _finalise(tree: exp.Expression, names: list[str | None], db: str) -> exp.Expression:
+def _finalise(
+    tree: exp.Expression, names: list[str | None], db: str, timezone: str
+) -> exp.Expression:
     """Name the top-level columns as PostHog does, and point injected joins at the store."""
     for table in list(tree.find_all(exp.Table)):
         if table.name == "__persons__":
-            table.set("this", exp.to_identifier("persons_raw"))
-            table.set("db", exp.to_identifier(db))
+            _place(table, db, "persons_raw", table.alias_or_name, timezone)
     top = tree
     if isinstance(tree, exp.SetOperation):
         limit = tree.args.get("limit")
@@ -441,13 +495,28 @@ def _strip_type(type_name: str) -> str:
         type_name = match.group(2)
 
 
+_TYPE_ZONE = re.compile(r"'([^']+)'\)$")
+
+
+def _iso_with_offset(text: str, type_name: str) -> str:
+    """ClickHouse's local wall time as PostHog's orjson renders it: RFC 3339 with the offset of
+    the column's timezone, `Z` for UTC, microseconds only when not zero."""
+    zone = _TYPE_ZONE.search(type_name)
+    name = zone.group(1) if zone else "UTC"
+    moment = datetime.fromisoformat(text)
+    if name != "UTC":
+        moment = moment.replace(tzinfo=ZoneInfo(name))
+        return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
+    out = moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
+    return out + "Z"
+
+
 def _convert(value: Any, type_name: str) -> Any:
     if value is None:
         return None
     base = _strip_type(type_name)
     if base.startswith("DateTime"):
-        text = str(value).replace(" ", "T")
-        return (text[:-7] if text.endswith(".000000") else text) + "Z"
+        return _iso_with_offset(str(value), base)
     if base.startswith("Array(") and isinstance(value, list):
         inner = base[len("Array(") : -1]
         return [_convert(v, inner) for v in value]
