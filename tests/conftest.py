@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from posthog_dbapi.driver import reset_budgets
+from posthog_dbapi.driver.config import ENV_QUERY_TIER
 from posthog_dbapi.emulator import Emulator, EmulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,6 +66,20 @@ def _fresh_budgets() -> Iterator[None]:
     reset_budgets()
     yield
     reset_budgets()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _api_queries_tier() -> Iterator[None]:
+    # The session emulator's project is in PostHog's API-queries tier (below); every driver the
+    # suite makes declares that tier, as a user of such a team would. Tests of the default tier
+    # pass query_tier="default" themselves.
+    before = os.environ.get(ENV_QUERY_TIER)
+    os.environ[ENV_QUERY_TIER] = "api-queries"
+    yield
+    if before is None:
+        os.environ.pop(ENV_QUERY_TIER, None)
+    else:
+        os.environ[ENV_QUERY_TIER] = before
 
 
 @pytest.fixture(scope="session")

@@ -74,6 +74,8 @@ OPTIONS: Mapping[str, tuple[str, Callable[[str, str], Any]]] = {
     "verify": ("verify", _bool),
     "ca_bundle": ("ca_bundle", _text),
     "rate_budget": ("rate_budget", _bool),
+    "query_tier": ("query_tier", _text),
+    "timezone": ("timezone", _text),
     "debug": ("debug", _bool),
     "prefetch_pages": ("prefetch_pages", _number(int)),
     "query_timeout": ("query_timeout", _number(float)),

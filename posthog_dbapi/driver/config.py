@@ -20,6 +20,7 @@ __all__ = [
     "ENV_API_KEY",
     "ENV_API_URL",
     "ENV_PROJECT_ID",
+    "ENV_QUERY_TIER",
     "REGIONS",
     "env_settings",
     "normalize_api_url",
@@ -30,6 +31,8 @@ DEFAULT_API_URL = "https://us.posthog.com"
 ENV_API_URL = "POSTHOG_API_URL"
 ENV_API_KEY = "POSTHOG_API_KEY"
 ENV_PROJECT_ID = "POSTHOG_PROJECT_ID"
+ENV_QUERY_TIER = "POSTHOG_QUERY_TIER"
+"""The key's Query API tier when ``query_tier`` is not passed (``api-queries``, ``500/hour``)."""
 
 REGIONS: Mapping[str, str] = {"us": "https://us.posthog.com", "eu": "https://eu.posthog.com"}
 

@@ -27,6 +27,7 @@ from posthog_dbapi.driver.calls import QueryOperations
 from posthog_dbapi.driver.config import (
     DEFAULT_API_URL,
     ENV_API_KEY,
+    ENV_QUERY_TIER,
     env_settings,
     normalize_api_url,
     normalize_project_id,
@@ -87,6 +88,12 @@ class PostHogDriver(RecordOperations, QueryOperations):
     defaults to ``$POSTHOG_API_KEY``. The project is the given id, else the key's only scoped
     project, else the user's current project. ``clock``, ``sleep`` and ``rng`` are injectable so
     that retries and budgets can be tested without waiting.
+
+    ``query_tier`` says how PostHog throttles the key's HogQL queries: ``"default"`` (120 an
+    hour), ``"api-queries"`` (240 a minute, 2,400 an hour) or the team's own hourly number
+    (``500`` or ``"500/hour"``); it defaults to ``$POSTHOG_QUERY_TIER``, else ``"default"``.
+    ``timezone`` is ``"UTC"`` (HogQL answers in UTC, like REST) or ``"project"`` (the project's
+    own timezone and week start, as PostHog's UI shows them).
     """
 
     def __init__(
@@ -141,6 +148,8 @@ class PostHogDriver(RecordOperations, QueryOperations):
         self.timezone = check_timezone(timezone)
         """``"UTC"`` or ``"project"``: the calendar HogQL answers in (``timezones.py``)."""
         self._calendar: Calendar | None = UTC_CALENDAR if self.timezone == "UTC" else None
+        if query_tier is None:
+            query_tier = os.environ.get(ENV_QUERY_TIER, "").strip() or None
         tier = check_query_tier(query_tier)
         clock_fn = clock if clock is not None else time.monotonic
         self._budget = make_budget(rate_budget, self.api_url, key, clock_fn, tier)

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import email.utils
 
-from posthog_dbapi.driver.budget import BudgetLimits, RateBudget, get_shared_budget
+import pytest
+from sqlalchemy.engine import make_url
+
+from posthog_dbapi import PostHogDriver, connect
+from posthog_dbapi.dialect.url import connect_args_from_url
+from posthog_dbapi.driver.budget import (
+    BudgetLimits,
+    RateBudget,
+    get_shared_budget,
+    query_tier,
+)
+from posthog_dbapi.driver.construction import check_query_tier
 from posthog_dbapi.driver.transport import parse_retry_after
+from posthog_dbapi.emulator import EmulatorServer
+from posthog_dbapi.exceptions import InterfaceError
+from tests.conftest import Sleeps
 
 
 class FakeClock:
@@ -84,3 +98,137 @@ def test_retry_after_seconds_and_http_date() -> None:
     date = email.utils.formatdate(now + 30, usegmt=True)
     assert parse_retry_after(date, now=now) == 30.0
     assert parse_retry_after(email.utils.formatdate(now - 30, usegmt=True), now=now) == 0.0
+
+
+# -- PostHog's Query API tiers ------------------------------------------------------------------
+
+
+def test_default_tier_allows_120_hogql_queries_an_hour() -> None:
+    clock = FakeClock()
+    budget = RateBudget(clock=clock)
+    waits = []
+    for _ in range(121):
+        waits.append(budget.reserve("hogql"))
+        clock.now += 1
+    assert waits[:120] == [0.0] * 120
+    # The 121st waits until the first leaves the hour (sent at t=0, now t=120).
+    assert waits[120] == 3600 - 120
+    # Status polls and other query kinds have their own bucket (240/minute, 1,200/hour).
+    assert budget.reserve("query") == 0.0
+    status = budget.status()
+    assert (status["hogql"]["limit_minute"], status["hogql"]["limit_hour"]) == (None, 120)
+    assert status["hogql"]["remaining_minute"] is None
+    assert (status["query"]["limit_minute"], status["query"]["limit_hour"]) == (240, 1200)
+
+
+def test_api_queries_tier_shares_one_bucket_for_every_query_request() -> None:
+    clock = FakeClock()
+    budget = RateBudget(clock=clock)
+    budget.set_query_tier(query_tier("api-queries"))
+    for _ in range(120):
+        assert budget.reserve("hogql") == 0.0
+        assert budget.reserve("query") == 0.0
+    assert budget.reserve("hogql") == 60.0
+    status = budget.status()
+    assert status["hogql"]["remaining_hour"] == 2400 - 241
+    assert status["query"]["shared_with"] == "hogql"
+    assert status["query"]["remaining_hour"] == 2400 - 241
+
+
+@pytest.mark.parametrize(
+    ("declared", "limits"),
+    [
+        (500, (None, 500)),
+        ("500/hour", (None, 500)),
+        (" 20/minute ", (20, None)),
+        ("API-Queries", (240, 2400)),
+        ("default", (None, 120)),
+    ],
+)
+def test_a_declared_tier_sets_the_hogql_limits(
+    declared: object, limits: tuple[int | None, int | None]
+) -> None:
+    tier = query_tier(declared)  # type: ignore[arg-type]
+    assert (tier.hogql.per_minute, tier.hogql.per_hour) == limits
+
+
+@pytest.mark.parametrize("bad", ["premium", "0", "-5/hour", "10/day", True, "ten"])
+def test_an_unreadable_tier_is_refused_with_the_fix(bad: object) -> None:
+    with pytest.raises(InterfaceError, match="query_tier") as info:
+        check_query_tier(bad)
+    assert "api-queries" in str(info.value)
+
+
+def test_a_later_declaration_keeps_what_was_already_counted() -> None:
+    clock = FakeClock()
+    budget = get_shared_budget("https://h", "phx_t", clock=clock)
+    for _ in range(100):
+        budget.reserve("hogql")
+    again = get_shared_budget("https://h", "phx_t", clock=clock, tier=query_tier(150))
+    assert again is budget
+    assert budget.status()["hogql"]["remaining_hour"] == 50
+
+
+def test_a_429_on_hogql_blocks_every_connection_of_the_key() -> None:
+    clock = FakeClock()
+    a = get_shared_budget("https://h", "phx_t", clock=clock)
+    a.drain("hogql", 900)
+    b = get_shared_budget("https://h", "phx_t", clock=clock)
+    assert b.reserve("hogql") == 900.0
+    assert b.status()["hogql"]["blocked_seconds"] == 900.0
+    assert b.reserve("crud") == 0.0
+
+
+# -- against the emulator, on one fake clock ------------------------------------------------------
+
+
+class _EmulatorClock:
+    """The emulator's clock, driven by the driver's fake sleeps: both see the same time."""
+
+    def __init__(self, sleeps: Sleeps) -> None:
+        self.sleeps = sleeps
+
+    def now(self) -> float:
+        return 1_700_000_000.0 + self.sleeps.now
+
+
+def test_the_driver_paces_200_hogql_queries_inside_the_default_tier(
+    emulator: EmulatorServer, sleeps: Sleeps
+) -> None:
+    emulator.app.projects[1].settings.query_tier = "default"
+    emulator.app.clock = _EmulatorClock(sleeps)
+    driver = PostHogDriver(
+        api_url=emulator.url,
+        api_key=emulator.api_key,
+        project_id=1,
+        query_tier="default",
+        clock=sleeps.clock,
+        sleep=sleeps,
+    )
+    with driver:
+        assert driver.get_rate_limit_status()["hogql_remaining_hour"] == 120
+        for i in range(200):
+            assert driver.query("SELECT {i}", {"i": i}).results == [[i]]
+        status = driver.get_rate_limit_status()
+    queries = [r for r in emulator.app.request_log if r.path.endswith("/query/")]
+    assert len(queries) == 200
+    assert {r.status for r in queries} == {200}  # not one 429, not even a retried one
+    # 120 at once, then each of the other 80 when an hour-old one leaves the window.
+    assert sleeps.now == pytest.approx(3600, abs=1)
+    assert status["query_tier"] == "default"
+    # At t=3600 the first 120 have left the hour; the last 80 are still in it.
+    assert status["hogql_remaining_hour"] == 40
+
+
+def test_a_connection_declares_its_tier_in_the_url_or_as_an_option(
+    emulator: EmulatorServer,
+) -> None:
+    url = (
+        f"posthog://:{emulator.api_key}@{emulator.url.split('://')[1]}/1"
+        "?scheme=http&query_tier=500/hour&timezone=project"
+    )
+    args = connect_args_from_url(make_url(url))
+    assert (args["query_tier"], args["timezone"]) == ("500/hour", "project")
+    with connect(emulator.url, emulator.api_key, 1, query_tier=500) as conn:
+        status = conn.driver.get_rate_limit_status()
+    assert (status["query_tier"], status["hogql_remaining_hour"]) == ("500/hour", 500)
