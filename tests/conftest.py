@@ -22,6 +22,7 @@ import pytest
 from posthog_dbapi.driver import reset_budgets
 from posthog_dbapi.driver.config import ENV_QUERY_TIER
 from posthog_dbapi.emulator import Emulator, EmulatorServer
+from tests.hogql_proof import HogQLRecorder
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -80,6 +81,31 @@ def _api_queries_tier() -> Iterator[None]:
         os.environ.pop(ENV_QUERY_TIER, None)
     else:
         os.environ[ENV_QUERY_TIER] = before
+
+
+_PROVEN_SUITES = ("pushdown", "reliability", "driver", "dbapi")
+
+
+@pytest.fixture(scope="session")
+def hogql_recorder() -> Iterator[HogQLRecorder]:
+    """Every HogQL text the session sends, judged by PostHog's parser (tests/hogql_proof.py)."""
+    recorder = HogQLRecorder()
+    recorder.install()
+    yield recorder
+    recorder.uninstall()
+
+
+@pytest.fixture(autouse=True)
+def _hogql_is_posthogs(
+    request: pytest.FixtureRequest, hogql_recorder: HogQLRecorder
+) -> Iterator[None]:
+    # Suites whose HogQL comes from our translator fail on the first text PostHog would refuse.
+    suite = request.node.path.parent.name
+    hogql_recorder.strict = suite in _PROVEN_SUITES and not request.node.get_closest_marker(
+        "sends_invalid_hogql"
+    )
+    yield
+    hogql_recorder.strict = False
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,8 @@ timestamp range, distinct_id, person_id, and LIMIT/OFFSET) by composing a plain 
 pushdown translator turns into HogQL, so it pages by keyset exactly as a pushed-down scan does.
 
 Rows hold native values: timestamps as aware UTC ``datetime`` (the virtual table stores them as
-``isoformat()`` text, the representation `posthog_dbapi.sql.pushdown_tables` describes),
+``isoformat()`` text, the representation `posthog_dbapi.sql.pushdown_tables` describes), or, on
+a connection with ``timezone="project"``, as the project's wall-clock text (``time_shape``),
 UUIDs and JSON as text, booleans as 1/0. The shape follows the REST adapter's
 (``get_columns``/``get_data``/``estimate``/``close``) so the same virtual-table module drives it.
 """
@@ -27,6 +28,7 @@ from posthog_dbapi.exceptions import NotSupportedError
 from posthog_dbapi.sql.pushdown_planner import MAX_ROWS_PER_QUERY, PushdownPlan, execute, plan
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_translate import Unsupported
+from posthog_dbapi.sql.time_shape import local_times
 from posthog_dbapi.types import utc_text
 
 __all__ = ["MAX_IN_VALUES", "HogQLAdapter", "scan"]
@@ -92,7 +94,9 @@ def scan(
         sql += f" LIMIT {int(limit)}"
         if offset:
             sql += f" OFFSET {int(offset)}"
-    chosen = plan(sql, params, tables={table.name: table})
+    local = getattr(driver, "timezone", "UTC") == "project"
+    with local_times(local):
+        chosen = plan(sql, params, tables={table.name: table})
     if not isinstance(chosen, PushdownPlan):
         # A bound the translator cannot express exactly: scan without it, SQLite re-checks.
         if not conditions:
@@ -104,8 +108,18 @@ def scan(
         )
         assert isinstance(chosen_all, PushdownPlan)
         chosen = chosen_all
+    if not local:
+        for row in execute(driver, chosen, page_size=page_size):
+            yield dict(zip(names, row))
+        return
+    # PostHog's calendar: SQLite must see the project's wall-clock time (see time_shape).
+    dt_columns = [i for i, n in enumerate(names) if table.kind(n) == "dt"]
     for row in execute(driver, chosen, page_size=page_size):
-        yield dict(zip(names, row))
+        values = list(row)
+        for i in dt_columns:
+            if isinstance(values[i], dt.datetime):
+                values[i] = values[i].replace(tzinfo=None).isoformat()
+        yield dict(zip(names, values))
 
 
 class HogQLAdapter:

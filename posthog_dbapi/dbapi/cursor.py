@@ -41,6 +41,7 @@ from posthog_dbapi.sql.pushdown_planner import (
     plan,
 )
 from posthog_dbapi.sql.statements import Statement, StatementKind, classify
+from posthog_dbapi.sql.time_shape import local_times
 from posthog_dbapi.types import type_code_for, utc_text
 
 if TYPE_CHECKING:
@@ -92,8 +93,34 @@ def _binding(value: Any) -> Any:
     return str(value)
 
 
-def _converter(code: str | None) -> Any:
+def _zone_of(connection: Any) -> dt.tzinfo | None:
+    """The project's zone on a ``timezone="project"`` connection; ``None`` on a UTC one."""
+    driver = connection.driver
+    if getattr(driver, "timezone", "UTC") != "project":
+        return None
+    zone: dt.tzinfo = driver.calendar().zone
+    return zone
+
+
+def _converter(code: str | None, zone: dt.tzinfo | None = None) -> Any:
     if code == "datetime":
+        if zone is not None:
+
+            def to_local(value: Any) -> Any:
+                # Offset-free text is a HogQL table's wall-clock time (time_shape); text with
+                # an offset (a REST answer) is an instant, shown in the project's zone too.
+                if not isinstance(value, str):
+                    return value
+                text = value.strip().replace(" ", "T", 1)
+                try:
+                    naive = dt.datetime.fromisoformat(text)
+                except ValueError:
+                    return value
+                if naive.tzinfo is None:
+                    return naive.replace(tzinfo=zone)
+                return parse_datetime(value).astimezone(zone)
+
+            return to_local
 
         def to_datetime(value: Any) -> Any:
             return parse_datetime(value) if isinstance(value, str) else value
@@ -395,12 +422,13 @@ class Cursor:
             if isinstance(bindings, Mapping):
                 chosen = Fallback("named parameters (use ? placeholders for pushdown)")
             else:
-                chosen = plan(
-                    operation,
-                    list(bindings or ()),
-                    tables=connection.hogql_tables,
-                    pushdown=mode,
-                )
+                with local_times(_zone_of(connection) is not None):
+                    chosen = plan(
+                        operation,
+                        list(bindings or ()),
+                        tables=connection.hogql_tables,
+                        pushdown=mode,
+                    )
             if isinstance(chosen, Fallback):
                 self.route_reason = chosen.reason
                 return False
@@ -453,6 +481,7 @@ class Cursor:
             return
         description: list[ColumnDescription] = []
         converters: list[Any] = []
+        zone = _zone_of(self.connection)
         for name, decltype, _db, table, origin in described:
             code = self.connection._column_kind(table, origin)
             if code is not None:
@@ -460,7 +489,7 @@ class Cursor:
             elif decltype:
                 code = _DECLTYPE_CODES.get(decltype.upper(), "string")
             description.append((name, code, None, None, None, None, True))
-            converters.append(_converter(code))
+            converters.append(_converter(code, zone))
         self.description = description
         self._converters = converters if any(c is not None for c in converters) else []
         self._converting = [(i, c) for i, c in enumerate(converters) if c is not None]

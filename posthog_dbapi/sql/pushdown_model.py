@@ -164,10 +164,12 @@ class TranslatorBase:
         return placeholder(name)
 
     def timestamp_value(self, moment: dt.datetime) -> exp.Expression:
-        # UNVERIFIED: PostHog compares a DateTime with an ISO string constant by parsing it in
-        # UTC when the text carries `Z`; the emulator parses best-effort in UTC.
-        text = moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return self.value(text)
+        # Wall-clock text without an offset: PostHog reads a string compared with a DateTime
+        # in the query's timezone (posthog/hogql/transforms/property_types.py), which is UTC
+        # when we send convertToProjectTimezone=false and the project's otherwise; the moment
+        # is in that same calendar (`time_shape`). UNVERIFIED: that a `values` placeholder is
+        # read like a literal there (placeholders are replaced by constants before printing).
+        return self.value(moment.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f"))
 
     def const_of(self, node: exp.Expression) -> Any:
         """The Python value of a literal or parameter, without making a placeholder."""

@@ -18,14 +18,14 @@ from sqlglot import exp
 
 from posthog_dbapi.sql.pushdown_model import Scope, TranslatorBase, Typed, Unsupported, fn
 from posthog_dbapi.sql.pushdown_timegrains import datetime_call, strftime_format
-from posthog_dbapi.types import utc_text
+from posthog_dbapi.sql.time_shape import stored_text
 
 __all__ = ["PropertyTimeRules", "first_moment", "json_path_keys"]
 
 
 def _dt_text(moment: dt.datetime) -> str:
-    """How the SQLite fallback stores a timestamp (see `pushdown_tables`)."""
-    return utc_text(moment)
+    """How the SQLite fallback stores a timestamp (see `pushdown_tables` and `time_shape`)."""
+    return stored_text(moment)
 
 
 _MIN_US = 0

@@ -2,10 +2,10 @@
 
 The Query API answers ``types`` as ``[name, ClickHouse type]`` pairs (``"Nullable(String)"``,
 ``"DateTime64(6, 'UTC')"``, ``"Array(String)"``, ...). This module unwraps ``Nullable(...)`` and
-``LowCardinality(...)``, names a PEP 249 type code for each column, and converts the JSON values
-to Python: DateTime to an aware UTC ``datetime``, Date to ``date``, integers (UInt64 arrives as a
-string when ClickHouse quotes 64-bit integers) to ``int``, Bool to ``int`` (SQLite's 1/0, so both
-routes agree), arrays to lists, tuples to tuples.
+``LowCardinality(...)``, names a PEP 249 type code for each column, and converts the JSON values to
+Python: DateTime to an aware ``datetime`` in the column's zone (UTC, or the project's), Date to
+``date``, integers (UInt64 arrives as a string when ClickHouse quotes 64-bit integers) to ``int``,
+Bool to ``int`` (SQLite's 1/0, so both routes agree), arrays to lists, tuples to tuples.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "Description",
@@ -94,20 +95,39 @@ def description_for(name: str, type_name: str) -> Description:
     return (name, type_code(type_name), None, None, None, None, is_nullable(type_name))
 
 
-def _to_datetime(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    text = value.strip().replace(" ", "T", 1)
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
+_ZONE = re.compile(r"DateTime(?:64)?\((?:\d+\s*,\s*)?'([^']+)'\)")
+
+
+def _zone_of(base: str) -> dt.tzinfo:
+    """The timezone a DateTime type names (``DateTime64(6, 'America/Los_Angeles')``): HogQL
+    answers in the project's zone unless the query asked for UTC."""
+    match = _ZONE.search(base)
+    name = match.group(1) if match else "UTC"
+    if name in ("UTC", "Etc/UTC", "GMT"):
+        return dt.timezone.utc
     try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return value
-    if parsed.tzinfo is None:
-        # ClickHouse prints DateTime in the server (UTC) zone without an offset.
-        return parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.timezone.utc
+
+
+def _datetime_in(zone: dt.tzinfo) -> Callable[[Any], Any]:
+    def to_datetime(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip().replace(" ", "T", 1)
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return value
+        if parsed.tzinfo is None:
+            # ClickHouse prints a DateTime in its column's zone without an offset.
+            return parsed.replace(tzinfo=zone)
+        return parsed.astimezone(zone)
+
+    return to_datetime
 
 
 def _to_date(value: Any) -> Any:
@@ -146,7 +166,7 @@ def converter_for(type_name: str) -> Callable[[Any], Any]:
     base = base_type(type_name)
     convert: Callable[[Any], Any]
     if base.startswith("DateTime"):
-        convert = _to_datetime
+        convert = _datetime_in(_zone_of(base))
     elif base.startswith("Date"):
         convert = _to_date
     elif base.startswith(("Int", "UInt", "Bool")):

@@ -2,7 +2,12 @@
 
 The fallback database is what the SQLite route computes over: every row of the HogQL tables,
 fetched by the HogQL-backed adapter's keyset scan, stored as the virtual table stores them
-(timestamps as ``isoformat()`` text).
+(timestamps as ``isoformat()`` text; the project's wall-clock text on a ``timezone="project"``
+connection).
+
+``ZONES`` are the projects the differential suite runs in: the session emulator's UTC project,
+and a second emulator whose projects are in ``America/Los_Angeles`` (its demo data spans the
+2024-03-10 change to summer time) and ``Asia/Kathmandu`` (+05:45), with small demo data.
 """
 
 from __future__ import annotations
@@ -10,13 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from posthog_dbapi import PostHogDriver
 from posthog_dbapi.adapters.hogql_adapter import scan
-from posthog_dbapi.emulator import EmulatorServer
+from posthog_dbapi.emulator import Emulator, EmulatorServer
+from posthog_dbapi.emulator.eventstore import EventStore
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES
 
 
@@ -44,17 +51,94 @@ def _stored(value: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def fallback_db(emulator_server: EmulatorServer) -> Iterator[sqlite3.Connection]:
-    db = sqlite3.connect(":memory:", check_same_thread=False)
     with make_driver(emulator_server) as drv:
-        for name in ("events", "persons"):
-            table = HOGQL_TABLES[name]
-            cols = ", ".join(f'"{c}"' for c in table.column_names)
-            db.execute(f'CREATE TABLE "{name}" ({cols})')
-            marks = ", ".join("?" for _ in table.column_names)
-            rows = (
-                tuple(_stored(row[c]) for c in table.column_names)
-                for row in scan(drv, table, page_size=7000)
-            )
-            db.executemany(f'INSERT INTO "{name}" VALUES ({marks})', rows)
+        db = build_fallback(drv)
     yield db
     db.close()
+
+
+# (project name, emulator, project id); the zoned projects' data ends on this day.
+ZONED_NOW = dt.datetime(2024, 4, 15, tzinfo=dt.timezone.utc)
+ZONES = {"UTC": 1, "America/Los_Angeles": 1, "Asia/Kathmandu": 2}
+
+
+@dataclass
+class RouteCase:
+    """One project and one ``timezone`` setting, with both routes' inputs."""
+
+    zone: str
+    timezone: str
+    driver: PostHogDriver
+    fallback: sqlite3.Connection
+
+    @property
+    def local(self) -> bool:
+        return self.timezone == "project"
+
+
+@pytest.fixture(scope="session")
+def zoned_server() -> Iterator[EmulatorServer]:
+    app = Emulator(timezone="America/Los_Angeles", query_tier="api-queries")
+    app.add_project(2, timezone="Asia/Kathmandu", query_tier="api-queries")
+    for pid in (1, 2):
+        app.projects[pid].events = EventStore.demo(
+            seed=pid, persons=60, events=1500, now=ZONED_NOW.replace(tzinfo=None)
+        )
+    app.save_snapshot()
+    server = EmulatorServer(app)
+    yield server
+    server.stop()
+
+
+def build_fallback(drv: PostHogDriver, tables: tuple[str, ...] = ("events", "persons")
+                   ) -> sqlite3.Connection:  # fmt: skip
+    db = sqlite3.connect(":memory:", check_same_thread=False)
+    for name in tables:
+        table = HOGQL_TABLES[name]
+        cols = ", ".join(f'"{c}"' for c in table.column_names)
+        db.execute(f'CREATE TABLE "{name}" ({cols})')
+        marks = ", ".join("?" for _ in table.column_names)
+        rows = (
+            tuple(_stored(row[c]) for c in table.column_names)
+            for row in scan(drv, table, page_size=7000)
+        )
+        db.executemany(f'INSERT INTO "{name}" VALUES ({marks})', rows)
+    return db
+
+
+_cases: dict[tuple[str, str], RouteCase] = {}
+
+
+@pytest.fixture(scope="session")
+def route_cases(
+    emulator_server: EmulatorServer, zoned_server: EmulatorServer
+) -> Iterator[dict[tuple[str, str], RouteCase]]:
+    yield _cases
+    for case in _cases.values():
+        case.fallback.close()
+        case.driver.close()
+    _cases.clear()
+
+
+def route_case(
+    cases: dict[tuple[str, str], RouteCase],
+    zone: str,
+    timezone: str,
+    emulator_server: EmulatorServer,
+    zoned_server: EmulatorServer,
+    fallback_db: sqlite3.Connection,
+) -> RouteCase:
+    """The case's driver and fallback, made on first use and kept for the session."""
+    key = (zone, timezone)
+    if key not in cases:
+        server = emulator_server if zone == "UTC" else zoned_server
+        drv = PostHogDriver(
+            api_url=server.url,
+            api_key=server.api_key,
+            project_id=ZONES[zone],
+            sleep=lambda seconds: None,
+            timezone=timezone,
+        )
+        db = fallback_db if zone == "UTC" and timezone == "UTC" else build_fallback(drv)
+        cases[key] = RouteCase(zone, timezone, drv, db)
+    return cases[key]

@@ -1,7 +1,10 @@
 """The same SELECT by both routes: pushed down as HogQL, and in SQLite over fetched rows.
 
 Each statement must take the HogQL route, and its rows must equal what SQLite computes over
-every row of the tables (as multisets when the statement has no ORDER BY).
+every row of the tables (as multisets when the statement has no ORDER BY). It runs in three
+projects (UTC; America/Los_Angeles, whose data spans a change to summer time; Asia/Kathmandu at
++05:45), each with both ``timezone`` settings: "UTC" must give UTC on both routes, "project" the
+project's own calendar on both.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import pytest
 from posthog_dbapi import PostHogDriver
 from posthog_dbapi.emulator import EmulatorServer
 from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan, execute, plan
+from posthog_dbapi.sql.time_shape import local_times
+from tests.pushdown.conftest import ZONES, RouteCase, route_case
 
 MID = "{mid}"  # replaced by a timestamp in the middle of the demo data
 DAY = "{day}"  # replaced by the date (YYYY-MM-DD) of that timestamp
@@ -150,7 +155,10 @@ STATEMENTS: list[tuple[str, tuple[Any, ...]]] = [
 ]
 
 
-def _normal(value: Any) -> Any:
+def _normal(value: Any, local: bool) -> Any:
+    if isinstance(value, dt.datetime) and local:
+        # The project's calendar: SQLite holds its wall-clock time (time_shape).
+        return value.replace(tzinfo=None).isoformat()
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
     if isinstance(value, float):
@@ -162,10 +170,10 @@ def _bind(params: tuple[Any, ...], mid: str, day: str) -> list[Any]:
     return [p.replace(MID, mid).replace(DAY, day) if isinstance(p, str) else p for p in params]
 
 
-@pytest.fixture(scope="module")
-def middle(fallback_db: sqlite3.Connection) -> tuple[str, str]:
-    (mid,) = fallback_db.execute(
-        "SELECT timestamp FROM events ORDER BY timestamp LIMIT 1 OFFSET 10000"
+def _middle(db: sqlite3.Connection) -> tuple[str, str]:
+    (count,) = db.execute("SELECT count(*) FROM events").fetchone()
+    (mid,) = db.execute(
+        "SELECT timestamp FROM events ORDER BY timestamp LIMIT 1 OFFSET ?", (count // 2,)
     ).fetchone()
     return mid, mid[:10]
 
@@ -174,27 +182,50 @@ def test_there_are_at_least_fifty_statements() -> None:
     assert len(STATEMENTS) >= 50
 
 
-@pytest.mark.parametrize(("sql", "params"), STATEMENTS, ids=[s[:60] for s, _ in STATEMENTS])
-def test_pushdown_equals_sqlite(
-    sql: str,
-    params: tuple[Any, ...],
-    driver: PostHogDriver,
+CASES = [(zone, tz) for zone in ZONES for tz in ("UTC", "project")]
+
+
+@pytest.fixture(params=CASES, ids=[f"{z}-{tz}" for z, tz in CASES])
+def case(
+    request: pytest.FixtureRequest,
+    route_cases: dict[tuple[str, str], RouteCase],
+    emulator: EmulatorServer,
+    zoned_server: EmulatorServer,
     fallback_db: sqlite3.Connection,
-    middle: tuple[str, str],
-) -> None:
-    bound = _bind(params, *middle)
-    chosen = plan(sql, bound)
+) -> RouteCase:
+    zone, timezone = request.param
+    return route_case(route_cases, zone, timezone, emulator, zoned_server, fallback_db)
+
+
+@pytest.mark.parametrize(("sql", "params"), STATEMENTS, ids=[s[:60] for s, _ in STATEMENTS])
+def test_pushdown_equals_sqlite(sql: str, params: tuple[Any, ...], case: RouteCase) -> None:
+    bound = _bind(params, *_middle(case.fallback))
+    with local_times(case.local):
+        chosen = plan(sql, bound)
     assert isinstance(chosen, PushdownPlan), chosen
-    result = execute(driver, chosen, page_size=4000)
-    pushed = [tuple(_normal(v) for v in row) for row in result]
-    local = [tuple(_normal(v) for v in row) for row in fallback_db.execute(sql, bound)]
+    result = execute(case.driver, chosen, page_size=4000)
+    pushed = [tuple(_normal(v, case.local) for v in row) for row in result]
+    cursor = case.fallback.execute(sql, bound)
+    local = [tuple(_normal(v, case.local) for v in row) for row in cursor]
     names = [d[0] for d in result.description]
-    cursor = fallback_db.execute(sql, bound)
     assert names == [d[0] for d in cursor.description]
     if " ORDER BY " in sql.upper().rsplit(")", 1)[-1]:
         assert pushed == local
     else:
         assert sorted(pushed, key=repr) == sorted(local, key=repr)
+
+
+def test_the_zoned_projects_cross_a_dst_change(
+    route_cases: dict[tuple[str, str], RouteCase],
+    emulator: EmulatorServer,
+    zoned_server: EmulatorServer,
+    fallback_db: sqlite3.Connection,
+) -> None:
+    la = route_case(route_cases, "America/Los_Angeles", "project", emulator, zoned_server,
+                    fallback_db)  # fmt: skip
+    first, last = la.driver.query("SELECT min(timestamp), max(timestamp) FROM events").results[0]
+    winter, summer = (dt.datetime.fromisoformat(v).utcoffset() for v in (first, last))
+    assert (winter, summer) == (dt.timedelta(hours=-8), dt.timedelta(hours=-7))
 
 
 def test_an_aggregate_over_all_events_is_one_request(
