@@ -27,7 +27,7 @@ __all__ = ["DEFAULT_RETURNED_ROWS", "MAX_SELECT_RETURNED_ROWS", "HogQLError", "r
 
 DEFAULT_RETURNED_ROWS = 100
 MAX_SELECT_RETURNED_ROWS = 50_000
-# From PostHog's answer to OFFSET in a query made with a personal API key (PostHog/posthog#68637).
+# OFFSET_NOT_ALLOWED_MESSAGE (posthog/hogql/user_query_validator.py, in the source facts).
 OFFSET_REFUSED = (
     "OFFSET is not supported on queries made with a personal API key. For pagination, use keyset "
     "pagination on the `timestamp` column, e.g. `WHERE timestamp > :last_seen_timestamp ORDER BY "
@@ -174,8 +174,8 @@ def _column_names(tree: exp.Expression) -> list[str | None]:
         ):
             names.append(None)
         elif isinstance(projection, exp.Column):
-            # UNVERIFIED: HogQL names an unaliased field chain after its last element
-            # (`properties.$browser` -> `$browser`).
+            # PostHog's printer aliases an unaliased field chain to its last element
+            # (`properties.$browser` AS `$browser`; source facts, property notes).
             names.append(projection.name)
         elif isinstance(projection, exp.Bracket) and bracket_keys(projection):
             names.append(bracket_keys(projection)[-1])
@@ -366,8 +366,8 @@ def _engine_message(message: str, db: str) -> str:
     if code_name == "UNKNOWN_FUNCTION":
         found = re.search(r"[Ff]unction (?:with name )?`?'?([A-Za-z0-9_]+)", text)
         if found:
-            # UNVERIFIED: wording of HogQL's error for a function it does not know.
-            return f"Unsupported function call `{found.group(1)}(...)`"
+            # PostHog's words (printer visit_call); check_hogql refuses these names first.
+            return f"Unsupported function call '{found.group(1)}(...)'"
     if code_name == "UNKNOWN_TABLE":
         found = re.search(r"[Tt]able (?:expression identifier )?[`']?([A-Za-z0-9_.]+)", text)
         if found:
