@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,36 +19,22 @@ import sqlglot
 from sqlglot import exp
 
 from . import events_chdb as engine
+from .hogql_fields import bracket_keys, rewrite_fields, scope_of
 from .hogql_prepare import HogQLError, parse, scan, substitute
-from .hogql_tables import HOGQL_TABLES, PERSON_COLUMNS, system_table_sql
+from .hogql_tables import EXTRA_FIELDS, HOGQL_TABLES, system_table_sql
 
 __all__ = ["DEFAULT_RETURNED_ROWS", "MAX_SELECT_RETURNED_ROWS", "HogQLError", "run"]
 
 DEFAULT_RETURNED_ROWS = 100
 MAX_SELECT_RETURNED_ROWS = 50_000
-# From PostHog's answer to OFFSET in a query made with a personal API key (PostHog/posthog#68637).
+# OFFSET_NOT_ALLOWED_MESSAGE (posthog/hogql/user_query_validator.py, in the source facts).
 OFFSET_REFUSED = (
     "OFFSET is not supported on queries made with a personal API key. For pagination, use keyset "
     "pagination on the `timestamp` column, e.g. `WHERE timestamp > :last_seen_timestamp ORDER BY "
     "timestamp LIMIT N`. For bulk data extraction, use batch exports: "
     "https://posthog.com/docs/cdp/batch-exports"
 )
-_PERSON_KINDS = ("events", "person_distinct_ids")
-_PROPERTY_KINDS = ("events", "persons")
 _SIMPLE_NAME = re.compile(r'"([A-Za-z_$][A-Za-z0-9_$]*)"')
-
-
-@dataclass
-class _Source:
-    alias: str
-    kind: str  # a HOGQL_TABLES name, "system", "cte", "subquery" or "numbers"
-
-
-@dataclass
-class _Scope:
-    sources: dict[str, _Source] = field(default_factory=dict)
-    default: _Source | None = None
-    person_joins: dict[str, str] = field(default_factory=dict)  # source alias -> join alias
 
 
 def run(
@@ -60,6 +46,7 @@ def run(
     allow_offset: bool = False,
     timezone: str = "UTC",
     week_start_day: int = 0,
+    team_id: int = 1,
 ) -> dict[str, Any]:
     """Run `query` against store database `db`; return the response body or raise HogQLError.
 
@@ -78,10 +65,11 @@ def run(
     hogql_text = _printable(tree.sql(dialect="clickhouse"))
     tables = _check_tables(tree)
     for select in list(tree.find_all(exp.Select)):
-        _rewrite_fields(select, _scope_of(select, tables))
-    _map_tables(db, tables, system_tables, timezone)
+        rewrite_fields(select, scope_of(select, tables))
+    view = _View(db, timezone, team_id, {c.name for c in tree.find_all(exp.Column)})
+    _map_tables(tables, system_tables, view)
     _map_functions(tree, week_start_day)
-    final = _finalise(tree, columns, db, timezone)
+    final = _finalise(tree, columns, view)
     sql = final.sql(dialect="clickhouse")
     settings = engine.READ_SETTINGS.replace(
         "session_timezone='UTC'", f"session_timezone={_quote(timezone)}"
@@ -186,11 +174,11 @@ def _column_names(tree: exp.Expression) -> list[str | None]:
         ):
             names.append(None)
         elif isinstance(projection, exp.Column):
-            # UNVERIFIED: HogQL names an unaliased field chain after its last element
-            # (`properties.$browser` -> `$browser`).
+            # PostHog's printer aliases an unaliased field chain to its last element
+            # (`properties.$browser` AS `$browser`; source facts, property notes).
             names.append(projection.name)
-        elif isinstance(projection, exp.Bracket) and _bracket_keys(projection):
-            names.append(_bracket_keys(projection)[-1])
+        elif isinstance(projection, exp.Bracket) and bracket_keys(projection):
+            names.append(bracket_keys(projection)[-1])
         else:
             names.append(_printable(projection.sql(dialect="clickhouse")))
     return names
@@ -253,148 +241,52 @@ def _check_tables(tree: exp.Expression) -> dict[int, tuple[exp.Table, str]]:
     return found
 
 
-def _scope_of(select: exp.Select, tables: dict[int, tuple[exp.Table, str]]) -> _Scope:
-    scope = _Scope()
-    sources: list[exp.Expression] = []
-    if select.args.get("from_") is not None:
-        sources.append(select.args["from_"].this)
-    sources.extend(join.this for join in select.args.get("joins") or [])
-    for node in sources:
-        if isinstance(node, exp.Table) and id(node) in tables:
-            source = _Source(node.alias_or_name, tables[id(node)][1])
-        elif isinstance(node, exp.Subquery):
-            source = _Source(node.alias_or_name, "subquery")
-        else:
-            continue
-        scope.sources[source.alias] = source
-        if isinstance(node, exp.Table) and source.kind in HOGQL_TABLES:
-            # HogQL still resolves `events.x` when the table has another alias.
-            scope.sources.setdefault(node.name, source)
-        if scope.default is None:
-            scope.default = source
-    return scope
+@dataclass(frozen=True)
+class _View:
+    """How a query sees the store's tables: DateTime columns in `timezone`, and the PostHog
+    fields the store lacks (`EXTRA_FIELDS`) that the query names."""
 
+    db: str
+    timezone: str
+    team_id: int
+    named: set[str]
 
-def _property(base: exp.Expression, keys: list[str]) -> exp.Expression:
-    """HogQL's property access: the raw JSON value, unquoted, as Nullable(String)."""
-    raw = exp.Anonymous(
-        this="JSONExtractRaw", expressions=[base, *(exp.Literal.string(k) for k in keys)]
-    )
-    inner = exp.Anonymous(this="nullIf", expressions=[raw, exp.Literal.string("")])
-    outer = exp.Anonymous(this="nullIf", expressions=[inner, exp.Literal.string("null")])
-    return exp.Anonymous(
-        this="replaceRegexpAll",
-        expressions=[outer, exp.Literal.string('^"|"$'), exp.Literal.string("")],
-    )
-
-
-def _bracket_keys(node: exp.Bracket) -> list[str]:
-    """`properties.a['b']['c']` -> ['a', 'b', 'c'] when every index is a string; else []."""
-    keys: list[str] = []
-    current: exp.Expression = node
-    while isinstance(current, exp.Bracket):
-        index = current.expressions
-        if len(index) != 1 or not (isinstance(index[0], exp.Literal) and index[0].is_string):
-            return []
-        keys.insert(0, index[0].name)
-        current = current.this
-    if not isinstance(current, exp.Column):
-        return []
-    parts = [p.name for p in current.parts]
-    return [*parts, *keys]
-
-
-def _resolve_chain(parts: list[str], scope: _Scope) -> exp.Expression | None:
-    """A HogQL field chain as a ClickHouse expression, or None to leave the column unchanged."""
-    source = scope.default
-    rest = parts
-    if len(parts) >= 2 and parts[0] in scope.sources:
-        source, rest = scope.sources[parts[0]], parts[1:]
-    if source is None or len(rest) < 2:
-        return None
-    if rest[0] == "properties" and source.kind in _PROPERTY_KINDS:
-        return _property(exp.column("properties", table=source.alias, quoted=True), rest[1:])
-    if rest[0] == "person" and source.kind in _PERSON_KINDS:
-        join_alias = scope.person_joins.setdefault(source.alias, f"{source.alias}__person")
-        if rest[1] == "properties" and len(rest) > 2:
-            base = exp.column("properties", table=join_alias, quoted=True)
-            return _property(base, rest[2:])
-        if len(rest) == 2 and rest[1] in PERSON_COLUMNS:
-            return exp.column(rest[1], table=join_alias, quoted=True)
-    if len(parts) >= 2 and parts[0] not in scope.sources:
-        raise HogQLError(f"Unable to resolve field: {parts[0]}")
-    return None
-
-
-def _rewrite_fields(select: exp.Select, scope: _Scope) -> None:
-    def owned(node: exp.Expression) -> bool:
-        return node.find_ancestor(exp.Select) is select
-
-    for bracket in list(select.find_all(exp.Bracket)):
-        if not owned(bracket) or isinstance(bracket.parent, exp.Bracket):
-            continue
-        keys = _bracket_keys(bracket)
-        if keys:
-            resolved = _resolve_chain(keys, scope)
-            if resolved is not None:
-                bracket.replace(resolved)
-    for column in list(select.find_all(exp.Column)):
-        if not owned(column) or isinstance(column.this, exp.Star):
-            continue
-        parts = [p.name for p in column.parts]
-        if len(parts) < 2:
-            continue
-        resolved = _resolve_chain(parts, scope)
-        if resolved is not None:
-            column.replace(resolved)
-    for source_alias, join_alias in scope.person_joins.items():
-        join = sqlglot.parse_one(
-            f'SELECT 1 FROM x LEFT JOIN __persons__ AS "{join_alias}" '
-            f'ON "{join_alias}".id = "{source_alias}".person_id',
-            read="clickhouse",
-        ).args["joins"][0]
-        select.append("joins", join)
-
-
-def _in_timezone(db: str, name: str, timezone: str) -> exp.Expression:
-    """`db.name` with every DateTime column converted to `timezone` (same names, same order)."""
-    projections: list[Any] = []
-    for column, type_name in engine.columns(db, name):
-        ref = exp.column(column, quoted=True)
-        if _strip_type(type_name).startswith("DateTime"):
-            converted = exp.Anonymous(
-                this="toTimeZone", expressions=[ref, exp.Literal.string(timezone)]
-            )
-            projections.append(exp.alias_(converted, column, quoted=True))
-        else:
+    def place(self, table: exp.Table, name: str, alias: str) -> None:
+        extras = {k: v for k, v in EXTRA_FIELDS.get(name, {}).items() if k in self.named}
+        target = exp.TableAlias(this=exp.to_identifier(alias, quoted=True))
+        if self.timezone == "UTC" and not extras:
+            table.set("this", exp.to_identifier(name))
+            table.set("db", exp.to_identifier(self.db))
+            table.set("alias", target)
+            return
+        projections: list[Any] = []
+        for column, type_name in engine.columns(self.db, name):
+            ref: Any = exp.column(column, quoted=True)
+            if self.timezone != "UTC" and _strip_type(type_name).startswith("DateTime"):
+                ref = exp.alias_(
+                    exp.Anonymous(
+                        this="toTimeZone", expressions=[ref, exp.Literal.string(self.timezone)]
+                    ),
+                    column,
+                    quoted=True,
+                )
             projections.append(ref)
-    return exp.select(*projections).from_(exp.table_(name, db=db))
-
-
-def _place(table: exp.Table, db: str, name: str, alias: str, timezone: str) -> None:
-    if timezone == "UTC":
-        table.set("this", exp.to_identifier(name))
-        table.set("db", exp.to_identifier(db))
-        table.set("alias", exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
-        return
-    table.replace(
-        exp.Subquery(
-            this=_in_timezone(db, name, timezone),
-            alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)),
-        )
-    )
+        for field_name, sql in extras.items():
+            value = sqlglot.parse_one(sql.format(team=int(self.team_id)), read="clickhouse")
+            projections.append(exp.alias_(value, field_name, quoted=True))
+        select = exp.select(*projections).from_(exp.table_(name, db=self.db))
+        table.replace(exp.Subquery(this=select, alias=target))
 
 
 def _map_tables(
-    db: str,
     tables: dict[int, tuple[exp.Table, str]],
     system_tables: Mapping[str, list[dict[str, Any]]],
-    timezone: str,
+    view: _View,
 ) -> None:
     for table, kind in tables.values():
         alias = table.alias_or_name
         if kind in HOGQL_TABLES:
-            _place(table, db, kind, alias, timezone)
+            view.place(table, kind, alias)
         elif kind == "system":
             sql = system_table_sql(table.name, system_tables.get(table.name) or [])
             assert sql is not None
@@ -428,13 +320,12 @@ def _map_functions(tree: exp.Expression, week_start_day: int) -> None:
             )
 
 
-def _finalise(
-    tree: exp.Expression, names: list[str | None], db: str, timezone: str
-) -> exp.Expression:
+def _finalise(tree: exp.Expression, names: list[str | None], view: _View) -> exp.Expression:
     """Name the top-level columns as PostHog does, and point injected joins at the store."""
     for table in list(tree.find_all(exp.Table)):
-        if table.name == "__persons__":
-            _place(table, db, "persons_raw", table.alias_or_name, timezone)
+        name = table.name
+        if len(name) > 4 and name.startswith("__") and name.endswith("__"):
+            view.place(table, name[2:-2], table.alias_or_name)
     top = tree
     if isinstance(tree, exp.SetOperation):
         limit = tree.args.get("limit")
@@ -475,8 +366,8 @@ def _engine_message(message: str, db: str) -> str:
     if code_name == "UNKNOWN_FUNCTION":
         found = re.search(r"[Ff]unction (?:with name )?`?'?([A-Za-z0-9_]+)", text)
         if found:
-            # UNVERIFIED: wording of HogQL's error for a function it does not know.
-            return f"Unsupported function call `{found.group(1)}(...)`"
+            # PostHog's words (printer visit_call); check_hogql refuses these names first.
+            return f"Unsupported function call '{found.group(1)}(...)'"
     if code_name == "UNKNOWN_TABLE":
         found = re.search(r"[Tt]able (?:expression identifier )?[`']?([A-Za-z0-9_.]+)", text)
         if found:

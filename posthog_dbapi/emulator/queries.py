@@ -156,6 +156,7 @@ class QueryService:
                 allow_offset=False,
                 timezone=timezone,
                 week_start_day=settings.week_start_day,
+                team_id=state.project_id,
             )
         except HogQLError as exc:
             raise ApiError(
