@@ -246,12 +246,32 @@ EVENTS: tuple[Column, ...] = (
         read_only=True,
         description="The session the event belongs to (from the $session_id property).",
     ),
+    Column("$window_id", T.STRING, read_only=True),
+    *(
+        Column(
+            f"$group_{i}",
+            T.STRING,
+            read_only=True,
+            description=f"The key of the event's group of type index {i} ('' when none).",
+        )
+        for i in range(5)
+    ),
 )
 
-# HogQL-only tables (no REST path): the columns of HogQL's `sessions` and
-# `person_distinct_ids` as the Query API returns them.
-# UNVERIFIED: PostHog's HogQL `sessions` has more columns (`$urls`, `$channel_type`, UTM and
-# `$virt_*` fields); these are the ones the emulator serves, all read through the Query API.
+# HogQL-only tables (no REST path), as the Query API returns them: the fields of PostHog's
+# `sessions` (v2) and `groups` users ask for (all of them: reference/posthog-source facts).
+_SESSION_TEXT = (
+    "$channel_type",
+    "$entry_current_url",
+    "$entry_pathname",
+    "$entry_hostname",
+    "$end_current_url",
+    "$end_pathname",
+    "$exit_current_url",
+    "$exit_pathname",
+)
+_SESSION_ENTRY = ("referring_domain", "utm_source", "utm_campaign", "utm_medium", "utm_term",
+                  "utm_content", "gclid", "fbclid")  # fmt: skip
 SESSIONS: tuple[Column, ...] = (
     Column("session_id", T.STRING, nullable=False, read_only=True),
     Column("distinct_id", T.STRING, nullable=False, read_only=True),
@@ -264,13 +284,12 @@ SESSIONS: tuple[Column, ...] = (
         read_only=True,
         description="Seconds between the first and the last event of the session.",
     ),
-    Column("$entry_current_url", T.STRING, read_only=True),
-    Column("$entry_pathname", T.STRING, read_only=True),
-    Column("$end_current_url", T.STRING, read_only=True),
-    Column("$end_pathname", T.STRING, read_only=True),
+    *(Column(name, T.STRING, read_only=True) for name in _SESSION_TEXT),
+    Column("$num_uniq_urls", T.INTEGER, read_only=True),
+    *(Column(f"$entry_{name}", T.STRING, read_only=True) for name in _SESSION_ENTRY),
     Column("$pageview_count", T.INTEGER, nullable=False, read_only=True),
     Column("$autocapture_count", T.INTEGER, nullable=False, read_only=True),
-    Column("$event_count", T.INTEGER, nullable=False, read_only=True),
+    Column("$screen_count", T.INTEGER, nullable=False, read_only=True),
     Column(
         "$is_bounce",
         T.INTEGER,
@@ -278,6 +297,20 @@ SESSIONS: tuple[Column, ...] = (
         read_only=True,
         description="1 when the session bounced, else 0.",
     ),
+)
+
+GROUPS: tuple[Column, ...] = (
+    Column(
+        "index",
+        T.INTEGER,
+        nullable=False,
+        read_only=True,
+        description="The group type's index (0-4); events carry the key in $group_<index>.",
+    ),
+    Column("key", T.STRING, nullable=False, read_only=True),
+    Column("created_at", T.DATETIME, nullable=False, read_only=True),
+    Column("updated_at", T.DATETIME, read_only=True),
+    Column("properties", T.JSON, read_only=True),
 )
 
 PERSON_DISTINCT_IDS: tuple[Column, ...] = (

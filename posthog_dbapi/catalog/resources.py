@@ -31,6 +31,7 @@ _COLUMNS: dict[str, tuple[Column, ...]] = {
     "events": data.EVENTS,
     "experiments": product.EXPERIMENTS,
     "feature_flags": product.FEATURE_FLAGS,
+    "groups": data.GROUPS,
     "hog_functions": data.HOG_FUNCTIONS,
     "insights": product.INSIGHTS,
     "notebooks": product.NOTEBOOKS,
@@ -68,6 +69,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "events": "Captured events, read through the Query API (HogQL).",
     "experiments": "A/B tests and their feature flags.",
     "feature_flags": "Feature flags and their release conditions.",
+    "groups": "Groups (companies, organizations...) of every group type (read through HogQL).",
     "hog_functions": "CDP destinations, transformations and site apps.",
     "insights": "Saved insights (trends, funnels, SQL and others).",
     "notebooks": "Notebooks (list fields; content comes with a single notebook).",
@@ -78,12 +80,13 @@ _DESCRIPTIONS: dict[str, str] = {
     "surveys": "Surveys and their questions.",
 }
 
-# Resources whose rows live in a HogQL table of the same rows. `sessions` and
+# Resources whose rows live in a HogQL table of the same rows. `sessions`, `groups` and
 # `person_distinct_ids` exist only there (`Resource.hogql_only`: no REST path). `persons` is not
 # listed: its table is the REST resource (writable); SELECTs over the columns it shares with
 # HogQL's `persons` are pushed down by the SQL layer (`pushdown_tables.REST_SHARED_TABLES`).
 _HOGQL_TABLES: dict[str, str] = {
     "events": "events",
+    "groups": "groups",
     "person_distinct_ids": "person_distinct_ids",
     "sessions": "sessions",
 }

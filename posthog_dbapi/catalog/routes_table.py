@@ -221,6 +221,26 @@ _ROUTES: tuple[ResourceRoute, ...] = (
         ),
     ),
     ResourceRoute(
+        name="groups",
+        path="query",
+        scope="query",
+        id_field="key",
+        id_type="str",
+        lookup_field="key",
+        lookup_type="str",
+        pagination=PaginationStyle.KEYSET,
+        max_page_size=QUERY_API_MAX_ROWS,
+        delete_style=DeleteStyle.NONE,
+        can_list=False,
+        can_retrieve=False,
+        can_create=False,
+        can_update=False,
+        rate_category="query",
+        create_unsupported_reason=(
+            "PostHog creates groups from events sent with $groups and $groupidentify."
+        ),
+    ),
+    ResourceRoute(
         name="sessions",
         path="query",
         scope="query",

@@ -340,10 +340,13 @@ class ExpressionRules(TranslatorBase):
         if target in (T.TEXT, T.VARCHAR) and inner.kind in ("str", "uuid", "int"):
             built = inner.node if inner.kind == "str" else fn("toString", inner.node)
             return Typed(built, "str", agg=inner.agg)
+        # HogQL's registry has toInt/toFloat (accurateCastOrNull to Int64/Float64), not
+        # ClickHouse's toInt64/toFloat64. UNVERIFIED: that PostHog's toInt truncates a float
+        # toward zero as SQLite's CAST does (ClickHouse's accurateCastOrNull does).
         if target in (T.INT, T.BIGINT) and inner.kind in ("int", "float"):
-            return Typed(fn("toInt64", inner.node), "int", agg=inner.agg)
+            return Typed(fn("toInt", inner.node), "int", agg=inner.agg)
         if target in (T.FLOAT, T.DOUBLE) and inner.kind in ("int", "float"):
-            return Typed(fn("toFloat64", inner.node), "float", agg=inner.agg)
+            return Typed(fn("toFloat", inner.node), "float", agg=inner.agg)
         raise Unsupported(f"CAST of {inner.kind} AS {node.to.sql(dialect='sqlite')}")
 
     # Aggregates.

@@ -62,11 +62,12 @@ HOGQL_TABLES: Mapping[str, HogQLTable] = {
             ("elements_chain", "str"),
             ("created_at", "dt"),
             ("$session_id", "str"),
+            ("$window_id", "str"),
+            *((f"$group_{i}", "str") for i in range(5)),
         ),
         keys=("timestamp", "uuid"),
     ),
-    # UNVERIFIED: PostHog's HogQL `persons` has more columns (e.g. `pdi`, `$virt_*`); these are
-    # the ones the emulator serves and the REST list shares.
+    # A subset of PostHog's `persons` (11 fields): the ones the REST list shares.
     "persons": HogQLTable(
         "persons",
         (
@@ -82,7 +83,8 @@ HOGQL_TABLES: Mapping[str, HogQLTable] = {
         (("distinct_id", "str"), ("person_id", "uuid")),
         keys=("distinct_id",),
     ),
-    # UNVERIFIED: PostHog's `sessions` has many more columns; these are the emulator's.
+    # A subset of PostHog's `sessions` (v2, 49 fields; reference/posthog-source facts): what
+    # users ask for. `$urls` (an array) is not offered: SQLite has no array type to share.
     "sessions": HogQLTable(
         "sessions",
         (
@@ -91,16 +93,42 @@ HOGQL_TABLES: Mapping[str, HogQLTable] = {
             ("$start_timestamp", "dt"),
             ("$end_timestamp", "dt"),
             ("$session_duration", "int"),
+            ("$channel_type", "str"),
             ("$entry_current_url", "str"),
             ("$entry_pathname", "str"),
+            ("$entry_hostname", "str"),
             ("$end_current_url", "str"),
             ("$end_pathname", "str"),
+            ("$exit_current_url", "str"),
+            ("$exit_pathname", "str"),
+            ("$num_uniq_urls", "int"),
+            ("$entry_referring_domain", "str"),
+            ("$entry_utm_source", "str"),
+            ("$entry_utm_campaign", "str"),
+            ("$entry_utm_medium", "str"),
+            ("$entry_utm_term", "str"),
+            ("$entry_utm_content", "str"),
+            ("$entry_gclid", "str"),
+            ("$entry_fbclid", "str"),
             ("$pageview_count", "int"),
             ("$autocapture_count", "int"),
-            ("$event_count", "int"),
+            ("$screen_count", "int"),
             ("$is_bounce", "int"),
         ),
         keys=("session_id",),
+    ),
+    # Groups (organizations, companies...) of every group type; `index` is the group type's
+    # index (events carry the group's key in `$group_<index>`).
+    "groups": HogQLTable(
+        "groups",
+        (
+            ("index", "int"),
+            ("key", "str"),
+            ("created_at", "dt"),
+            ("updated_at", "dt"),
+            ("properties", "json"),
+        ),
+        keys=("index", "key"),
     ),
 }
 
