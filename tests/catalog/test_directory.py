@@ -72,7 +72,7 @@ def _widget_schema() -> dict[str, Any]:
 def test_the_driver_finds_the_catalog_through_its_directory() -> None:
     directory = get_directory()
     assert directory.names() == sorted(RESOURCES)
-    assert len(directory.names()) == 22  # 20 REST resources and 2 HogQL-only tables
+    assert len(directory.names()) == 23  # 20 REST resources and 3 HogQL-only tables
     assert directory.route("early_access_features").path == "early_access_feature"
     with pytest.raises(KeyError):
         directory.route("widgets")
