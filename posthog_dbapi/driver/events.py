@@ -38,8 +38,8 @@ EVENT_FILTERS: Mapping[str, str] = {
     "event": "event = {f_event}",
     "distinct_id": "distinct_id = {f_distinct_id}",
     "person_id": "person_id = {f_person_id}",
-    # UNVERIFIED on PostHog cloud: that toDateTime64(<string>, 6, 'UTC') is accepted by HogQL
-    # for a placeholder value; it pins the timezone so the project's zone cannot shift bounds.
+    # toDateTime64(<string>, 6, 'UTC') is how PostHog itself prints a bound (its
+    # property_types.py); the explicit zone keeps the project's timezone from shifting bounds.
     "after": "timestamp > toDateTime64({f_after}, 6, 'UTC')",
     "before": "timestamp < toDateTime64({f_before}, 6, 'UTC')",
 }
