@@ -45,6 +45,8 @@ def test_the_translators_texts_are_judged(
 def test_a_text_posthog_refuses_fails_the_test_that_sends_it(
     emulator: EmulatorServer, text: str, why: str
 ) -> None:
-    with connect(emulator.url, emulator.api_key, 1) as conn:
-        with pytest.raises(RefusedHogQL, match=why):
-            conn.driver.query(text)
+    with (
+        connect(emulator.url, emulator.api_key, 1) as conn,
+        pytest.raises(RefusedHogQL, match=why),
+    ):
+        conn.driver.query(text)
