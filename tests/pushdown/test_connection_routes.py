@@ -51,7 +51,14 @@ TABLE_STATEMENTS: list[tuple[str, tuple[Any, ...]]] = [
     ('SELECT "$entry_pathname", count(*) FROM sessions GROUP BY 1 ORDER BY 2 DESC, 1', ()),
     ('SELECT session_id, "$start_timestamp" FROM sessions WHERE "$is_bounce" = 1', ()),
     ('SELECT * FROM sessions WHERE "$start_timestamp" >= ?', (MID,)),
-    ('SELECT avg("$event_count") FROM sessions WHERE distinct_id LIKE ?', ("user%",)),
+    ('SELECT avg("$autocapture_count") FROM sessions WHERE distinct_id LIKE ?', ("user%",)),
+    (
+        'SELECT "$channel_type", "$entry_utm_source", count(*), sum("$is_bounce") FROM sessions '
+        "GROUP BY 1, 2",
+        (),
+    ),
+    ("SELECT \"index\", key, created_at, properties FROM groups ORDER BY \"index\", key", ()),
+    ('SELECT "$group_0", count(*) FROM events WHERE "$group_0" != ? GROUP BY 1', ("",)),
     ('SELECT session_id FROM sessions ORDER BY "$end_timestamp" DESC, session_id LIMIT 20', ()),
     ("SELECT count(*), count(DISTINCT person_id) FROM person_distinct_ids", ()),
     (

@@ -155,7 +155,7 @@ STATEMENTS: list[tuple[str, tuple[Any, ...]]] = [
 ]
 
 
-def _normal(value: Any, local: bool) -> Any:
+def _normal(value: Any, local: bool = False) -> Any:
     if isinstance(value, dt.datetime) and local:
         # The project's calendar: SQLite holds its wall-clock time (time_shape).
         return value.replace(tzinfo=None).isoformat()
