@@ -262,6 +262,7 @@ def test_query_returns_columns_types_rows(driver: PostHogDriver) -> None:
     assert result.results[0][0] == "$pageview" and result.results[0][1] > 0
 
 
+@pytest.mark.sends_invalid_hogql
 def test_query_error_is_a_validation_error(driver: PostHogDriver) -> None:
     with pytest.raises(ValidationError) as info:
         driver.query("SELEC nonsense")
