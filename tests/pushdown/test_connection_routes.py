@@ -57,7 +57,7 @@ TABLE_STATEMENTS: list[tuple[str, tuple[Any, ...]]] = [
         "GROUP BY 1, 2",
         (),
     ),
-    ("SELECT \"index\", key, created_at, properties FROM groups ORDER BY \"index\", key", ()),
+    ('SELECT "index", key, created_at, properties FROM groups ORDER BY "index", key', ()),
     ('SELECT "$group_0", count(*) FROM events WHERE "$group_0" != ? GROUP BY 1', ("",)),
     ('SELECT session_id FROM sessions ORDER BY "$end_timestamp" DESC, session_id LIMIT 20', ()),
     ("SELECT count(*), count(DISTINCT person_id) FROM person_distinct_ids", ()),
