@@ -176,3 +176,16 @@ def test_file_and_schema_attacks_are_refused(wire: Wire, tmp_path: Path, sql: st
         assert error.value.diag.message_primary
         assert conn.execute("SELECT count(*) FROM feature_flags").fetchone()[0] >= 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_serve_pg_takes_the_limits_on_its_command_line() -> None:
+    from posthog_dbapi.pgwire.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["--statement-timeout", "30", "--max-statements-per-client", "2"]
+    )
+    assert (args.statement_timeout, args.max_statements_per_client) == (30.0, 2)
+    assert build_parser().parse_args([]).statement_timeout == 600
+    for bad in (["--statement-timeout", "-1"], ["--max-statements-per-client", "0"]):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(bad)
