@@ -5,6 +5,9 @@ connection owns its driver (HTTP session) and its apsw connection; ``close()`` c
 be called any number of times. An ``atexit`` hook closes connections a program forgot, because
 apsw crashes at interpreter exit while a connection with virtual tables is still open.
 
+The SQLite database is sandboxed (``sandbox``): no file access, no schema changes of the PostHog
+tables, and each statement bounded by ``statement_timeout``.
+
 Transactions: PostHog has none. Every write is applied by the API as the statement runs, so
 ``commit()`` has nothing to do and ``rollback()`` raises ``NotSupportedError``.
 """

@@ -190,7 +190,7 @@ class Cursor:
         Meant to be called from another thread while ``execute`` or a fetch waits on the Query
         API; that call then raises ``OperationalError`` ("cancelled"), and no further keyset
         page is requested. Does nothing when no Query API request has been made. A statement
-        on the SQLite route is not interrupted; only its Query API pages are.
+        on the SQLite route is not interrupted; ``connection.interrupt()`` stops that too.
         """
         query_id = self.query_id
         if query_id is None:

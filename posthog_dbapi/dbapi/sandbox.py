@@ -343,6 +343,8 @@ class Sandbox:
             self._stop = reason
             queries, self._queries = self._queries, []
         if queries:
+            # Unverified PostHog detail: that DELETE /query/{id}/ also ends a *blocking* query
+            # (PostHog kills the ClickHouse query by its id); an async one is ended for sure.
             # Not on the caller's thread: the watchdog serves every connection, and the
             # statement's own thread is the one waiting on the request being cancelled.
             threading.Thread(

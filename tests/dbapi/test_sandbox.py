@@ -242,3 +242,27 @@ def test_the_heap_limit_gives_a_clear_error(conn: dbapi.Connection, small_heap: 
 def test_temporary_storage_stays_in_memory(conn: dbapi.Connection) -> None:
     # Temporary tables and large sorts would otherwise go to files in the temporary directory.
     assert conn.cursor().execute("PRAGMA temp_store").fetchall() == [(2,)]  # 2: MEMORY
+
+
+def test_statement_timeout_cancels_the_query_of_a_local_evaluation(
+    emulator: EmulatorServer,
+) -> None:
+    # pushdown="off": SQLite evaluates, the events table fetches through the Query API, and
+    # that request is held past the timeout (a request waiting on HTTP runs no SQLite code).
+    emulator.app.faults.add("delay", path=r"/query/$", method="POST", delay=1.5, times=1)
+    with posthog_dbapi.connect(
+        emulator.url,
+        emulator.api_key,
+        emulator.project_id,
+        pushdown="off",
+        statement_timeout=0.3,
+        rate_budget=False,
+    ) as conn:
+        started = time.monotonic()
+        with pytest.raises(dbapi.OperationalError, match="statement_timeout"):
+            conn.cursor().execute("SELECT count(*) FROM events")
+        assert time.monotonic() - started < 5
+        posts = [r for r in emulator.app.request_log if r.method == "POST"]
+        deletes = [r.path for r in emulator.app.request_log if r.method == "DELETE"]
+        assert len(posts) == 1  # no further page was asked for
+        assert len(deletes) == 1 and deletes[0].startswith("/api/projects/1/query/")
