@@ -69,7 +69,10 @@ def _fresh_budgets() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[EmulatorServer]:
-    app = Emulator()
+    # The suite sends far more than PostHog's default 120 HogQL queries an hour, so the demo
+    # project is in PostHog's API-queries tier (240/minute, 2,400/hour); tests of the default
+    # tier make their own project or emulator.
+    app = Emulator(query_tier="api-queries")
     app.load_demo(persons=500, events=20_000)
     server = EmulatorServer(app)
     yield server
@@ -127,7 +130,9 @@ def start_emulator_process(*extra: str) -> EmulatorProcess:
 @pytest.fixture
 def emulator_process() -> Iterator[EmulatorProcess]:
     """A separate emulator process started through the CLI (small demo)."""
-    proc = start_emulator_process("--demo", "--events", "2000", "--persons", "100")
+    proc = start_emulator_process(
+        "--demo", "--events", "2000", "--persons", "100", "--query-tier", "api-queries"
+    )
     yield proc
     proc.process.terminate()
     try:
