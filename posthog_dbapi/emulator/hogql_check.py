@@ -21,6 +21,7 @@ module does not exist, so a stand-in with PostHog's exception classes is registe
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import sys
@@ -319,9 +320,13 @@ def _nested_selects(node: Any) -> Iterator[dict[str, Any]]:
             yield from _nested_selects(child)
 
 
+@functools.lru_cache(maxsize=2048)
 def check_hogql(text: str) -> HogQLRefusal | None:
     """None when PostHog would accept `text` as far as parser, registries and fields tell;
-    otherwise the refusal (code and message) PostHog gives."""
+    otherwise the refusal (code and message) PostHog gives.
+
+    Cached by text: parsing takes tens of milliseconds, and clients send the same text again
+    and again with other placeholder values (keyset pages, retries)."""
     if not isinstance(text, str) or not text.strip():
         return HogQLRefusal(SYNTAX_ERROR, "Empty query")
     parsed = parse_hogql(text)
