@@ -87,6 +87,8 @@ class QueryOperations:
         body = data if data is not None else kwargs.get("json")
         target = endpoint_path(endpoint.strip(), self.project_id, self._transport)
         category = kwargs.get("category") or category_for(target)
+        if category == "query" and _is_hogql_query(body):
+            category = "hogql"  # PostHog throttles a HogQLQuery on its own (120/hour)
         resp = self._transport.request(
             method,
             target,
@@ -97,3 +99,8 @@ class QueryOperations:
             timeout=kwargs.get("timeout"),
         )
         return resp.body
+
+
+def _is_hogql_query(body: Any) -> bool:
+    query = body.get("query") if isinstance(body, Mapping) else None
+    return isinstance(query, Mapping) and query.get("kind") == "HogQLQuery"

@@ -232,3 +232,16 @@ def test_a_connection_declares_its_tier_in_the_url_or_as_an_option(
     with connect(emulator.url, emulator.api_key, 1, query_tier=500) as conn:
         status = conn.driver.get_rate_limit_status()
     assert (status["query_tier"], status["hogql_remaining_hour"]) == ("500/hour", 500)
+
+
+def test_a_raw_hogql_call_counts_against_the_hogql_budget(emulator: EmulatorServer) -> None:
+    with PostHogDriver(
+        api_url=emulator.url, api_key=emulator.api_key, project_id=1, query_tier="default"
+    ) as driver:
+        driver.call_endpoint(
+            "/query/", "POST", data={"query": {"kind": "HogQLQuery", "query": "SELECT 1"}}
+        )
+        driver.call_endpoint("/query/no-such-id/", "DELETE")
+        status = driver.get_rate_limit_status()
+    assert status["hogql_remaining_hour"] == 119
+    assert status["categories"]["query"]["remaining_hour"] == 1199
