@@ -193,10 +193,11 @@ class _EmulatorClock:
 
 
 def test_the_driver_paces_200_hogql_queries_inside_the_default_tier(
-    emulator: EmulatorServer, sleeps: Sleeps
+    emulator: EmulatorServer, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    emulator.app.projects[1].settings.query_tier = "default"
-    emulator.app.clock = _EmulatorClock(sleeps)
+    # The session emulator's project goes back to its API-queries tier after this test.
+    monkeypatch.setattr(emulator.app.projects[1].settings, "query_tier", "default")
+    monkeypatch.setattr(emulator.app, "clock", _EmulatorClock(sleeps))
     driver = PostHogDriver(
         api_url=emulator.url,
         api_key=emulator.api_key,

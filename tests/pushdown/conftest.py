@@ -85,6 +85,9 @@ def zoned_server() -> Iterator[EmulatorServer]:
             seed=pid, persons=60, events=1500, now=ZONED_NOW.replace(tzinfo=None)
         )
     app.save_snapshot()
+    # These projects test time semantics, not quotas (tests/driver/test_budget.py and
+    # tests/emulator/test_quotas.py do), and their drivers do not really sleep.
+    app.limits.configure(enabled=False)
     server = EmulatorServer(app)
     yield server
     server.stop()
@@ -137,6 +140,7 @@ def route_case(
             api_key=server.api_key,
             project_id=ZONES[zone],
             sleep=lambda seconds: None,
+            rate_budget=zone == "UTC",
             timezone=timezone,
         )
         db = fallback_db if zone == "UTC" and timezone == "UTC" else build_fallback(drv)
