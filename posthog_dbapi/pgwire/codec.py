@@ -60,10 +60,16 @@ class OID:
     TIME = 1083
     TIMESTAMP = 1114
     TIMESTAMPTZ = 1184
+    INTERVAL = 1186
     NUMERIC = 1700
     REGCLASS = 2205
+    REGTYPE = 2206
     UUID = 2950
     JSONB = 3802
+    INT2_ARRAY = 1005
+    TEXT_ARRAY = 1009
+    CHAR_ARRAY = 1002
+    OID_ARRAY = 1028
 
 
 TYPE_NAMES: dict[int, str] = {
@@ -72,19 +78,29 @@ TYPE_NAMES: dict[int, str] = {
     OID.JSON: "json", OID.FLOAT4: "float4", OID.FLOAT8: "float8", OID.UNKNOWN: "unknown",
     OID.BPCHAR: "bpchar", OID.VARCHAR: "varchar", OID.DATE: "date", OID.TIME: "time",
     OID.TIMESTAMP: "timestamp", OID.TIMESTAMPTZ: "timestamptz", OID.NUMERIC: "numeric",
-    OID.REGCLASS: "regclass", OID.UUID: "uuid", OID.JSONB: "jsonb",
+    OID.REGCLASS: "regclass", OID.UUID: "uuid", OID.JSONB: "jsonb", OID.INTERVAL: "interval",
+    OID.REGTYPE: "regtype",
 }  # fmt: skip
 
 TYPE_SIZES: dict[int, int] = {
     OID.BOOL: 1, OID.CHAR: 1, OID.NAME: 64, OID.INT8: 8, OID.INT2: 2, OID.INT4: 4,
     OID.REGPROC: 4, OID.OID: 4, OID.FLOAT4: 4, OID.FLOAT8: 8, OID.DATE: 4, OID.TIME: 8,
-    OID.TIMESTAMP: 8, OID.TIMESTAMPTZ: 8, OID.REGCLASS: 4, OID.UUID: 16,
+    OID.TIMESTAMP: 8, OID.TIMESTAMPTZ: 8, OID.REGCLASS: 4, OID.UUID: 16, OID.INTERVAL: 16,
+    OID.REGTYPE: 4,
 }  # fmt: skip
 
-_INT_TYPES = {OID.INT2: "!h", OID.INT4: "!i", OID.INT8: "!q", OID.OID: "!I", OID.REGCLASS: "!I"}
+_INT_TYPES = {
+    OID.INT2: "!h", OID.INT4: "!i", OID.INT8: "!q", OID.OID: "!I", OID.REGCLASS: "!I",
+    OID.REGTYPE: "!I",
+}  # fmt: skip
 _FLOAT_TYPES = {OID.FLOAT4: "!f", OID.FLOAT8: "!d"}
 _TEXT_TYPES = {
     OID.TEXT, OID.VARCHAR, OID.BPCHAR, OID.NAME, OID.CHAR, OID.UNKNOWN, OID.JSON, OID.NUMERIC,
+}  # fmt: skip
+# The array types results carry (catalog arrays are JSON text): element type of each.
+ARRAY_ELEMENTS = {
+    OID.INT2_ARRAY: OID.INT2, OID.TEXT_ARRAY: OID.TEXT, OID.CHAR_ARRAY: OID.CHAR,
+    OID.OID_ARRAY: OID.OID,
 }  # fmt: skip
 _TZ_SUFFIX = re.compile(r"([+-]\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$")
 
@@ -238,7 +254,44 @@ def format_formats(count: int, formats: Sequence[int]) -> list[int]:
 # --- values out -----------------------------------------------------------------------------
 
 
+def _array_items(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        loaded = json.loads(value) if value.startswith("[") else value.split()
+        return list(loaded)
+    return list(value)
+
+
+def _array_text(value: Any, element: int) -> str:
+    parts = []
+    for item in _array_items(value):
+        if item is None:
+            parts.append("NULL")
+            continue
+        text = _text(item, element)
+        if text == "" or re.search(r'[{},"\\\s]', text) or text.upper() == "NULL":
+            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        parts.append(text)
+    return "{" + ",".join(parts) + "}"
+
+
+def _array_binary(value: Any, element: int) -> bytes:
+    items = _array_items(value)
+    head = struct.pack("!iii", 1 if items else 0, int(None in items), element)
+    if items:
+        head += struct.pack("!ii", len(items), 1)
+    body = []
+    for item in items:
+        if item is None:
+            body.append(struct.pack("!i", -1))
+        else:
+            data = _binary(item, element)
+            body.append(struct.pack("!i", len(data)) + data)
+    return head + b"".join(body)
+
+
 def _text(value: Any, oid: int) -> str:
+    if oid in ARRAY_ELEMENTS:
+        return _array_text(value, ARRAY_ELEMENTS[oid])
     if isinstance(value, bool):
         return "t" if value else "f"
     if oid == OID.BOOL and isinstance(value, (int, float)):
@@ -269,6 +322,8 @@ def _as_datetime(value: Any) -> dt.datetime:
 
 
 def _binary(value: Any, oid: int) -> bytes:
+    if oid in ARRAY_ELEMENTS:
+        return _array_binary(value, ARRAY_ELEMENTS[oid])
     if oid in _INT_TYPES:
         return struct.pack(_INT_TYPES[oid], int(value))
     if oid in _FLOAT_TYPES:
@@ -355,6 +410,8 @@ def decode_param(data: bytes | None, oid: int, fmt: int) -> Any:
             return data.decode("utf-8")
         raise ValueError(f"binary parameters of type {TYPE_NAMES.get(oid, oid)} are not supported")
     text = data.decode("utf-8")
+    if oid in (OID.REGCLASS, OID.REGTYPE) and not text.strip().isdigit():
+        return text  # a name; the catalog's pg_regclass/pg_regtype look it up
     if oid in _INT_TYPES:
         return int(text)
     if oid in _FLOAT_TYPES:

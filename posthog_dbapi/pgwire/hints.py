@@ -36,6 +36,8 @@ def _hint(node: exp.Expression) -> str | None:
         return "bool"
     if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)):
         return "timestamp"
+    if isinstance(node, exp.ArrayAgg):
+        return "array"
     if isinstance(node, exp.Cast):
         if node.to.is_type(exp.DataType.Type.BOOLEAN):
             return "bool"

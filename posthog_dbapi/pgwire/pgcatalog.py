@@ -14,15 +14,15 @@ SELECT on every table, INSERT/UPDATE/DELETE where PostHog allows them.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import apsw
 
 from posthog_dbapi.catalog import RESOURCES
-from posthog_dbapi.driver.routes import DeleteStyle
-from posthog_dbapi.pgwire.codec import OID, TYPE_NAMES, TYPE_SIZES
+from posthog_dbapi.pgwire.codec import OID, TYPE_SIZES
+from posthog_dbapi.pgwire.pgfunctions import quote_ident, register_functions
+from posthog_dbapi.pgwire.pgtypes import PG_TYPES, type_oid
 
 __all__ = ["KIND_TYPES", "CatalogDatabase", "Relation"]
 
@@ -69,11 +69,14 @@ _TABLES = {
         "pg_constraint": "oid OID, conname NAME, connamespace OID, contype CHAR, "
         "condeferrable BOOL, condeferred BOOL, convalidated BOOL, conrelid OID, contypid OID, "
         "conindid OID, confrelid OID, confupdtype CHAR, confdeltype CHAR, confmatchtype CHAR, "
-        "conislocal BOOL, coninhcount INT4, conkey TEXT, confkey TEXT, conbin TEXT",
+        "conislocal BOOL, coninhcount INT4, conkey INT2ARRAY, confkey INT2ARRAY, conbin TEXT",
         "pg_enum": "oid OID, enumtypid OID, enumsortorder FLOAT4, enumlabel NAME",
         "pg_attrdef": "oid OID, adrelid OID, adnum INT2, adbin TEXT",
-        "pg_index": "indexrelid OID, indrelid OID, indnatts INT2, indisunique BOOL, "
-        "indisprimary BOOL, indkey TEXT",
+        "pg_index": "indexrelid OID, indrelid OID, indnatts INT2, indnkeyatts INT2, "
+        "indisunique BOOL, indisprimary BOOL, indisexclusion BOOL, indimmediate BOOL, "
+        "indisclustered BOOL, indisvalid BOOL, indcheckxmin BOOL, indisready BOOL, "
+        "indislive BOOL, indisreplident BOOL, indkey INT2ARRAY, indcollation OIDARRAY, "
+        "indclass OIDARRAY, indoption INT2ARRAY, indexprs TEXT, indpred TEXT",
         "pg_inherits": "inhrelid OID, inhparent OID, inhseqno INT4",
         "pg_am": "oid OID, amname NAME, amhandler TEXT, amtype CHAR",
         "pg_database": "oid OID, datname NAME, datdba OID, encoding INT4, datcollate NAME, "
@@ -90,7 +93,14 @@ _TABLES = {
         "pg_stat_user_tables": "relid OID, schemaname NAME, relname NAME, n_live_tup INT8",
         "pg_proc": "oid OID, proname NAME, pronamespace OID, prorettype OID, prokind CHAR",
         "pg_extension": "oid OID, extname NAME, extversion TEXT",
-        "pg_collation": "oid OID, collname NAME, collnamespace OID",
+        "pg_collation": "oid OID, collname NAME, collnamespace OID, collowner OID, "
+        "collprovider CHAR, collisdeterministic BOOL, collencoding INT4, collcollate TEXT, "
+        "collctype TEXT",
+        "pg_sequence": "seqrelid OID, seqtypid OID, seqstart INT8, seqincrement INT8, "
+        "seqmax INT8, seqmin INT8, seqcache INT8, seqcycle BOOL",
+        "pg_tablespace": "oid OID, spcname NAME, spcowner OID, spcacl TEXT, spcoptions TEXT",
+        "pg_opclass": "oid OID, opcmethod OID, opcname NAME, opcnamespace OID, opcowner OID, "
+        "opcfamily OID, opcintype OID, opcdefault BOOL, opckeytype OID",
     },
     "information_schema": {
         "schemata": "catalog_name TEXT, schema_name TEXT, schema_owner TEXT",
@@ -118,47 +128,36 @@ _TABLES = {
     },
 }
 
-_TYPE_CATEGORY = {
-    OID.BOOL: "B", OID.INT2: "N", OID.INT4: "N", OID.INT8: "N", OID.FLOAT4: "N",
-    OID.FLOAT8: "N", OID.NUMERIC: "N", OID.OID: "N", OID.DATE: "D", OID.TIMESTAMP: "D",
-    OID.TIMESTAMPTZ: "D", OID.TIME: "D", OID.JSON: "U", OID.JSONB: "U", OID.UUID: "U",
-    OID.BYTEA: "U",
+
+def catalog_column_type(schema: str, table: str, column: str) -> int | None:
+    """The type OID of a catalog column (``pg_class.relname`` is ``name``)."""
+    schemas = [schema] if schema else ["pg_catalog"]
+    for candidate in schemas:
+        columns = _COLUMN_TYPES.get((candidate, table))
+        if columns is not None:
+            return columns.get(column)
+    return None
+
+
+# PostgreSQL's own OIDs for the catalog relations (clients compare classoid with 'pg_x'::regclass).
+_CATALOG_OIDS = {
+    "pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_class": PG_CLASS_OID,
+    "pg_database": 1262, "pg_constraint": 2606, "pg_description": 2609, "pg_index": 2610,
+    "pg_namespace": 2615, "pg_am": 2601, "pg_attrdef": 2604, "pg_tablespace": 1213,
 }  # fmt: skip
 
 Relation = tuple[int, str, dict[str, dict[str, Any]]]
 """(oid, table name, fields as get_fields reports them)."""
 
 
-def _pg_format(fmt: str, *args: Any) -> str:
-    """PostgreSQL's ``format()``: ``%s``, ``%I`` (identifier), ``%L`` (literal), ``%%``."""
-    values = iter(args)
-
-    def one(match: re.Match[str]) -> str:
-        spec = match.group(1)
-        if spec == "%":
-            return "%"
-        value = next(values, None)
-        if spec == "I":
-            return _quote_ident(str(value))
-        if spec == "L":
-            return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
-        return "" if value is None else str(value)
-
-    return re.sub(r"%([sIL%])", one, fmt)
-
-
-def _quote_ident(name: str) -> str:
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _unquote_relation(name: str) -> tuple[str | None, str]:
-    parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', name)
-    names = [quoted.replace('""', '"') if quoted else bare.lower() for quoted, bare in parts]
-    if len(names) >= 2:
-        return names[-2], names[-1]
-    return None, names[-1] if names else ""
+_COLUMN_TYPES: dict[tuple[str, str], dict[str, int]] = {
+    (schema, name): {
+        column.split()[0]: type_oid(column.split()[1].replace("ARRAY", "[]")) or OID.TEXT
+        for column in columns.split(", ")
+    }
+    for schema, tables in _TABLES.items()
+    for name, columns in tables.items()
+}
 
 
 class CatalogDatabase:
@@ -181,11 +180,15 @@ class CatalogDatabase:
         for schema, tables in _TABLES.items():
             for name, columns in tables.items():
                 self.db.execute(f"CREATE TABLE {schema}.{name} ({columns})")
-        self._oids: dict[tuple[str, str], int] = {("pg_catalog", "pg_class"): PG_CLASS_OID}
-        self._relations = {name: (oid, fields) for oid, name, fields in relations}
-        self._comments: dict[tuple[int, int], str] = {}
+        self.oids: dict[tuple[str, str], int] = {
+            ("pg_catalog", name): oid for name, oid in _CATALOG_OIDS.items()
+        }
+        self.relations = {name: (oid, fields) for oid, name, fields in relations}
+        self.comments: dict[tuple[int, int], str] = {}
+        self.constraint_defs: dict[int, str] = {}
+        self.index_defs: dict[int, tuple[str, list[str]]] = {}
         self._fill(relations)
-        self._register_functions()
+        register_functions(self)
 
     def close(self) -> None:
         self.db.close(True)
@@ -211,19 +214,23 @@ class CatalogDatabase:
         self._insert("pg_database", [(1, db, OWNER_OID, 6, "C", "C", 0, 1, None)])
         self._insert("pg_roles", [(OWNER_OID, user, 0, 1, 0, 0, 1)])
         self._insert("pg_user", [(user, OWNER_OID, 0, 0)])
-        self._insert("pg_am", [(2, "heap", "heap_tableam_handler", "t")])
+        self._insert("pg_am", [(2, "heap", "heap_tableam_handler", "t"),
+                               (403, "btree", "bthandler", "i")])  # fmt: skip
         self._insert("pg_settings", [(k, v, None, None, None) for k, v in self.settings.items()])
-        types = []
-        for oid, name in TYPE_NAMES.items():
-            size = TYPE_SIZES.get(oid, -1)
-            types.append((oid, name, NS_PG_CATALOG, OWNER_OID, size, int(0 < size <= 8), "b",
-                          _TYPE_CATEGORY.get(oid, "S"), 0, 1, ",", 0, 0, 0, f"{name}in",
-                          f"{name}out", f"{name}recv", f"{name}send", "i", "p", 0, 0, -1, 0, 0,
-                          None))  # fmt: skip
+        types = [
+            (t.oid, t.name, NS_PG_CATALOG, OWNER_OID, t.size, int(0 < t.size <= 8), "b",
+             t.category, 0, 1, ",", 0, t.elem, t.array, f"{t.name}in" if not t.elem else "array_in",
+             f"{t.name}out" if not t.elem else "array_out", f"{t.name}recv", f"{t.name}send",
+             "d" if t.size == 8 else "i", "p", 0, 0, -1, 0, 0,
+             None)
+            for t in PG_TYPES.values()
+        ]  # fmt: skip
         self._insert("pg_type", types)
-        self._insert("pg_class", [_class_row(PG_CLASS_OID, "pg_class", NS_PG_CATALOG, 0)])
+        self._insert("pg_class", [_class_row(oid, name, NS_PG_CATALOG, 0)
+                                  for name, oid in _CATALOG_OIDS.items()])  # fmt: skip
+        self._insert("pg_tablespace", [(1663, "pg_default", OWNER_OID, None, None)])
         for oid, name, _ in relations:
-            self._oids[("public", name)] = oid
+            self.oids[("public", name)] = oid
         Rows = list[tuple[Any, ...]]
         classes: Rows = []
         attributes: Rows = []
@@ -236,6 +243,7 @@ class CatalogDatabase:
         key_usage: Rows = []
         references: Rows = []
         stats: Rows = []
+        indexes: Rows = []
         constraint_oid = 30000
         for oid, name, fields in relations:
             resource = RESOURCES[name]
@@ -246,7 +254,7 @@ class CatalogDatabase:
             stats.append((oid, "public", name, None))
             if resource.description:
                 descriptions.append((oid, PG_CLASS_OID, 0, resource.description))
-                self._comments[(oid, 0)] = resource.description
+                self.comments[(oid, 0)] = resource.description
             positions: dict[str, int] = {}
             for attnum, (column, info) in enumerate(fields.items(), start=1):
                 positions[column] = attnum
@@ -257,24 +265,39 @@ class CatalogDatabase:
                                    0, 1, 0, 0, None, None))  # fmt: skip
                 columns.append((db, "public", name, column, attnum, None,
                                 "NO" if not_null else "YES", data_type, None, None, None, None,
-                                db, "pg_catalog", TYPE_NAMES[type_oid], "NO", None, "NEVER",
+                                db, "pg_catalog", PG_TYPES[type_oid].name, "NO", None, "NEVER",
                                 "NO" if info.get("read_only") else "YES", str(attnum)))  # fmt: skip
                 comment = str(info.get("description") or "")
                 if comment:
                     descriptions.append((oid, PG_CLASS_OID, attnum, comment))
-                    self._comments[(oid, attnum)] = comment
+                    self.comments[(oid, attnum)] = comment
             if resource.primary_key in positions:
                 constraint_oid += 1
                 pkey = f"{name}_pkey"
                 key = json.dumps([positions[resource.primary_key]])
-                constraints.append((constraint_oid, pkey, NS_PUBLIC, "p", 0, 0, 1, oid, 0, 0, 0,
-                                    " ", " ", " ", 1, 0, key, None, None))  # fmt: skip
+                constraints.append((constraint_oid, pkey, NS_PUBLIC, "p", 0, 0, 1, oid, 0,
+                                    constraint_oid + 10000, 0, " ", " ", " ", 1, 0, key, None,
+                                    None))  # fmt: skip
                 table_constraints.append((db, "public", pkey, db, "public", name, "PRIMARY KEY",
                                           "NO", "NO", "YES"))  # fmt: skip
                 key_usage.append((db, "public", pkey, db, "public", name, resource.primary_key,
                                   1, None))  # fmt: skip
+                # The primary key's unique index, as pg_index-based clients (pgjdbc, psqlODBC,
+                # SQLAlchemy) find primary keys and statistics through it.
+                index_oid = constraint_oid + 10000
+                classes.append(_class_row(index_oid, pkey, NS_PUBLIC, 1, kind="i"))
+                indexes.append((index_oid, oid, 1, 1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 0,
+                                key, "[0]", "[1978]", "[0]", None, None))  # fmt: skip
+                column_name = quote_ident(resource.primary_key)
+                self.constraint_defs[constraint_oid] = f"PRIMARY KEY ({column_name})"
+                self.index_defs[index_oid] = (
+                    f"CREATE UNIQUE INDEX {pkey} ON public.{quote_ident(name)} USING btree "
+                    f"({column_name})",
+                    [column_name],
+                )
+                self.oids[("public", pkey)] = index_oid
             for fk in resource.foreign_keys:
-                target = self._relations.get(fk.table)
+                target = self.relations.get(fk.table)
                 if fk.column not in positions or target is None or fk.table_column not in target[1]:
                     continue
                 constraint_oid += 1
@@ -289,10 +312,15 @@ class CatalogDatabase:
                 key_usage.append((db, "public", fkey, db, "public", name, fk.column, 1, 1))
                 references.append((db, "public", fkey, db, "public", f"{fk.table}_pkey", "NONE",
                                    "NO ACTION", "NO ACTION"))  # fmt: skip
+                self.constraint_defs[constraint_oid] = (
+                    f"FOREIGN KEY ({quote_ident(fk.column)}) REFERENCES "
+                    f"{quote_ident(fk.table)}({quote_ident(fk.table_column)})"
+                )
         self._insert("pg_class", classes)
         self._insert("pg_attribute", attributes)
         self._insert("pg_description", descriptions)
         self._insert("pg_constraint", constraints)
+        self._insert("pg_index", indexes)
         self._insert("pg_tables", privileges)
         self._insert("pg_stat_user_tables", stats)
         self._insert("information_schema.tables", tables)
@@ -301,85 +329,8 @@ class CatalogDatabase:
         self._insert("information_schema.key_column_usage", key_usage)
         self._insert("information_schema.referential_constraints", references)
 
-    # --- functions ----------------------------------------------------------------------------
 
-    def regclass(self, name: Any) -> int | None:
-        """The OID of a relation named ``name`` (``'public.events'``, ``'"public"."events"'``)."""
-        if name is None:
-            return None
-        if isinstance(name, int):
-            return name
-        schema, table = _unquote_relation(str(name))
-        for candidate in [schema] if schema else ["public", "pg_catalog"]:
-            oid = self._oids.get((candidate, table))
-            if oid is not None:
-                return oid
-        from posthog_dbapi.exceptions import ProgrammingError
-
-        raise ProgrammingError(f'relation "{name}" does not exist', {"table": str(name)})
-
-    def _privilege(self, *args: Any) -> int:
-        """has_table_privilege([user,] table, privilege): the real rights PostHog gives."""
-        table, privilege = args[-2], str(args[-1]).lower()
-        oid = self.regclass(table)
-        name = next((n for n, (o, _) in self._relations.items() if o == oid), None)
-        if name is None:
-            return int("select" in privilege)
-        route = RESOURCES[name].route
-        allowed = {"select": True, "insert": route.can_create, "update": route.can_update,
-                   "delete": route.delete_style is not DeleteStyle.NONE}  # fmt: skip
-        asked = [p.strip() for p in privilege.replace(" with grant option", "").split(",")]
-        return int(any(allowed.get(p, False) for p in asked))
-
-    def _schema_privilege(self, *args: Any) -> int:
-        return int(str(args[-1]).lower() == "usage")
-
-    def _format_type(self, oid: Any, typmod: Any = None) -> str | None:
-        if oid is None:
-            return None
-        return TYPE_NAMES.get(int(oid), "???")
-
-    def _register_functions(self) -> None:
-        def regexp(pattern: Any, value: Any) -> int | None:
-            if pattern is None or value is None:
-                return None
-            return int(re.search(str(pattern), str(value)) is not None)
-
-        scalar: dict[str, Callable[..., Any]] = {
-            "regexp": regexp,
-            "pg_regclass": self.regclass,
-            "has_table_privilege": self._privilege,
-            "has_any_column_privilege": self._privilege,
-            "has_column_privilege": lambda *a: self._privilege(*a[:-2], a[-1]),
-            "has_schema_privilege": self._schema_privilege,
-            "has_database_privilege": lambda *a: 1,
-            "pg_table_is_visible": lambda *a: 1,
-            "pg_type_is_visible": lambda *a: 1,
-            "pg_function_is_visible": lambda *a: 1,
-            "format_type": self._format_type,
-            "col_description": lambda oid, n: self._comments.get((oid, n)),
-            "obj_description": lambda oid, *a: self._comments.get((oid, 0)),
-            "shobj_description": lambda *a: None,
-            "pg_get_userbyid": lambda *a: self.user,
-            "pg_get_expr": lambda *a: None,
-            "pg_get_constraintdef": lambda *a: None,
-            "pg_get_indexdef": lambda *a: None,
-            "pg_encoding_to_char": lambda *a: "UTF8",
-            "pg_backend_pid": lambda: 1,
-            "txid_current": lambda: 1,
-            "format": _pg_format,
-            "quote_ident": lambda name: None if name is None else _quote_ident(str(name)),
-            "current_setting": lambda name, *a: self.settings.get(str(name).lower()),
-            "array_upper": lambda array, dim=1: len(json.loads(array)) if array else None,
-            "array_length": lambda array, dim=1: len(json.loads(array)) if array else None,
-            "array_to_string": lambda array, sep, *a: (
-                sep.join(map(str, json.loads(array))) if array else None
-            ),
-        }
-        for name, function in scalar.items():
-            self.db.create_scalar_function(name, function, -1, deterministic=True)
-
-
-def _class_row(oid: int, name: str, namespace: int, natts: int) -> tuple[Any, ...]:
-    return (oid, name, namespace, 0, 0, OWNER_OID, 2, oid, 0, 0, -1.0, 0, 0, 0, 0, "p", "r",
-            natts, 0, 0, 0, 0, 0, 0, 1, "d", 0, None, None, None)  # fmt: skip
+def _class_row(oid: int, name: str, namespace: int, natts: int, kind: str = "r") -> tuple[Any, ...]:
+    am = 403 if kind == "i" else 2
+    return (oid, name, namespace, 0, 0, OWNER_OID, am, oid, 0, 0, -1.0, 0, 0, int(kind == "r"),
+            0, "p", kind, natts, 0, 0, 0, 0, 0, 0, 1, "d", 0, None, None, None)  # fmt: skip

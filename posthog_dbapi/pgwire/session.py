@@ -60,9 +60,21 @@ class Prepared:
     param_oids: list[int]
     described: list[tuple[str, int]] | None = None
 
+    def param_oid(self, index: int) -> int:
+        """The parameter's type: the client's OID, else the one the statement implies."""
+        given = self.param_oids[index] if index < len(self.param_oids) else 0
+        if given:
+            return given
+        inferred = self.translation.param_types if self.translation else {}
+        return inferred.get(index, OID.TEXT)
+
     @property
     def param_count(self) -> int:
-        used = max(self.translation.param_order, default=-1) + 1 if self.translation else 0
+        translation = self.translation
+        used = 0
+        if translation is not None:
+            numbers = [*translation.param_order, *translation.literal_params]
+            used = max(numbers, default=-1) + 1
         return max(used, len(self.param_oids))
 
 
@@ -206,7 +218,7 @@ class Session:
         param_formats = format_formats(count, formats)
         params = []
         for index, data in enumerate(raw):
-            oid = prepared.param_oids[index] if index < len(prepared.param_oids) else 0
+            oid = prepared.param_oid(index)
             try:
                 params.append(decode_param(data, oid, param_formats[index]))
             except (ValueError, UnicodeDecodeError) as exc:
@@ -224,11 +236,7 @@ class Session:
             prepared = self.statements.get(name)
             if prepared is None:
                 raise ProgrammingError(f'prepared statement "{name}" does not exist')
-            given = prepared.param_oids
-            oids = [
-                given[i] if i < len(given) and given[i] else OID.TEXT
-                for i in range(prepared.param_count)
-            ]
+            oids = [prepared.param_oid(i) for i in range(prepared.param_count)]
             self.writer.parameter_description(oids)
             columns = self._describe_statement(prepared)
             if columns is None:
@@ -291,9 +299,14 @@ class Session:
         if prepared.command is not None:
             portal.result = self._command(prepared.command, portal.params)
         else:
-            assert prepared.translation is not None
-            portal.result = self.backend.run(prepared.translation, portal.params)
-            if prepared.translation.command != "SELECT":
+            translation = prepared.translation
+            assert translation is not None
+            if translation.literal_params:
+                literals = {i: portal.params[i] for i in translation.literal_params
+                            if i < len(portal.params)}  # fmt: skip
+                translation = self.backend.translate(prepared.sql, literals)
+            portal.result = self.backend.run(translation, portal.params)
+            if translation.command != "SELECT":
                 self._wrote_in_transaction = True
         if self.cancel.is_set():
             raise QueryCanceled("canceling statement due to user request")

@@ -23,17 +23,20 @@ else (``pg_catalog``, ``information_schema``, no table at all) to the session's 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
+from posthog_dbapi.pgwire.catalogsql import rewrite_catalog
 from posthog_dbapi.pgwire.hints import projection_hints
+from posthog_dbapi.pgwire.paramtypes import ColumnType, infer_param_types, parameter_number
 from posthog_dbapi.types import utc_text
 
 __all__ = ["CATALOG_SCHEMAS", "USER_SCHEMA", "Translation", "Translator"]
@@ -107,6 +110,11 @@ class Translation:
     """Per projection, the PostHog table and column it reads unchanged (column ``None``: the
     table's ``*``), or ``("", None)``; lets the catalog type columns the HogQL route reports
     only as text."""
+    param_types: dict[int, int] = field(default_factory=dict)
+    """0-based parameter index -> the type OID the statement implies (Describe reports it)."""
+    literal_params: frozenset[int] = frozenset()
+    """Parameters that must be written into the SQL (a ``date_trunc`` unit): the statement is
+    translated again with their values at Bind; ``sql`` is a stand-in until then."""
 
 
 class Translator:
@@ -120,8 +128,10 @@ class Translator:
         database: str,
         version: str,
         now: Callable[[], dt.datetime] | None = None,
+        column_type: ColumnType | None = None,
     ) -> None:
         self.tables = frozenset(tables)
+        self._column_type: ColumnType = column_type or (lambda _s, _t, _c: None)
         self.user = user
         self.database = database
         self.version = version
@@ -129,7 +139,8 @@ class Translator:
 
     # --- entry point --------------------------------------------------------------------------
 
-    def translate(self, sql: str) -> Translation:
+    def translate(self, sql: str, literals: Mapping[int, Any] | None = None) -> Translation:
+        """``sql`` for SQLite; ``literals`` (0-based index -> value) inlines those parameters."""
         # Metabase names columns "select", "update", ...: quote them so sqlglot can parse.
         text = _KEYWORD_COLUMN.sub(
             lambda m: m.group(0)[: -len(m.group(1))] + f'"{m.group(1).lower()}"', sql
@@ -148,6 +159,8 @@ class Translator:
         tree = normalize_identifiers(tree, dialect="postgres")
         command = self._command(tree)
         target = self._route(tree)
+        param_types = infer_param_types(tree, self._column_type)
+        literal_params = _inline_literals(tree, literals)
         if command == "SELECT":
             self._name_columns(tree)
         hints = self._hints(tree) if command == "SELECT" else None
@@ -156,6 +169,9 @@ class Translator:
         for dot in list(tree.find_all(exp.Dot)):
             if isinstance(dot.expression, exp.Func) and dot.this.name == "pg_catalog":
                 dot.replace(dot.expression)
+        _name_casts(tree)
+        if target == "catalog":
+            tree = rewrite_catalog(tree)
         nodes = cast(list[exp.Expression], list(tree.walk(bfs=False)))
         for node in reversed(nodes):
             replacement = self._rewrite(node, target, now)
@@ -172,7 +188,7 @@ class Translator:
             return "?"
 
         out = _MARKER.sub(number, out)
-        return Translation(out, target, command, order, hints, sources)
+        return Translation(out, target, command, order, hints, sources, param_types, literal_params)
 
     # --- analysis -----------------------------------------------------------------------------
 
@@ -298,16 +314,23 @@ class Translator:
             return exp.Literal.string(USER_SCHEMA)
         if isinstance(node, exp.CurrentDatabase):
             return exp.Literal.string(self.database)
-        if isinstance(node, exp.CurrentVersion):
+        if isinstance(node, exp.CurrentVersion) or _named(node, "version"):
             return exp.Literal.string(self.version)
+        if _named(node, "current_database"):
+            return exp.Literal.string(self.database)
+        if _named(node, "current_schema"):
+            return exp.Literal.string(USER_SCHEMA)
         if isinstance(node, exp.CurrentTimestamp) or (
             isinstance(node, exp.Anonymous) and str(node.this).lower() in ("now", "clock_timestamp")
         ):
             return exp.Literal.string(_iso(now))
         if isinstance(node, exp.CurrentDate):
             return exp.Literal.string(now.date().isoformat())
-        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "current_schemas":
-            return exp.Literal.string(f'["{USER_SCHEMA}"]')
+        if _named(node, "current_schemas"):
+            # current_schemas(true) includes the implicit pg_catalog, as PostgreSQL's does.
+            implicit = node.expressions[:1] != [exp.false()]
+            schemas = ["pg_catalog", USER_SCHEMA] if implicit else [USER_SCHEMA]
+            return exp.Literal.string(json.dumps(schemas))
         if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
             index = node.expressions[0]
             if isinstance(index, exp.Literal) and not index.is_string:
@@ -348,9 +371,9 @@ class Translator:
             str(to.this) if isinstance(to, exp.ObjectIdentifier) else to.sql("postgres")
         ).lower()
         inner = node.this
-        if name == "regclass":
-            return exp.Anonymous(this="pg_regclass", expressions=[inner])
-        if name in ("oid", "regproc", "regtype", "regnamespace", "name", "char", '"char"', "json",
+        if name in ("regclass", "regtype"):
+            return exp.Anonymous(this=f"pg_{name}", expressions=[inner])
+        if name in ("oid", "regproc", "regnamespace", "name", "char", '"char"', "json",
                     "jsonb", "uuid", "text[]", "name[]"):  # fmt: skip
             return inner
         if to.is_type(exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR) and not to.expressions:
@@ -370,6 +393,41 @@ class Translator:
         if to.is_type(exp.DataType.Type.INTERVAL):
             return exp.Interval(this=inner)
         return None
+
+
+def _inline_literals(tree: exp.Expression, literals: Mapping[int, Any] | None) -> frozenset[int]:
+    """Writes the parameters that must be SQL text (``date_trunc($1, ...)``'s unit) into
+    ``tree``: their values from ``literals``, or a stand-in (``day``) until Bind gives them."""
+    found: set[int] = set()
+    for node in list(tree.find_all(exp.TimestampTrunc, exp.DateTrunc)):
+        unit = node.args.get("unit")
+        while isinstance(unit, (exp.Cast, exp.Paren)):
+            unit = unit.this
+        number = parameter_number(unit) if unit is not None else None
+        if number is None:
+            continue
+        found.add(number)
+        value = (literals or {}).get(number, "day")
+        node.set("unit", exp.var(str(value).upper()))
+    return frozenset(found)
+
+
+def _name_casts(tree: exp.Expression) -> None:
+    """``x::regtype::text`` and ``x::regclass::text`` print the name, not the OID."""
+    for node in list(tree.find_all(exp.Cast)):
+        inner = node.this
+        to = node.to.sql("postgres").lower()
+        if to in ("text", "varchar", "name") and isinstance(inner, exp.Cast):
+            kind = inner.to.sql("postgres").lower()
+            if kind in ("regtype", "regclass"):
+                value = inner.this
+                if isinstance(value, exp.Literal) and value.is_string:
+                    value = exp.Anonymous(this=f"pg_{kind}", expressions=[value])
+                node.replace(exp.Anonymous(this=f"pg_{kind}_text", expressions=[value]))
+
+
+def _named(node: exp.Expression, name: str) -> bool:
+    return isinstance(node, exp.Anonymous) and str(node.this).lower() == name
 
 
 def _unparen(node: exp.Expression) -> exp.Expression:
