@@ -18,6 +18,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, BinaryIO, Protocol
 
+from posthog_dbapi.pgwire.binvalues import (
+    decode_interval,
+    decode_numeric,
+    decode_time,
+    encode_interval,
+    encode_numeric,
+    encode_time,
+    interval_text,
+)
 from posthog_dbapi.types import bool_from_text
 
 __all__ = [
@@ -100,7 +109,10 @@ _TEXT_TYPES = {
 # The array types results carry (catalog arrays are JSON text): element type of each.
 ARRAY_ELEMENTS = {
     OID.INT2_ARRAY: OID.INT2, OID.TEXT_ARRAY: OID.TEXT, OID.CHAR_ARRAY: OID.CHAR,
-    OID.OID_ARRAY: OID.OID,
+    OID.OID_ARRAY: OID.OID, 1000: OID.BOOL, 1001: OID.BYTEA, 1003: OID.NAME, 1007: OID.INT4,
+    1014: OID.BPCHAR, 1015: OID.VARCHAR, 1016: OID.INT8, 1021: OID.FLOAT4, 1022: OID.FLOAT8,
+    1115: OID.TIMESTAMP, 1182: OID.DATE, 1185: OID.TIMESTAMPTZ, 1231: OID.NUMERIC,
+    2951: OID.UUID,
 }  # fmt: skip
 _TZ_SUFFIX = re.compile(r"([+-]\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$")
 
@@ -292,6 +304,8 @@ def _array_binary(value: Any, element: int) -> bytes:
 def _text(value: Any, oid: int) -> str:
     if oid in ARRAY_ELEMENTS:
         return _array_text(value, ARRAY_ELEMENTS[oid])
+    if oid == OID.INTERVAL:
+        return interval_text(value)
     if isinstance(value, bool):
         return "t" if value else "f"
     if oid == OID.BOOL and isinstance(value, (int, float)):
@@ -349,6 +363,12 @@ def _binary(value: Any, oid: int) -> bytes:
         )
     if oid == OID.JSONB:
         return b"\x01" + _text(value, oid).encode("utf-8")
+    if oid == OID.NUMERIC:
+        return encode_numeric(value)
+    if oid == OID.TIME:
+        return encode_time(value)
+    if oid == OID.INTERVAL:
+        return encode_interval(value)
     return _text(value, oid).encode("utf-8")
 
 
@@ -381,6 +401,69 @@ def parse_timestamp(text: str) -> dt.datetime:
     return value.replace(tzinfo=offset or dt.timezone.utc)
 
 
+def _number(number: decimal.Decimal) -> int | float:
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def parse_array_text(text: str) -> list[str | None]:
+    """The elements of a one-dimensional PostgreSQL array literal (``{a,"b c",NULL}``)."""
+    body = text.strip()
+    if body.startswith("[") and "=" in body:
+        body = body.split("=", 1)[1]
+    if not (body.startswith("{") and body.endswith("}")):
+        raise ValueError(f"malformed array literal: {text!r}")
+    body = body[1:-1]
+    items: list[str | None] = []
+    i = 0
+    while i < len(body):
+        if body[i] == '"':
+            i += 1
+            chars = []
+            while i < len(body) and body[i] != '"':
+                if body[i] == "\\":
+                    i += 1
+                chars.append(body[i])
+                i += 1
+            items.append("".join(chars))
+            i += 1
+        else:
+            end = body.find(",", i)
+            end = len(body) if end == -1 else end
+            raw = body[i:end].strip()
+            items.append(None if raw.upper() == "NULL" else raw)
+            i = end
+        if i < len(body) and body[i] == ",":
+            i += 1
+    return items
+
+
+def _decode_binary_array(data: bytes) -> list[Any]:
+    ndim, _flags, element = struct.unpack_from("!iiI", data)
+    if ndim == 0:
+        return []
+    if ndim != 1:
+        raise ValueError("only one-dimensional array parameters are supported")
+    count, _lower = struct.unpack_from("!ii", data, 12)
+    pos, items = 20, []
+    for _ in range(count):
+        (size,) = struct.unpack_from("!i", data, pos)
+        pos += 4
+        if size < 0:
+            items.append(None)
+            continue
+        items.append(_jsonable(decode_param(data[pos : pos + size], element, 1)))
+        pos += size
+    return items
+
+
 def decode_param(data: bytes | None, oid: int, fmt: int) -> Any:
     """A Bind parameter as the Python value the DB-API binds."""
     if data is None:
@@ -406,6 +489,14 @@ def decode_param(data: bytes | None, oid: int, fmt: int) -> Any:
             return data
         if oid == OID.JSONB:
             return data[1:].decode("utf-8")
+        if oid == OID.NUMERIC:
+            return _number(decode_numeric(data))
+        if oid == OID.TIME:
+            return decode_time(data).isoformat()
+        if oid == OID.INTERVAL:
+            return decode_interval(data)
+        if oid in ARRAY_ELEMENTS:
+            return json.dumps(_decode_binary_array(data))
         if oid in _TEXT_TYPES or oid == 0:
             return data.decode("utf-8")
         raise ValueError(f"binary parameters of type {TYPE_NAMES.get(oid, oid)} are not supported")
@@ -417,8 +508,12 @@ def decode_param(data: bytes | None, oid: int, fmt: int) -> Any:
     if oid in _FLOAT_TYPES:
         return float(text)
     if oid == OID.NUMERIC:
-        number = decimal.Decimal(text)
-        return int(number) if number == number.to_integral_value() else float(number)
+        return _number(decimal.Decimal(text))
+    if oid in ARRAY_ELEMENTS:
+        element = ARRAY_ELEMENTS[oid]
+        items = [decode_param(None if v is None else v.encode(), element, 0)
+                 for v in parse_array_text(text)]  # fmt: skip
+        return json.dumps([_jsonable(v) for v in items])
     if oid == OID.BOOL:
         return bool_from_text(text)
     if oid in (OID.TIMESTAMP, OID.TIMESTAMPTZ):

@@ -17,7 +17,7 @@ from typing import cast
 from sqlglot import exp
 
 from posthog_dbapi.pgwire.codec import OID
-from posthog_dbapi.pgwire.pgtypes import type_oid
+from posthog_dbapi.pgwire.pgtypes import PG_TYPES, type_oid
 
 __all__ = ["ColumnType", "infer_param_types", "parameter_number"]
 
@@ -100,6 +100,10 @@ class _Inference:
             return None
         if isinstance(parent, exp.Cast):
             return type_oid(parent.to.sql("postgres"))
+        if isinstance(parent, exp.Any) and isinstance(parent.parent, exp.EQ):
+            element = self.expression(parent.parent.this, known)
+            known_type = PG_TYPES.get(element) if element is not None else None
+            return known_type.array if known_type is not None and known_type.array else None
         if isinstance(parent, (exp.Limit, exp.Offset, exp.Fetch)):
             return OID.INT8
         if isinstance(parent, exp.Coalesce):

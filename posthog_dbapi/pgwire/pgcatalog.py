@@ -219,10 +219,9 @@ class CatalogDatabase:
         self._insert("pg_settings", [(k, v, None, None, None) for k, v in self.settings.items()])
         types = [
             (t.oid, t.name, NS_PG_CATALOG, OWNER_OID, t.size, int(0 < t.size <= 8), "b",
-             t.category, 0, 1, ",", 0, t.elem, t.array, f"{t.name}in" if not t.elem else "array_in",
-             f"{t.name}out" if not t.elem else "array_out", f"{t.name}recv", f"{t.name}send",
-             "d" if t.size == 8 else "i", "p", 0, 0, -1, 0, 0,
-             None)
+             t.category, 0, 1, ",", 0, t.elem, t.array, t.function("in"), t.function("out"),
+             t.function("recv"), t.function("send"), "d" if t.size == 8 else "i", "p", 0, 0, -1,
+             0, 0, None)
             for t in PG_TYPES.values()
         ]  # fmt: skip
         self._insert("pg_type", types)

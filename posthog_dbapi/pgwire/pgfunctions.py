@@ -183,6 +183,7 @@ class _Functions:
             "pg_database_size": lambda *a: 0,
             "pg_size_pretty": lambda n: f"{n} bytes",
             "pg_is_in_recovery": lambda: 0,
+            "pg_my_temp_schema": lambda: 0,
             "pg_encoding_to_char": lambda *a: "UTF8",
             "pg_char_to_encoding": lambda *a: 6,
             "pg_backend_pid": lambda: 1,

@@ -26,11 +26,23 @@ class PgType:
     """For an array type, its element type."""
     category: str = "S"
 
+    def function(self, kind: str) -> str:
+        """PostgreSQL's I/O function name (``int4recv``, ``timestamp_recv``, ``array_in``):
+        ADBC's and others' type resolvers key on ``typreceive``."""
+        if self.elem:
+            return f"array_{kind}"
+        if self.name in _UNDERSCORED:
+            return f"{self.name}_{kind}"
+        return f"{self.name}{kind}"
+
     @property
     def size(self) -> int:
         return -1 if self.elem else TYPE_SIZES.get(self.oid, -1)
 
 
+_UNDERSCORED = frozenset({
+    "json", "jsonb", "date", "time", "timestamp", "timestamptz", "interval", "numeric", "uuid",
+})  # fmt: skip
 _SQL_NAMES = {
     OID.BOOL: "boolean", OID.INT2: "smallint", OID.INT4: "integer", OID.INT8: "bigint",
     OID.FLOAT4: "real", OID.FLOAT8: "double precision", OID.VARCHAR: "character varying",

@@ -15,6 +15,7 @@ An error inside a transaction does not put it in the failed state.
 from __future__ import annotations
 
 import itertools
+import struct
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from posthog_dbapi.pgwire.codec import (
     format_formats,
 )
 from posthog_dbapi.pgwire.commands import Command, parse_command, split
+from posthog_dbapi.pgwire.copyout import BINARY_HEADER, BINARY_TRAILER, CopyOut, parse_copy
 from posthog_dbapi.pgwire.errors import QueryCanceled, error_fields
 from posthog_dbapi.pgwire.execute import Backend, Result
 from posthog_dbapi.pgwire.translate import Translation
@@ -59,6 +61,7 @@ class Prepared:
     translation: Translation | None
     param_oids: list[int]
     described: list[tuple[str, int]] | None = None
+    copy: CopyOut | None = None
 
     def param_oid(self, index: int) -> int:
         """The parameter's type: the client's OID, else the one the statement implies."""
@@ -174,7 +177,7 @@ class Session:
                 portal = Portal(self._prepare(text, []), [])
                 try:
                     self._start(portal)
-                    if portal.columns is not None:
+                    if portal.columns is not None and portal.prepared.copy is None:
                         self.writer.row_description(portal.columns, [0] * len(portal.columns))
                     self._send_rows(portal, 0)
                 finally:
@@ -187,6 +190,9 @@ class Session:
     # --- extended protocol --------------------------------------------------------------------
 
     def _prepare(self, sql: str, param_oids: list[int]) -> Prepared:
+        copy = parse_copy(sql)
+        if copy is not None:
+            return Prepared(sql, None, self.backend.translate(copy.query), param_oids, copy=copy)
         command = parse_command(sql)
         translation = None if command is not None else self.backend.translate(sql)
         return Prepared(sql, command, translation, param_oids)
@@ -246,7 +252,7 @@ class Session:
             return
         portal = self._portal(name)
         self._start(portal)
-        if portal.columns is None:
+        if portal.columns is None or portal.prepared.copy is not None:
             self.writer.message(b"n")
         else:
             formats = format_formats(len(portal.columns), portal.formats)
@@ -256,6 +262,8 @@ class Session:
         command = prepared.command
         if command is not None:
             return [(command.name, OID.TEXT)] if command.kind == "show" else None
+        if prepared.copy is not None:
+            return None
         assert prepared.translation is not None
         if prepared.translation.command != "SELECT":
             return None
@@ -323,6 +331,9 @@ class Session:
             self.writer.command_complete(result.tag(0))
             portal.done = True
             return
+        if portal.prepared.copy is not None:
+            self._send_copy(portal, portal.prepared.copy)
+            return
         formats = format_formats(len(portal.columns), portal.formats)
         oids = [oid for _, oid in portal.columns]
         sent = 0
@@ -346,6 +357,38 @@ class Session:
                 self.writer.flush()
         portal.done = True
         self.writer.command_complete(result.tag(portal.sent))
+
+    def _send_copy(self, portal: Portal, copy: CopyOut) -> None:
+        """CopyOutResponse, one CopyData per row, CopyDone, then ``COPY n``."""
+        result, columns = portal.result, portal.columns
+        assert result is not None and columns is not None
+        oids = [oid for _, oid in columns]
+        code = copy.format_code
+        self.writer.message(b"H", struct.pack(f"!bh{len(oids)}h", code, len(oids),
+                                              *[code] * len(oids)))  # fmt: skip
+        # PostgreSQL sends the binary header in the first row's CopyData (libpq readers such as
+        # ADBC's expect it there); a CSV header line is a CopyData of its own.
+        prefix = BINARY_HEADER if copy.format == "binary" else b""
+        header = copy.header_row([name for name, _ in columns])
+        if header is not None:
+            self.writer.message(b"d", header)
+        for row in _chain(portal.pending, result.rows):
+            if self.cancel.is_set():
+                raise QueryCanceled("canceling statement due to user request")
+            try:
+                self.writer.message(b"d", prefix + copy.encode_row(row, oids))
+                prefix = b""
+            except (ValueError, TypeError, OverflowError) as exc:
+                raise DataError(f"Cannot send a value: {exc}") from exc
+            portal.sent += 1
+            if portal.sent % 500 == 0:
+                self.writer.flush()
+        portal.pending = []
+        if copy.format == "binary":
+            self.writer.message(b"d", prefix + BINARY_TRAILER)
+        self.writer.message(b"c")
+        portal.done = True
+        self.writer.command_complete(f"COPY {portal.sent}")
 
     def _command(self, command: Command, params: list[Any]) -> Result:
         kind = command.kind
