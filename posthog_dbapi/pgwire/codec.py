@@ -452,7 +452,8 @@ def _decode_binary_array(data: bytes) -> list[Any]:
     if ndim != 1:
         raise ValueError("only one-dimensional array parameters are supported")
     count, _lower = struct.unpack_from("!ii", data, 12)
-    pos, items = 20, []
+    pos = 20
+    items: list[Any] = []
     for _ in range(count):
         (size,) = struct.unpack_from("!i", data, pos)
         pos += 4
