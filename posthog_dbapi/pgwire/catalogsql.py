@@ -3,9 +3,12 @@
 Clients' catalog queries (SQLAlchemy's reflection, pgjdbc's ``getPrimaryKeys``, psqlODBC's
 ``SQLStatistics``) use PostgreSQL features the SQLite catalog database has no form for:
 
-- set-returning functions in the select list: ``unnest(arr)``, ``generate_subscripts(arr, 1)``
-  and ``information_schema._pg_expandarray(arr)`` (with ``(...).x``/``(...).n``) become a
-  ``json_each(arr)`` joined to the query's FROM (arrays are JSON text in the catalog);
+- set-returning functions in the select list (``unnest(arr)``, ``generate_subscripts(arr, 1)``,
+  ``generate_series(a, b)``, ``information_schema._pg_expandarray(arr)`` with its ``(...).x``
+  and ``(...).n``) become a ``json_each`` joined to the query's FROM (arrays are JSON text);
+- ``arr[i]`` becomes ``json_extract`` (1-based; ``int2vector`` columns such as ``indkey``
+  0-based, as in PostgreSQL); ``bool_column = 't'`` compares with 1; a bare column in a JOIN's
+  ON that a derived table outputs is qualified with it (PostgreSQL's scoping);
 - ``(record).field`` on such a column reads the column itself;
 - ``array_agg``/``bool_and``/``bool_or``/``json_build_object``/``string_agg`` become SQLite's
   ``json_group_array``/``min``/``max``/``json_object``/``group_concat``;
@@ -17,6 +20,8 @@ from __future__ import annotations
 from typing import cast
 
 from sqlglot import exp
+
+from posthog_dbapi.pgwire.pgschema import BOOL_COLUMNS
 
 __all__ = ["rewrite_catalog"]
 
@@ -30,6 +35,8 @@ def _function_name(node: exp.Expression) -> str:
         return str(node.this).lower()
     if isinstance(node, exp.Explode):
         return "unnest"
+    if isinstance(node, (exp.GenerateSeries, exp.ExplodingGenerateSeries)):
+        return "generate_series"
     return ""
 
 
@@ -40,6 +47,10 @@ def _srf_array(node: exp.Expression) -> exp.Expression | None:
     if name in _SRF_NAMES:
         func = node.expression if isinstance(node, exp.Dot) else node
         return func.expressions[0] if func.expressions else None
+    if name == "generate_series":
+        parts = [node.args.get(k) for k in ("start", "end", "step")]
+        args = [p.copy() for p in parts if isinstance(p, exp.Expression)]
+        return exp.Anonymous(this="pg_series", expressions=args)
     return None
 
 
@@ -87,10 +98,49 @@ def _element(alias: exp.Identifier, part: str) -> exp.Expression:
     )
 
 
+# int2vector/oidvector columns count from 0; every other array from 1.
+_VECTORS = frozenset({"indkey", "indclass", "indoption", "indcollation"})
+
+
+def _subscript(node: exp.Bracket) -> exp.Expression | None:
+    """``arr[i]`` as ``json_extract`` on the JSON text arrays."""
+    if len(node.expressions) != 1 or isinstance(node.expressions[0], exp.Slice):
+        return None
+    array, index = node.this, node.expressions[0]
+    while isinstance(array, exp.Paren):
+        array = array.this
+    base = 0 if isinstance(array, exp.Column) and array.name in _VECTORS else 1
+    if isinstance(index, exp.Literal) and not index.is_string:
+        path: exp.Expression = exp.Literal.string(f"$[{int(index.this) - base}]")
+    else:
+        offset = exp.Paren(
+            this=exp.Sub(this=exp.Paren(this=index), expression=exp.Literal.number(base))
+        )
+        path = exp.DPipe(
+            this=exp.DPipe(this=exp.Literal.string("$["), expression=offset),
+            expression=exp.Literal.string("]"),
+        )
+    return exp.Anonymous(this="json_extract", expressions=[array, path])
+
+
+_BOOL_TEXT = {"t": 1, "true": 1, "f": 0, "false": 0, "y": 1, "n": 0, "yes": 1, "no": 0}
 _AGGREGATES = {"bool_and": "MIN", "bool_or": "MAX", "every": "MIN"}
 
 
 def _rewrite(node: exp.Expression) -> exp.Expression | None:
+    if isinstance(node, (exp.EQ, exp.NEQ)) and isinstance(node.this, exp.Column):
+        other = node.expression
+        if (
+            node.this.name in BOOL_COLUMNS
+            and isinstance(other, exp.Literal)
+            and other.is_string
+            and other.this.lower() in _BOOL_TEXT
+        ):
+            # SQLite keeps booleans as 0/1: psqlODBC's "i.indisprimary = 't'" must match.
+            node.set("expression", exp.Literal.number(_BOOL_TEXT[other.this.lower()]))
+            return node
+    if isinstance(node, exp.Bracket):
+        return _subscript(node)
     if isinstance(node, exp.ByteString):
         text = str(node.this).replace("\\\\", "\\").replace("\\'", "'")
         return exp.Literal.string(text)
@@ -123,8 +173,33 @@ def _rewrite(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def _qualify_join_columns(tree: exp.Expression) -> None:
+    """Qualifies a bare column in a JOIN's ON with the derived table that outputs it.
+
+    PostgreSQL resolves ``ON a1.attnum = conkey[i]`` among the tables joined so far; SQLite
+    sees every table of the FROM and calls ``conkey`` ambiguous when a later join
+    (psqlODBC's ``LEFT JOIN pg_constraint cn``) has one too."""
+    outputs: dict[str, set[str]] = {}
+    for subquery in tree.find_all(exp.Subquery):
+        if subquery.alias and isinstance(subquery.this, exp.Select):
+            outputs[subquery.alias] = {e.alias_or_name for e in subquery.this.expressions}
+    if not outputs:
+        return
+    for join in tree.find_all(exp.Join):
+        condition = join.args.get("on")
+        if condition is None:
+            continue
+        for column in list(condition.find_all(exp.Column)):
+            if column.table:
+                continue
+            owners = [alias for alias, names in outputs.items() if column.name in names]
+            if len(owners) == 1:
+                column.set("table", exp.to_identifier(owners[0]))
+
+
 def rewrite_catalog(tree: exp.Expression) -> exp.Expression:
     """``tree`` with the idioms above in SQLite's forms (for the catalog database only)."""
+    _qualify_join_columns(tree)
     for dot in list(tree.find_all(exp.Dot)):
         schema_function = isinstance(dot.expression, exp.Func) and (
             dot.this.name == "information_schema"

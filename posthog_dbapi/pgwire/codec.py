@@ -75,6 +75,8 @@ class OID:
     REGTYPE = 2206
     UUID = 2950
     JSONB = 3802
+    INT2VECTOR = 22
+    OIDVECTOR = 30
     INT2_ARRAY = 1005
     TEXT_ARRAY = 1009
     CHAR_ARRAY = 1002
@@ -88,7 +90,7 @@ TYPE_NAMES: dict[int, str] = {
     OID.BPCHAR: "bpchar", OID.VARCHAR: "varchar", OID.DATE: "date", OID.TIME: "time",
     OID.TIMESTAMP: "timestamp", OID.TIMESTAMPTZ: "timestamptz", OID.NUMERIC: "numeric",
     OID.REGCLASS: "regclass", OID.UUID: "uuid", OID.JSONB: "jsonb", OID.INTERVAL: "interval",
-    OID.REGTYPE: "regtype",
+    OID.REGTYPE: "regtype", OID.INT2VECTOR: "int2vector", OID.OIDVECTOR: "oidvector",
 }  # fmt: skip
 
 TYPE_SIZES: dict[int, int] = {
@@ -109,8 +111,9 @@ _TEXT_TYPES = {
 # The array types results carry (catalog arrays are JSON text): element type of each.
 ARRAY_ELEMENTS = {
     OID.INT2_ARRAY: OID.INT2, OID.TEXT_ARRAY: OID.TEXT, OID.CHAR_ARRAY: OID.CHAR,
-    OID.OID_ARRAY: OID.OID, 1000: OID.BOOL, 1001: OID.BYTEA, 1003: OID.NAME, 1007: OID.INT4,
-    1014: OID.BPCHAR, 1015: OID.VARCHAR, 1016: OID.INT8, 1021: OID.FLOAT4, 1022: OID.FLOAT8,
+    OID.OID_ARRAY: OID.OID, OID.INT2VECTOR: OID.INT2, OID.OIDVECTOR: OID.OID,
+    1000: OID.BOOL, 1001: OID.BYTEA, 1003: OID.NAME, 1007: OID.INT4, 1014: OID.BPCHAR,
+    1015: OID.VARCHAR, 1016: OID.INT8, 1021: OID.FLOAT4, 1022: OID.FLOAT8,
     1115: OID.TIMESTAMP, 1182: OID.DATE, 1185: OID.TIMESTAMPTZ, 1231: OID.NUMERIC,
     2951: OID.UUID,
 }  # fmt: skip
@@ -302,6 +305,8 @@ def _array_binary(value: Any, element: int) -> bytes:
 
 
 def _text(value: Any, oid: int) -> str:
+    if oid in (OID.INT2VECTOR, OID.OIDVECTOR):
+        return " ".join(str(item) for item in _array_items(value))
     if oid in ARRAY_ELEMENTS:
         return _array_text(value, ARRAY_ELEMENTS[oid])
     if oid == OID.INTERVAL:

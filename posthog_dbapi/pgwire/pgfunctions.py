@@ -184,6 +184,11 @@ class _Functions:
             "pg_size_pretty": lambda n: f"{n} bytes",
             "pg_is_in_recovery": lambda: 0,
             "pg_my_temp_schema": lambda: 0,
+            "pg_series": lambda start, stop, step=1: (
+                None
+                if start is None or stop is None
+                else json.dumps(list(range(int(start), int(stop) + 1, int(step))))
+            ),
             "pg_encoding_to_char": lambda *a: "UTF8",
             "pg_char_to_encoding": lambda *a: 6,
             "pg_backend_pid": lambda: 1,
