@@ -119,7 +119,7 @@ class Backend:
         self.settings = settings
         self.translator = Translator(
             connection.table_names(), user=user, database=database, version=version, now=now,
-            column_type=self._column_type,
+            column_type=self._column_type, fields=lambda t: list(connection.get_fields(t)),
         )  # fmt: skip
         self._catalog: CatalogDatabase | None = None
 

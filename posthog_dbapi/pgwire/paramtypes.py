@@ -1,4 +1,4 @@
-"""The type of each ``$n`` parameter, inferred from what it meets in the statement.
+"""Types a statement implies before it runs: each ``$n`` parameter's, and its result columns'.
 
 PostgreSQL's Describe tells the client each parameter's type, and clients such as asyncpg
 encode their values by it (``$1`` compared with a boolean column must be sent as ``bool``).
@@ -7,6 +7,11 @@ cast (``$1::int``) gives its type; a comparison, ``IN``, ``BETWEEN``, ``LIKE`` o
 with a column or typed expression gives that one's; ``LIMIT``/``OFFSET`` are ``int8``; an
 ``INSERT``'s VALUES and an ``UPDATE``'s SET take their target column's. Anything else stays
 unknown and the server reports ``text``, as PostgreSQL does for an untyped literal.
+
+``static_columns`` types a SELECT's result columns the same way when every one is a table
+column, ``count``, ``date_trunc`` or a cast: Describe then answers without running the query,
+so a client that describes before it executes (asyncpg, pgjdbc) costs one Query API request,
+not two.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from sqlglot import exp
 from posthog_dbapi.pgwire.codec import OID
 from posthog_dbapi.pgwire.pgtypes import PG_TYPES, type_oid
 
-__all__ = ["ColumnType", "infer_param_types", "parameter_number"]
+__all__ = ["ColumnType", "infer_param_types", "parameter_number", "static_columns"]
 
 ColumnType = Callable[[str, str, str], "int | None"]
 """(schema, table, column) -> type OID, or ``None`` when unknown."""
@@ -163,3 +168,39 @@ def infer_param_types(tree: exp.Expression, column_type: ColumnType) -> dict[int
             if oid is not None:
                 known[number] = oid
     return known
+
+
+def static_columns(
+    tree: exp.Expression, column_type: ColumnType, fields: Callable[[str], list[str]]
+) -> list[tuple[str, int]] | None:
+    """(name, type OID) of each result column of a plain SELECT, or ``None`` when one of them
+    needs the query run to be known. ``fields`` lists a table's columns (for ``*``)."""
+    if not isinstance(tree, exp.Select):
+        return None
+    inference = _Inference(tree, column_type)
+    out: list[tuple[str, int]] = []
+    for projection in tree.expressions:
+        inner = projection.unalias() if isinstance(projection, exp.Alias) else projection
+        if isinstance(inner, exp.Star) or (
+            isinstance(inner, exp.Column) and isinstance(inner.this, exp.Star)
+        ):
+            if len(inference.tables) != 1:
+                return None
+            schema, table = inference.tables[0]
+            for name in fields(table):
+                oid = column_type(schema, table, name)
+                if oid is None:
+                    return None
+                out.append((name, oid))
+            continue
+        if isinstance(inner, (exp.TimestampTrunc, exp.DateTrunc)):
+            # as the run reports it (hints.py): SQLite's text moment, typed timestamp
+            oid: int | None = OID.TIMESTAMP
+        elif isinstance(inner, (exp.Column, exp.Count, exp.Cast)):
+            oid = inference.expression(inner, {})
+        else:
+            oid = None
+        if oid is None or oid in (OID.NUMERIC, OID.INT4, OID.INT2):
+            return None
+        out.append((projection.alias_or_name, oid))
+    return out

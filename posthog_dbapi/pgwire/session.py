@@ -267,6 +267,9 @@ class Session:
         assert prepared.translation is not None
         if prepared.translation.command != "SELECT":
             return None
+        if prepared.translation.static_columns is not None:
+            prepared.described = prepared.translation.static_columns
+            return prepared.described
         result = self.backend.run(prepared.translation, [], describe_only=True)
         result.close()
         prepared.described = result.columns
@@ -417,6 +420,11 @@ class Session:
                 fields = {"S": "WARNING", "V": "WARNING", "C": "01000", "M": warning}
                 self.writer.error(fields, notice=True)
             self.status, self._wrote_in_transaction = b"I", False
+        elif kind == "deallocate":
+            if not command.name:
+                self.statements.clear()
+            elif self.statements.pop(command.name, None) is None:
+                raise ProgrammingError(f'prepared statement "{command.name}" does not exist')
         elif kind == "declare":
             self._declare(command, params)
         elif kind == "fetch":

@@ -36,7 +36,12 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
 from posthog_dbapi.pgwire.catalogsql import rewrite_catalog
 from posthog_dbapi.pgwire.hints import projection_hints
-from posthog_dbapi.pgwire.paramtypes import ColumnType, infer_param_types, parameter_number
+from posthog_dbapi.pgwire.paramtypes import (
+    ColumnType,
+    infer_param_types,
+    parameter_number,
+    static_columns,
+)
 from posthog_dbapi.types import utc_text
 
 __all__ = ["CATALOG_SCHEMAS", "USER_SCHEMA", "Translation", "Translator"]
@@ -112,6 +117,8 @@ class Translation:
     only as text."""
     param_types: dict[int, int] = field(default_factory=dict)
     """0-based parameter index -> the type OID the statement implies (Describe reports it)."""
+    static_columns: list[tuple[str, int]] | None = None
+    """The result columns when the statement alone tells them (Describe needs no run)."""
     literal_params: frozenset[int] = frozenset()
     """Parameters that must be written into the SQL (a ``date_trunc`` unit): the statement is
     translated again with their values at Bind; ``sql`` is a stand-in until then."""
@@ -129,9 +136,11 @@ class Translator:
         version: str,
         now: Callable[[], dt.datetime] | None = None,
         column_type: ColumnType | None = None,
+        fields: Callable[[str], list[str]] | None = None,
     ) -> None:
         self.tables = frozenset(tables)
         self._column_type: ColumnType = column_type or (lambda _s, _t, _c: None)
+        self._fields: Callable[[str], list[str]] = fields or (lambda _t: [])
         self.user = user
         self.database = database
         self.version = version
@@ -163,6 +172,11 @@ class Translator:
         literal_params = _inline_literals(tree, literals)
         if command == "SELECT":
             self._name_columns(tree)
+        static = (
+            static_columns(tree, self._column_type, self._fields)
+            if command == "SELECT" and target == "posthog"
+            else None
+        )
         hints = self._hints(tree) if command == "SELECT" else None
         sources = self._sources(tree) if command == "SELECT" and target == "posthog" else None
         now = self._now()
@@ -188,7 +202,9 @@ class Translator:
             return "?"
 
         out = _MARKER.sub(number, out)
-        return Translation(out, target, command, order, hints, sources, param_types, literal_params)
+        return Translation(
+            out, target, command, order, hints, sources, param_types, static, literal_params
+        )
 
     # --- analysis -----------------------------------------------------------------------------
 

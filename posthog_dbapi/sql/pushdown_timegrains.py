@@ -7,6 +7,8 @@ give the same answers by either route. Superset's SQLite time grains are recogni
 - second/minute/hour: ``DATETIME(STRFTIME('%Y-%m-%dT%H:%M:00', col))`` and its siblings;
 - day/month/year: ``DATETIME(col, 'start of day'|'start of month'|'start of year')``;
 - week (starting Sunday): ``DATETIME(col, 'start of day', -strftime('%w', col) || ' days')``;
+- week (starting Monday, PostgreSQL's ``date_trunc('week', ...)`` as the wire server writes it):
+  ``DATETIME(col, 'start of day', -((strftime('%w', col) + 6) % 7) || ' days')`` → ``toMonday``;
 - quarter: ``DATETIME(col, 'start of month', printf('-%d month', (strftime('%m', col) - 1) % 3))``.
 """
 
@@ -27,6 +29,8 @@ _GRAIN_FORMAT = re.compile(r"%Y-%m-%d(?:[T ](%H|00):(%M|00)(?::(%S|00))?)?")
 _START_OF = {"start of day": "toStartOfDay", "start of month": "toStartOfMonth",
              "start of year": "toStartOfYear"}  # fmt: skip
 _WEEK = "DATETIME({c}, 'start of day', -STRFTIME('%w', {c}) || ' days')"
+# PostgreSQL's date_trunc('week', ...) starts on Monday (the wire server writes this form).
+_MONDAY_WEEK = "DATETIME({c}, 'start of day', -((STRFTIME('%w', {c}) + 6) % 7) || ' days')"
 _QUARTER = "DATETIME({c}, 'start of month', PRINTF('-%d month', (STRFTIME('%m', {c}) - 1) % 3))"
 
 
@@ -89,6 +93,8 @@ def datetime_call(node: exp.Anonymous) -> tuple[exp.Expression, str | None, str]
         return first, _START_OF[modifier.this.lower()], DATETIME_FORMAT
     if len(args) == 3 and _same(node, _WEEK, first):
         return first, "toStartOfWeek", DATETIME_FORMAT
+    if len(args) == 3 and _same(node, _MONDAY_WEEK, first):
+        return first, "toMonday", DATETIME_FORMAT
     if len(args) == 3 and _same(node, _QUARTER, first):
         return first, "toStartOfQuarter", DATETIME_FORMAT
     return None
