@@ -188,10 +188,10 @@ def static_columns(
                 return None
             schema, table = inference.tables[0]
             for name in fields(table):
-                oid = column_type(schema, table, name)
-                if oid is None:
+                known = column_type(schema, table, name)
+                if known is None:
                     return None
-                out.append((name, oid))
+                out.append((name, known))
             continue
         if isinstance(inner, (exp.TimestampTrunc, exp.DateTrunc)):
             # as the run reports it (hints.py): SQLite's text moment, typed timestamp
