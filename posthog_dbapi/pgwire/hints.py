@@ -28,6 +28,9 @@ def _unparen(node: exp.Expression) -> exp.Expression:
 def _hint(node: exp.Expression) -> str | None:
     node = node.this if isinstance(node, exp.Alias) else node
     node = _unparen(node)
+    if isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression, exp.Interval):
+        # Metabase's Sunday weeks: date_trunc('week', x + INTERVAL '1 day') + INTERVAL '-1 day'
+        return _hint(node.this)
     if isinstance(node, (exp.Predicate, exp.Connector, exp.Not, exp.Boolean)):
         return "bool"
     if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Anonymous):

@@ -321,6 +321,10 @@ class Translator:
         if isinstance(node, exp.Table) and node.db == USER_SCHEMA:
             node.set("db", None)
             return node
+        if isinstance(node, exp.Column) and node.args.get("db") and node.db == USER_SCHEMA:
+            # Metabase's "public"."events"."timestamp": the table name alone is the reference
+            node.set("db", None)
+            return node
         if isinstance(node, exp.CurrentUser) or (
             isinstance(node, exp.Column) and node.name in ("current_user", "session_user", "user")
             and not node.table and not node.this.quoted
