@@ -12,6 +12,8 @@ Clients' catalog queries (SQLAlchemy's reflection, pgjdbc's ``getPrimaryKeys``, 
 - ``(record).field`` on such a column reads the column itself;
 - ``array_agg``/``bool_and``/``bool_or``/``json_build_object``/``string_agg`` become SQLite's
   ``json_group_array``/``min``/``max``/``json_object``/``group_concat``;
+- ``FROM unnest(arr) x`` and ``ARRAY(SELECT ...)`` (psql's ``\\d``) become ``json_each`` and
+  ``json_group_array``;
 - ``E'...'`` strings become plain literals.
 """
 
@@ -141,6 +143,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression | None:
             return node
     if isinstance(node, exp.Bracket):
         return _subscript(node)
+    if isinstance(node, exp.Array):
+        return _array_subquery(node)
     if isinstance(node, exp.ByteString):
         text = str(node.this).replace("\\\\", "\\").replace("\\'", "'")
         return exp.Literal.string(text)
@@ -197,9 +201,40 @@ def _qualify_join_columns(tree: exp.Expression) -> None:
                 column.set("table", exp.to_identifier(owners[0]))
 
 
+def _unnest_tables(tree: exp.Expression) -> None:
+    """``FROM unnest(arr) x`` becomes ``FROM json_each(arr) x`` and a bare ``x`` its value."""
+    for table in list(tree.find_all(exp.Table)):
+        if not isinstance(table.this, exp.Explode):
+            continue
+        alias = table.alias or "unnest"
+        table.set("this", exp.Anonymous(this="json_each", expressions=[table.this.this]))
+        table.set("db", None)
+        table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+        select = table.find_ancestor(exp.Select)
+        if select is None:
+            continue
+        for column in list(select.find_all(exp.Column)):
+            if column.name == alias and not column.table:
+                column.replace(exp.column("value", table=alias))
+
+
+def _array_subquery(node: exp.Array) -> exp.Expression | None:
+    """``ARRAY(SELECT x ...)`` as the JSON array the catalog uses for arrays."""
+    if len(node.expressions) != 1 or not isinstance(node.expressions[0], exp.Select):
+        return None
+    inner = node.expressions[0]
+    if len(inner.expressions) != 1:
+        return None
+    projection = inner.expressions[0]
+    inner.set("expressions", [exp.alias_(projection.unalias(), "_element")])
+    outer = exp.select(exp.Anonymous(this="json_group_array", expressions=[exp.column("_element")]))
+    return exp.Subquery(this=outer.from_(exp.Subquery(this=inner, alias="_array")))
+
+
 def rewrite_catalog(tree: exp.Expression) -> exp.Expression:
     """``tree`` with the idioms above in SQLite's forms (for the catalog database only)."""
     _qualify_join_columns(tree)
+    _unnest_tables(tree)
     for dot in list(tree.find_all(exp.Dot)):
         schema_function = isinstance(dot.expression, exp.Func) and (
             dot.this.name == "information_schema"

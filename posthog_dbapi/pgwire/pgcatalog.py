@@ -160,7 +160,7 @@ class CatalogDatabase:
                 not_null = column == resource.primary_key or not info.get("nullable", True)
                 attributes.append((oid, column, type_oid, -1, TYPE_SIZES.get(type_oid, -1),
                                    attnum, 0, -1, -1, 0, "p", "i", int(not_null), 0, 0, "", "",
-                                   0, 1, 0, 0, None, None))  # fmt: skip
+                                   0, 1, 0, 0, None, None, ""))  # fmt: skip
                 columns.append((db, "public", name, column, attnum, None,
                                 "NO" if not_null else "YES", data_type, None, None, None, None,
                                 db, "pg_catalog", PG_TYPES[type_oid].name, "NO", None, "NEVER",

@@ -25,7 +25,8 @@ TABLES: dict[str, dict[str, str]] = {
         "attlen INT2, attnum INT2, attndims INT4, attcacheoff INT4, atttypmod INT4, "
         "attbyval BOOL, attstorage CHAR, attalign CHAR, attnotnull BOOL, atthasdef BOOL, "
         "atthasmissing BOOL, attidentity CHAR, attgenerated CHAR, attisdropped BOOL, "
-        "attislocal BOOL, attinhcount INT4, attcollation OID, attacl TEXT, attoptions TEXT",
+        "attislocal BOOL, attinhcount INT4, attcollation OID, attacl TEXT, attoptions TEXT, "
+        "attcompression CHAR",
         "pg_type": "oid OID, typname NAME, typnamespace OID, typowner OID, typlen INT2, "
         "typbyval BOOL, typtype CHAR, typcategory CHAR, typispreferred BOOL, typisdefined BOOL, "
         "typdelim CHAR, typrelid OID, typelem OID, typarray OID, typinput TEXT, typoutput TEXT, "
@@ -43,7 +44,7 @@ TABLES: dict[str, dict[str, str]] = {
         "indisclustered BOOL, indisvalid BOOL, indcheckxmin BOOL, indisready BOOL, "
         "indislive BOOL, indisreplident BOOL, indkey INT2VECTOR, indcollation OIDVECTOR, "
         "indclass OIDVECTOR, indoption INT2VECTOR, indexprs TEXT, indpred TEXT",
-        "pg_inherits": "inhrelid OID, inhparent OID, inhseqno INT4",
+        "pg_inherits": "inhrelid OID, inhparent OID, inhseqno INT4, inhdetachpending BOOL",
         "pg_am": "oid OID, amname NAME, amhandler TEXT, amtype CHAR",
         "pg_database": "oid OID, datname NAME, datdba OID, encoding INT4, datcollate NAME, "
         "datctype NAME, datistemplate BOOL, datallowconn BOOL, datacl TEXT",
@@ -64,6 +65,19 @@ TABLES: dict[str, dict[str, str]] = {
         "collctype TEXT",
         "pg_sequence": "seqrelid OID, seqtypid OID, seqstart INT8, seqincrement INT8, "
         "seqmax INT8, seqmin INT8, seqcache INT8, seqcycle BOOL",
+        "pg_policy": "oid OID, polname NAME, polrelid OID, polcmd CHAR, polpermissive BOOL, "
+        "polroles OIDARRAY, polqual TEXT, polwithcheck TEXT",
+        "pg_statistic_ext": "oid OID, stxrelid OID, stxname NAME, stxnamespace OID, "
+        "stxowner OID, stxstattarget INT4, stxkeys INT2VECTOR, stxkind CHARARRAY",
+        "pg_publication": "oid OID, pubname NAME, pubowner OID, puballtables BOOL, "
+        "pubinsert BOOL, pubupdate BOOL, pubdelete BOOL, pubtruncate BOOL, pubviaroot BOOL",
+        "pg_publication_rel": "oid OID, prpubid OID, prrelid OID, prqual TEXT, prattrs TEXT",
+        "pg_publication_namespace": "oid OID, pnpubid OID, pnnspid OID",
+        "pg_trigger": "oid OID, tgrelid OID, tgparentid OID, tgname NAME, tgfoid OID, "
+        "tgenabled CHAR, tgisinternal BOOL, tgconstraint OID",
+        "pg_rewrite": "oid OID, rulename NAME, ev_class OID, ev_type CHAR, ev_enabled CHAR, "
+        "is_instead BOOL",
+        "pg_partitioned_table": "partrelid OID, partstrat CHAR, partnatts INT2",
         "pg_tablespace": "oid OID, spcname NAME, spcowner OID, spcacl TEXT, spcoptions TEXT",
         "pg_opclass": "oid OID, opcmethod OID, opcname NAME, opcnamespace OID, opcowner OID, "
         "opcfamily OID, opcintype OID, opcdefault BOOL, opckeytype OID",

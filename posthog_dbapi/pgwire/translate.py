@@ -433,7 +433,12 @@ def _inline_literals(tree: exp.Expression, literals: Mapping[int, Any] | None) -
 
 
 def _name_casts(tree: exp.Expression) -> None:
-    """``x::regtype::text`` and ``x::regclass::text`` print the name, not the OID."""
+    """``x::regtype::text`` and ``x::regclass::text`` print the name, not the OID (psql writes
+    them schema-qualified: ``x::pg_catalog.regtype::pg_catalog.text``)."""
+    for node in list(tree.find_all(exp.Cast)):
+        to = node.to.sql("postgres")
+        if to.lower().startswith("pg_catalog."):
+            node.set("to", exp.DataType.build(to[len("pg_catalog.") :], dialect="postgres"))
     for node in list(tree.find_all(exp.Cast)):
         inner = node.this
         to = node.to.sql("postgres").lower()
