@@ -6,7 +6,7 @@ Clients' catalog queries (SQLAlchemy's reflection, pgjdbc's ``getPrimaryKeys``, 
 - set-returning functions in the select list (``unnest(arr)``, ``generate_subscripts(arr, 1)``,
   ``generate_series(a, b)``, ``information_schema._pg_expandarray(arr)`` with its ``(...).x``
   and ``(...).n``) become a ``json_each`` joined to the query's FROM (arrays are JSON text);
-- ``arr[i]`` becomes ``json_extract`` (1-based; ``int2vector`` columns such as ``indkey``
+- ``arr[i]`` becomes ``pg_subscript`` (1-based; ``int2vector`` columns such as ``indkey``
   0-based, as in PostgreSQL); ``bool_column = 't'`` compares with 1; a bare column in a JOIN's
   ON that a derived table outputs is qualified with it (PostgreSQL's scoping);
 - ``(record).field`` on such a column reads the column itself;
@@ -105,24 +105,14 @@ _VECTORS = frozenset({"indkey", "indclass", "indoption", "indcollation"})
 
 
 def _subscript(node: exp.Bracket) -> exp.Expression | None:
-    """``arr[i]`` as ``json_extract`` on the JSON text arrays."""
+    """``arr[i]`` as ``pg_subscript(arr, i, base)`` (NULL out of range, as in PostgreSQL)."""
     if len(node.expressions) != 1 or isinstance(node.expressions[0], exp.Slice):
         return None
     array, index = node.this, node.expressions[0]
     while isinstance(array, exp.Paren):
         array = array.this
     base = 0 if isinstance(array, exp.Column) and array.name in _VECTORS else 1
-    if isinstance(index, exp.Literal) and not index.is_string:
-        path: exp.Expression = exp.Literal.string(f"$[{int(index.this) - base}]")
-    else:
-        offset = exp.Paren(
-            this=exp.Sub(this=exp.Paren(this=index), expression=exp.Literal.number(base))
-        )
-        path = exp.DPipe(
-            this=exp.DPipe(this=exp.Literal.string("$["), expression=offset),
-            expression=exp.Literal.string("]"),
-        )
-    return exp.Anonymous(this="json_extract", expressions=[array, path])
+    return exp.Anonymous(this="pg_subscript", expressions=[array, index, exp.Literal.number(base)])
 
 
 _BOOL_TEXT = {"t": 1, "true": 1, "f": 0, "false": 0, "y": 1, "n": 0, "yes": 1, "no": 0}
@@ -202,19 +192,30 @@ def _qualify_join_columns(tree: exp.Expression) -> None:
 
 
 def _unnest_tables(tree: exp.Expression) -> None:
-    """``FROM unnest(arr) x`` becomes ``FROM json_each(arr) x`` and a bare ``x`` its value."""
+    """``FROM unnest(arr) x`` and ``FROM generate_series(a, b) pos(n)`` (pgjdbc's
+    getImportedKeys) become ``json_each`` tables; ``x``, ``pos.n`` read their ``value``."""
     for table in list(tree.find_all(exp.Table)):
-        if not isinstance(table.this, exp.Explode):
+        function = table.this
+        if isinstance(function, exp.Explode):
+            array = function.this
+        elif isinstance(function, (exp.GenerateSeries, exp.ExplodingGenerateSeries)):
+            array = _srf_array(function)
+        else:
             continue
+        alias_node = table.args.get("alias")
         alias = table.alias or "unnest"
-        table.set("this", exp.Anonymous(this="json_each", expressions=[table.this.this]))
+        names = {alias}
+        if isinstance(alias_node, exp.TableAlias):
+            names |= {c.name for c in alias_node.columns}
+        table.set("this", exp.Anonymous(this="json_each", expressions=[array]))
         table.set("db", None)
         table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
         select = table.find_ancestor(exp.Select)
         if select is None:
             continue
         for column in list(select.find_all(exp.Column)):
-            if column.name == alias and not column.table:
+            bare = not column.table and column.name in names
+            if bare or (column.table == alias and column.name in names):
                 column.replace(exp.column("value", table=alias))
 
 

@@ -54,6 +54,9 @@ _CATALOG_OIDS = {
     "pg_namespace": 2615, "pg_am": 2601, "pg_attrdef": 2604, "pg_tablespace": 1213,
 }  # fmt: skip
 
+# A table's primary key index has OID table OID + this (clear of the constraint OIDs).
+_INDEX_OID_OFFSET = 20000
+
 Relation = tuple[int, str, dict[str, dict[str, Any]]]
 """(oid, table name, fields as get_fields reports them)."""
 
@@ -114,7 +117,10 @@ class CatalogDatabase:
         self._insert("pg_user", [(user, OWNER_OID, 0, 0)])
         self._insert("pg_am", [(2, "heap", "heap_tableam_handler", "t"),
                                (403, "btree", "bthandler", "i")])  # fmt: skip
-        self._insert("pg_settings", [(k, v, None, None, None) for k, v in self.settings.items()])
+        # Compile-time limits clients read (pgjdbc's getMaxIndexKeys), then the session's settings.
+        fixed = {"max_index_keys": "32", "max_identifier_length": "63", "block_size": "8192"}
+        settings = {**fixed, **self.settings}
+        self._insert("pg_settings", [(k, v, None, None, None) for k, v in settings.items()])
         types = [
             (t.oid, t.name, NS_PG_CATALOG, OWNER_OID, t.size, int(0 < t.size <= 8), "b",
              t.category, 0, 1, ",", 0, t.elem, t.array, t.function("in"), t.function("out"),
@@ -174,7 +180,7 @@ class CatalogDatabase:
                 pkey = f"{name}_pkey"
                 key = json.dumps([positions[resource.primary_key]])
                 constraints.append((constraint_oid, pkey, NS_PUBLIC, "p", 0, 0, 1, oid, 0,
-                                    constraint_oid + 10000, 0, " ", " ", " ", 1, 0, key, None,
+                                    oid + _INDEX_OID_OFFSET, 0, " ", " ", " ", 1, 0, key, None,
                                     None))  # fmt: skip
                 table_constraints.append((db, "public", pkey, db, "public", name, "PRIMARY KEY",
                                           "NO", "NO", "YES"))  # fmt: skip
@@ -182,7 +188,7 @@ class CatalogDatabase:
                                   1, None))  # fmt: skip
                 # The primary key's unique index, as pg_index-based clients (pgjdbc, psqlODBC,
                 # SQLAlchemy) find primary keys and statistics through it.
-                index_oid = constraint_oid + 10000
+                index_oid = oid + _INDEX_OID_OFFSET
                 classes.append(_class_row(index_oid, pkey, NS_PUBLIC, 1, kind="i"))
                 indexes.append((index_oid, oid, 1, 1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 0,
                                 key, "[0]", "[1978]", "[0]", None, None))  # fmt: skip
@@ -204,8 +210,9 @@ class CatalogDatabase:
                 constraint_oid += 1
                 fkey = f"{name}_{fk.column}_fkey"
                 target_num = list(target[1]).index(fk.table_column) + 1
-                constraints.append((constraint_oid, fkey, NS_PUBLIC, "f", 0, 0, 1, oid, 0, 0,
-                                    target[0], "a", "a", "s", 1, 0,
+                # conindid: the referenced table's primary key index (pgjdbc joins on it)
+                constraints.append((constraint_oid, fkey, NS_PUBLIC, "f", 0, 0, 1, oid, 0,
+                                    target[0] + _INDEX_OID_OFFSET, target[0], "a", "a", "s", 1, 0,
                                     json.dumps([positions[fk.column]]), json.dumps([target_num]),
                                     None))  # fmt: skip
                 table_constraints.append((db, "public", fkey, db, "public", name, "FOREIGN KEY",

@@ -70,6 +70,15 @@ def _array(value: Any) -> list[Any]:
     return [value]
 
 
+def _subscript(array: Any, index: Any, base: int = 1) -> Any:
+    """``array[index]``: NULL for a NULL array or an index out of range."""
+    items = _array(array)
+    if index is None:
+        return None
+    position = int(index) - int(base)
+    return items[position] if 0 <= position < len(items) else None
+
+
 class _Functions:
     def __init__(self, catalog: CatalogDatabase) -> None:
         self.catalog = catalog
@@ -188,6 +197,7 @@ class _Functions:
             "pg_size_pretty": lambda n: f"{n} bytes",
             "pg_is_in_recovery": lambda: 0,
             "pg_my_temp_schema": lambda: 0,
+            "pg_subscript": _subscript,
             "pg_series": lambda start, stop, step=1: (
                 None
                 if start is None or stop is None

@@ -346,9 +346,14 @@ class Translator:
             return exp.Literal.string(_iso(now))
         if isinstance(node, exp.CurrentDate):
             return exp.Literal.string(now.date().isoformat())
-        if _named(node, "current_schemas"):
+        if _named(node, "current_schemas") or type(node).__name__ == "CurrentSchemas":
             # current_schemas(true) includes the implicit pg_catalog, as PostgreSQL's does.
-            implicit = node.expressions[:1] != [exp.false()]
+            argument = (
+                node.this
+                if type(node).__name__ == "CurrentSchemas"
+                else (node.expressions[0] if node.expressions else None)
+            )
+            implicit = not (isinstance(argument, exp.Boolean) and not argument.this)
             schemas = ["pg_catalog", USER_SCHEMA] if implicit else [USER_SCHEMA]
             return exp.Literal.string(json.dumps(schemas))
         if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
