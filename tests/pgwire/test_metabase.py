@@ -49,44 +49,39 @@ def hourly_counts(dbapi: Connection) -> dict[int, int]:
     return dict(rows)
 
 
-# src/metabase/driver/postgres.clj: (defmethod sql.qp/date [:postgres :day]) casts to date
-def test_count_by_day_cast_as_date(wire: Wire, dbapi: Connection) -> None:
+def by_day(rows: list[tuple[Any, ...]]) -> dict[dt.date, int]:
+    return {as_day(d): n for d, n in rows}
+
+
+def test_count_by_day_and_by_week(wire: Wire, dbapi: Connection) -> None:
+    days = daily_counts(dbapi)
+
+    # src/metabase/driver/postgres.clj: (defmethod sql.qp/date [:postgres :day]) casts to date
+    day = f"CAST({TS} AS date)"
     rows = run_question(
         wire,
-        f'SELECT CAST({TS} AS date) AS "timestamp", COUNT(*) AS "count" FROM {EVENTS} {WHERE} '
-        f"GROUP BY CAST({TS} AS date) ORDER BY CAST({TS} AS date) ASC",
+        f'SELECT {day} AS "timestamp", COUNT(*) AS "count" FROM {EVENTS} {WHERE} '
+        f"GROUP BY {day} ORDER BY {day} ASC",
     )
-    assert {as_day(d): n for d, n in rows} == daily_counts(dbapi)
+    assert by_day(rows) == days
 
-
-# src/metabase/driver/postgres.clj: (defmethod sql.qp/date [:postgres :week]) is date_trunc('week')
-# moved by sql.qp/adjust-start-of-week from PostgreSQL's Monday to Metabase's default Sunday
-def test_count_by_sunday_week_with_interval_shift(wire: Wire, dbapi: Connection) -> None:
-    week = f"(DATE_TRUNC('week', ({TS} + INTERVAL '1 day')) + INTERVAL '-1 day')"
-    rows = run_question(
-        wire,
-        f'SELECT {week} AS "timestamp", COUNT(*) AS "count" FROM {EVENTS} {WHERE} '
-        f"GROUP BY {week} ORDER BY {week} ASC",
-    )
-    weeks: Counter[dt.date] = Counter()
-    for day, count in daily_counts(dbapi).items():
-        weeks[day - dt.timedelta(days=(day.weekday() + 1) % 7)] += count
-    assert {as_day(d): n for d, n in rows} == dict(weeks)
-    assert all(as_day(d).weekday() == 6 for d, _ in rows)
-
-
-# src/metabase/driver/postgres.clj: :week when the start of week is Monday (PostgreSQL's own)
-def test_count_by_monday_week(wire: Wire, dbapi: Connection) -> None:
-    week = f"DATE_TRUNC('week', {TS})"
-    rows = run_question(
-        wire,
-        f'SELECT {week} AS "timestamp", COUNT(*) AS "count" FROM {EVENTS} {WHERE} '
-        f"GROUP BY {week} ORDER BY {week} ASC",
-    )
-    weeks: Counter[dt.date] = Counter()
-    for day, count in daily_counts(dbapi).items():
-        weeks[day - dt.timedelta(days=day.weekday())] += count
-    assert {as_day(d): n for d, n in rows} == dict(weeks)
+    # src/metabase/driver/postgres.clj: (defmethod sql.qp/date [:postgres :week]) is
+    # date_trunc('week'); db-start-of-week is :monday, and sql.qp/adjust-start-of-week moves it
+    # to Metabase's default Sunday with INTERVAL arithmetic
+    for shift, week_start in ((0, 0), (1, 6)):
+        week = f"DATE_TRUNC('week', {TS})"
+        if shift:
+            week = f"(DATE_TRUNC('week', ({TS} + INTERVAL '1 day')) + INTERVAL '-1 day')"
+        rows = run_question(
+            wire,
+            f'SELECT {week} AS "timestamp", COUNT(*) AS "count" FROM {EVENTS} {WHERE} '
+            f"GROUP BY {week} ORDER BY {week} ASC",
+        )
+        weeks: Counter[dt.date] = Counter()
+        for when, count in days.items():
+            weeks[when - dt.timedelta(days=(when.weekday() - week_start) % 7)] += count
+        assert by_day(rows) == dict(weeks)
+        assert {d.weekday() for d in by_day(rows)} == {week_start}
 
 
 # src/metabase/driver/postgres.clj: (defmethod sql.qp/date [:postgres :hour-of-day]) is
