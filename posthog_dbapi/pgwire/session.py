@@ -32,7 +32,6 @@ from posthog_dbapi.pgwire.codec import (
     ProtocolError,
     Reader,
     Writer,
-    decode_param,
     encode_value,
     format_formats,
 )
@@ -40,6 +39,7 @@ from posthog_dbapi.pgwire.commands import Command, parse_command, split
 from posthog_dbapi.pgwire.copyout import BINARY_HEADER, BINARY_TRAILER, CopyOut, parse_copy
 from posthog_dbapi.pgwire.errors import QueryCanceled, error_fields
 from posthog_dbapi.pgwire.execute import Backend, Result
+from posthog_dbapi.pgwire.paramcodec import decode_param
 from posthog_dbapi.pgwire.translate import Translation
 
 __all__ = ["REPORTED_SETTINGS", "Session"]

@@ -2,17 +2,18 @@
 
 sqlglot reads PostgreSQL and writes SQLite; what it leaves invalid for SQLite is rewritten here:
 
-- ``date_trunc`` becomes SQLite's ``DATETIME(col, 'start of day')``-style grains, the shapes the
-  DB-API's HogQL pushdown recognises, so a Metabase time series over events still runs inside
-  PostHog. Weeks start on Monday, as in PostgreSQL.
-- ``extract``/``date_part`` become ``strftime``; ``col ± INTERVAL '…'`` becomes
-  ``DATETIME(col, '±N unit')``; ``now()``, ``current_date`` and timestamp literals are folded to
-  ISO text in the tables' own format (``2024-01-02T03:04:05+00:00``), so text comparisons with
-  stored timestamps order correctly.
-- Catalog idioms: ``'x'::regclass`` → ``pg_regclass('x')``, ``::oid``/``::name``/``::char``
-  dropped, ``x = ANY(array)`` → ``x IN (SELECT value FROM json_each(array))`` (arrays are JSON
-  text), ``(array)[n]`` → ``json_extract``, ``pg_catalog.f()`` → ``f()``, ``current_user`` and
-  friends → literals.
+- ``date_trunc``, ``extract`` and ``± INTERVAL`` become the SQLite grains the DB-API's HogQL
+  pushdown recognises (``timefuncs``), so a time series over events still runs inside PostHog;
+  ``now()``, ``current_date`` and timestamp literals are folded to ISO text in the tables' own
+  format (``2024-01-02T03:04:05+00:00``), so text comparisons with stored timestamps order
+  correctly; ``"public"."events"."timestamp"`` loses its schema.
+- Catalog idioms: ``'x'::regclass``/``::regtype`` → ``pg_regclass``/``pg_regtype`` (and their
+  ``::text`` the name), ``::oid``/``::name``/``::char`` dropped, ``x = ANY(array)`` →
+  ``x IN (SELECT value FROM json_each(array))`` (arrays are JSON text), ``pg_catalog.f()`` →
+  ``f()``, ``version()``, ``current_user``, ``current_schemas(true)`` and friends → literals;
+  the rest of the catalog-only forms in ``catalogsql``.
+- ``date_trunc($1, ...)``'s unit is written in at Bind (``literal_params``); each parameter's
+  type comes from what it meets (``paramtypes``).
 - ``$n`` parameters become ``?`` in text order, with ``param_order`` saying which ``$n`` each
   ``?`` binds (a parameter may repeat).
 
@@ -42,7 +43,7 @@ from posthog_dbapi.pgwire.paramtypes import (
     parameter_number,
     static_columns,
 )
-from posthog_dbapi.types import utc_text
+from posthog_dbapi.pgwire.timefuncs import extract_part, iso, parse_moment, shift, truncate
 
 __all__ = ["CATALOG_SCHEMAS", "USER_SCHEMA", "Translation", "Translator"]
 
@@ -54,48 +55,11 @@ _KEYWORD_COLUMN = re.compile(
 _OPERATOR = re.compile(r"OPERATOR\(\s*pg_catalog\.([^)\s]+)\s*\)", re.I)
 _COLLATE = re.compile(r'\s+COLLATE\s+(?:pg_catalog\.)?"?(?:default|C|POSIX)"?', re.I)
 _MARKER = re.compile(r":pgp(\d+)\b")
-_TRUNC = {
-    "second": "DATETIME(STRFTIME('%Y-%m-%dT%H:%M:%S', {c}))",
-    "minute": "DATETIME(STRFTIME('%Y-%m-%dT%H:%M:00', {c}))",
-    "hour": "DATETIME(STRFTIME('%Y-%m-%dT%H:00:00', {c}))",
-    "day": "DATETIME({c}, 'start of day')",
-    "week": "DATETIME({c}, 'start of day', -((STRFTIME('%w', {c}) + 6) % 7) || ' days')",
-    "month": "DATETIME({c}, 'start of month')",
-    "quarter": "DATETIME({c}, 'start of month', "
-    "PRINTF('-%d month', (STRFTIME('%m', {c}) - 1) % 3))",
-    "year": "DATETIME({c}, 'start of year')",
-}
-_EXTRACT = {
-    "year": "CAST(STRFTIME('%Y', {c}) AS INTEGER)",
-    "month": "CAST(STRFTIME('%m', {c}) AS INTEGER)",
-    "day": "CAST(STRFTIME('%d', {c}) AS INTEGER)",
-    "hour": "CAST(STRFTIME('%H', {c}) AS INTEGER)",
-    "minute": "CAST(STRFTIME('%M', {c}) AS INTEGER)",
-    "second": "CAST(STRFTIME('%S', {c}) AS INTEGER)",
-    "dow": "CAST(STRFTIME('%w', {c}) AS INTEGER)",
-    "isodow": "((CAST(STRFTIME('%w', {c}) AS INTEGER) + 6) % 7 + 1)",
-    "doy": "CAST(STRFTIME('%j', {c}) AS INTEGER)",
-    "quarter": "((CAST(STRFTIME('%m', {c}) AS INTEGER) + 2) / 3)",
-    "week": "CAST(STRFTIME('%W', {c}) AS INTEGER)",
-    "epoch": "CAST(STRFTIME('%s', {c}) AS INTEGER)",
-}
 _FUNCTION_NAMES: dict[type[exp.Expression], str] = {
     exp.CurrentVersion: "version", exp.CurrentSchema: "current_schema",
     exp.CurrentUser: "current_user", exp.CurrentDatabase: "current_database",
     exp.CurrentTimestamp: "now", exp.CurrentDate: "current_date",
 }  # fmt: skip
-_UNITS = {
-    "second": ("seconds", 1), "minute": ("minutes", 1), "hour": ("hours", 1),
-    "day": ("days", 1), "week": ("days", 7), "month": ("months", 1), "quarter": ("months", 3),
-    "year": ("years", 1),
-}  # fmt: skip
-
-
-def _unit(text: str) -> str:
-    unit = text.strip().lower().rstrip("s")
-    aliases = {"sec": "second", "min": "minute", "hr": "hour", "mon": "month", "yr": "year",
-               "millisecond": "second", "dayofweek": "dow", "dayofyear": "doy"}  # fmt: skip
-    return aliases.get(unit, unit)
 
 
 @dataclass
@@ -343,7 +307,7 @@ class Translator:
         if isinstance(node, exp.CurrentTimestamp) or (
             isinstance(node, exp.Anonymous) and str(node.this).lower() in ("now", "clock_timestamp")
         ):
-            return exp.Literal.string(_iso(now))
+            return exp.Literal.string(iso(now))
         if isinstance(node, exp.CurrentDate):
             return exp.Literal.string(now.date().isoformat())
         if _named(node, "current_schemas") or type(node).__name__ == "CurrentSchemas":
@@ -373,16 +337,16 @@ class Translator:
         if isinstance(node, exp.Cast):
             return self._cast(node)
         if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)):
-            unit = _unit(node.unit.name if node.unit is not None else "day")
+            unit = node.unit.name if node.unit is not None else "day"
             if isinstance(node, exp.DateTrunc) and isinstance(node.this, exp.Literal):
-                unit, column = _unit(node.this.name), node.expression
+                unit, column = node.this.name, node.expression
             else:
                 column = node.this
-            return _template(_TRUNC, unit, column, "date_trunc")
+            return truncate(unit, column)
         if isinstance(node, exp.Extract):
-            return _template(_EXTRACT, _unit(node.this.name), node.expression, "extract")
+            return extract_part(node.this.name, node.expression)
         if isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression, exp.Interval):
-            return _shift(node.this, node.expression, isinstance(node, exp.Sub))
+            return shift(node.this, node.expression, isinstance(node, exp.Sub))
         if isinstance(node, exp.UnixToTime):
             return exp.Anonymous(
                 this="DATETIME", expressions=[node.this, exp.Literal.string("unixepoch")]
@@ -406,12 +370,12 @@ class Translator:
         if to.is_type(*exp.DataType.TEMPORAL_TYPES):
             if isinstance(inner, exp.Literal) and inner.is_string:
                 try:
-                    moment = _parse_moment(inner.this)
+                    moment = parse_moment(inner.this)
                 except ValueError:
                     return None
                 if to.is_type(exp.DataType.Type.DATE):
                     return exp.Literal.string(moment.date().isoformat())
-                return exp.Literal.string(_iso(moment))
+                return exp.Literal.string(iso(moment))
             if to.is_type(exp.DataType.Type.DATE):
                 return exp.Anonymous(this="DATE", expressions=[inner])
             return exp.Anonymous(this="DATETIME", expressions=[inner])
@@ -464,60 +428,3 @@ def _unparen(node: exp.Expression) -> exp.Expression:
     while isinstance(node, exp.Paren):
         node = node.this
     return node
-
-
-def _iso(moment: dt.datetime) -> str:
-    return utc_text(moment)
-
-
-def _parse_moment(text: str) -> dt.datetime:
-    from posthog_dbapi.pgwire.codec import parse_timestamp
-
-    return parse_timestamp(text)
-
-
-def _template(
-    table: dict[str, str], unit: str, column: exp.Expression, what: str
-) -> exp.Expression:
-    if unit not in table:
-        raise NotSupportedError(
-            f"{what} with unit {unit!r} is not supported.",
-            suggestion="Use one of: " + ", ".join(table),
-        )
-    text = table[unit].format(c=column.sql(dialect="sqlite"))
-    return cast(exp.Expression, sqlglot.parse_one(text, read="sqlite"))
-
-
-def _interval_parts(interval: exp.Interval) -> list[tuple[float, str]]:
-    text = interval.this.name if interval.this is not None else ""
-    if interval.unit is not None and interval.unit.name:
-        text = f"{text} {interval.unit.name}"
-    tokens = text.replace(",", " ").split()
-    parts: list[tuple[float, str]] = []
-    for amount, unit in zip(tokens[::2], tokens[1::2]):
-        base = _unit(unit)
-        if base not in _UNITS:
-            raise NotSupportedError(f"INTERVAL unit {unit!r} is not supported.")
-        modifier, factor = _UNITS[base]
-        parts.append((float(amount) * factor, modifier))
-    if not parts:
-        raise ProgrammingError(f"Cannot read INTERVAL '{text}'.", suggestion="Write '7 days'.")
-    return parts
-
-
-def _shift(base: exp.Expression, interval: exp.Interval, subtract: bool) -> exp.Expression:
-    parts = _interval_parts(interval)
-    sign = -1 if subtract else 1
-    if isinstance(base, exp.Literal) and base.is_string:
-        try:
-            moment = _parse_moment(base.this)
-        except ValueError:
-            moment = None
-        if moment is not None and all(
-            unit in ("seconds", "minutes", "hours", "days") for _, unit in parts
-        ):
-            for amount, unit in parts:
-                moment += sign * dt.timedelta(**{unit: amount})
-            return exp.Literal.string(_iso(moment))
-    modifiers = [exp.Literal.string(f"{sign * amount:+g} {unit}") for amount, unit in parts]
-    return exp.Anonymous(this="DATETIME", expressions=[base, *modifiers])

@@ -11,8 +11,9 @@ import pytest
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.exceptions import NotSupportedError
 from posthog_dbapi.pgwire.binvalues import decode_numeric, encode_numeric, interval_text
-from posthog_dbapi.pgwire.codec import OID, decode_param, encode_value, parse_array_text
+from posthog_dbapi.pgwire.codec import OID, encode_value
 from posthog_dbapi.pgwire.copyout import BINARY_HEADER, parse_copy
+from posthog_dbapi.pgwire.paramcodec import decode_param, parse_array_text
 from posthog_dbapi.pgwire.pgtypes import format_type, type_oid
 from posthog_dbapi.pgwire.translate import Translator
 
