@@ -22,7 +22,7 @@ import apsw
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.pgwire.codec import OID, TYPE_SIZES
 from posthog_dbapi.pgwire.pgfunctions import quote_ident, register_functions
-from posthog_dbapi.pgwire.pgschema import TABLES, catalog_column_type
+from posthog_dbapi.pgwire.pgschema import TABLES, catalog_column_type, column_names
 from posthog_dbapi.pgwire.pgtypes import PG_TYPES
 
 __all__ = ["KIND_TYPES", "CatalogDatabase", "Relation", "catalog_column_type"]
@@ -53,6 +53,14 @@ _CATALOG_OIDS = {
     "pg_database": 1262, "pg_constraint": 2606, "pg_description": 2609, "pg_index": 2610,
     "pg_namespace": 2615, "pg_am": 2601, "pg_attrdef": 2604, "pg_tablespace": 1213,
 }  # fmt: skip
+
+# information_schema.columns' precision columns for the types the tables use.
+_PRECISION: dict[int, dict[str, int]] = {
+    OID.INT8: {"numeric_precision": 64, "numeric_precision_radix": 2, "numeric_scale": 0},
+    OID.FLOAT8: {"numeric_precision": 53, "numeric_precision_radix": 2},
+    OID.TIMESTAMPTZ: {"datetime_precision": 6},
+    OID.DATE: {"datetime_precision": 0},
+}
 
 # A table's primary key index has OID table OID + this (clear of the constraint OIDs).
 _INDEX_OID_OFFSET = 20000
@@ -106,12 +114,24 @@ class CatalogDatabase:
         with self.db:
             self.db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
+    def _insert_named(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Rows given by column name; the columns not named are NULL."""
+        schema, name = table.split(".")
+        names = column_names(schema, name)
+        self._insert(table, [tuple(row.get(column) for column in names) for row in rows])
+
     def _fill(self, relations: list[Relation]) -> None:
         db, user = self.database, self.user
         schemas = [(NS_PG_CATALOG, "pg_catalog"), (NS_PUBLIC, "public"),
                    (NS_INFORMATION_SCHEMA, "information_schema")]  # fmt: skip
         self._insert("pg_namespace", [(oid, name, OWNER_OID, None) for oid, name in schemas])
-        self._insert("schemata", [(db, name, user) for _, name in schemas])
+        self._insert_named(
+            "information_schema.schemata",
+            [
+                {"catalog_name": db, "schema_name": name, "schema_owner": user}
+                for _, name in schemas
+            ],
+        )
         self._insert("pg_database", [(1, db, OWNER_OID, 6, "C", "C", 0, 1, None)])
         self._insert("pg_roles", [(OWNER_OID, user, 0, 1, 0, 0, 1)])
         self._insert("pg_user", [(user, OWNER_OID, 0, 0)])
@@ -138,8 +158,8 @@ class CatalogDatabase:
         classes: Rows = []
         attributes: Rows = []
         descriptions: Rows = []
-        columns: Rows = []
-        tables: Rows = []
+        columns: list[dict[str, Any]] = []
+        tables: list[dict[str, Any]] = []
         privileges: Rows = []
         constraints: Rows = []
         table_constraints: Rows = []
@@ -151,8 +171,10 @@ class CatalogDatabase:
         for oid, name, fields in relations:
             resource = RESOURCES[name]
             classes.append(_class_row(oid, name, NS_PUBLIC, len(fields)))
-            tables.append((db, "public", name, "BASE TABLE",
-                           "YES" if resource.route.can_create else "NO", "NO"))  # fmt: skip
+            insertable = "YES" if resource.route.can_create else "NO"
+            tables.append({"table_catalog": db, "table_schema": "public", "table_name": name,
+                           "table_type": "BASE TABLE", "is_typed": "NO",
+                           "is_insertable_into": insertable})  # fmt: skip
             privileges.append(("public", name, user, None, 1, 0, 0, 0))
             stats.append((oid, "public", name, None))
             if resource.description:
@@ -167,10 +189,15 @@ class CatalogDatabase:
                 attributes.append((oid, column, type_oid, -1, TYPE_SIZES.get(type_oid, -1),
                                    attnum, 0, -1, -1, 0, "p", "i", int(not_null), 0, 0, "", "",
                                    0, 1, 0, 0, None, None, ""))  # fmt: skip
-                columns.append((db, "public", name, column, attnum, None,
-                                "NO" if not_null else "YES", data_type, None, None, None, None,
-                                db, "pg_catalog", PG_TYPES[type_oid].name, "NO", None, "NEVER",
-                                "NO" if info.get("read_only") else "YES", str(attnum)))  # fmt: skip
+                columns.append({
+                    "table_catalog": db, "table_schema": "public", "table_name": name,
+                    "column_name": column, "ordinal_position": attnum,
+                    "is_nullable": "NO" if not_null else "YES", "data_type": data_type,
+                    **_PRECISION.get(type_oid, {}), "udt_catalog": db, "udt_schema": "pg_catalog",
+                    "udt_name": PG_TYPES[type_oid].name, "dtd_identifier": str(attnum),
+                    "is_self_referencing": "NO", "is_identity": "NO", "is_generated": "NEVER",
+                    "is_updatable": "NO" if info.get("read_only") else "YES",
+                })  # fmt: skip
                 comment = str(info.get("description") or "")
                 if comment:
                     descriptions.append((oid, PG_CLASS_OID, attnum, comment))
@@ -231,8 +258,8 @@ class CatalogDatabase:
         self._insert("pg_index", indexes)
         self._insert("pg_tables", privileges)
         self._insert("pg_stat_user_tables", stats)
-        self._insert("information_schema.tables", tables)
-        self._insert("information_schema.columns", columns)
+        self._insert_named("information_schema.tables", tables)
+        self._insert_named("information_schema.columns", columns)
         self._insert("information_schema.table_constraints", table_constraints)
         self._insert("information_schema.key_column_usage", key_usage)
         self._insert("information_schema.referential_constraints", references)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from posthog_dbapi.pgwire.codec import OID
 from posthog_dbapi.pgwire.pgtypes import type_oid
 
-__all__ = ["BOOL_COLUMNS", "TABLES", "catalog_column_type"]
+__all__ = ["BOOL_COLUMNS", "TABLES", "catalog_column_type", "column_names"]
 
 TABLES: dict[str, dict[str, str]] = {
     "pg_catalog": {
@@ -83,15 +83,28 @@ TABLES: dict[str, dict[str, str]] = {
         "opcfamily OID, opcintype OID, opcdefault BOOL, opckeytype OID",
     },
     "information_schema": {
-        "schemata": "catalog_name TEXT, schema_name TEXT, schema_owner TEXT",
+        # The columns PostgreSQL's information_schema (the SQL standard's) has, in its order.
+        "schemata": "catalog_name TEXT, schema_name TEXT, schema_owner TEXT, "
+        "default_character_set_catalog TEXT, default_character_set_schema TEXT, "
+        "default_character_set_name TEXT, sql_path TEXT",
         "tables": "table_catalog TEXT, table_schema TEXT, table_name TEXT, table_type TEXT, "
-        "is_insertable_into TEXT, is_typed TEXT",
+        "self_referencing_column_name TEXT, reference_generation TEXT, "
+        "user_defined_type_catalog TEXT, user_defined_type_schema TEXT, "
+        "user_defined_type_name TEXT, is_insertable_into TEXT, is_typed TEXT, "
+        "commit_action TEXT",
         "columns": "table_catalog TEXT, table_schema TEXT, table_name TEXT, column_name TEXT, "
         "ordinal_position INT4, column_default TEXT, is_nullable TEXT, data_type TEXT, "
-        "character_maximum_length INT4, numeric_precision INT4, numeric_scale INT4, "
-        "datetime_precision INT4, udt_catalog TEXT, udt_schema TEXT, udt_name TEXT, "
-        "is_identity TEXT, identity_generation TEXT, is_generated TEXT, is_updatable TEXT, "
-        "dtd_identifier TEXT",
+        "character_maximum_length INT4, character_octet_length INT4, numeric_precision INT4, "
+        "numeric_precision_radix INT4, numeric_scale INT4, datetime_precision INT4, "
+        "interval_type TEXT, interval_precision INT4, character_set_catalog TEXT, "
+        "character_set_schema TEXT, character_set_name TEXT, collation_catalog TEXT, "
+        "collation_schema TEXT, collation_name TEXT, domain_catalog TEXT, domain_schema TEXT, "
+        "domain_name TEXT, udt_catalog TEXT, udt_schema TEXT, udt_name TEXT, "
+        "scope_catalog TEXT, scope_schema TEXT, scope_name TEXT, maximum_cardinality INT4, "
+        "dtd_identifier TEXT, is_self_referencing TEXT, is_identity TEXT, "
+        "identity_generation TEXT, identity_start TEXT, identity_increment TEXT, "
+        "identity_maximum TEXT, identity_minimum TEXT, identity_cycle TEXT, "
+        "is_generated TEXT, generation_expression TEXT, is_updatable TEXT",
         "table_constraints": "constraint_catalog TEXT, constraint_schema TEXT, "
         "constraint_name TEXT, table_catalog TEXT, table_schema TEXT, table_name TEXT, "
         "constraint_type TEXT, is_deferrable TEXT, initially_deferred TEXT, enforced TEXT",
@@ -136,3 +149,8 @@ BOOL_COLUMNS = frozenset(
     if oid == OID.BOOL
 )
 """Catalog column names that are boolean wherever they appear (SQLite stores 0/1)."""
+
+
+def column_names(schema: str, table: str) -> list[str]:
+    """The columns of a catalog relation, in order."""
+    return [column.split()[0] for column in TABLES[schema][table].split(", ")]

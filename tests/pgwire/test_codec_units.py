@@ -107,3 +107,43 @@ def test_parameter_types_follow_what_they_meet() -> None:
         0: OID.BOOL, 1: OID.TEXT
     }  # fmt: skip
     assert _types("SELECT id FROM feature_flags WHERE key = $1 || 'x'") == {}
+
+
+def test_information_schema_has_the_standard_columns() -> None:
+    from posthog_dbapi.pgwire.pgcatalog import CatalogDatabase
+
+    catalog = CatalogDatabase(
+        [(16384, "feature_flags", {"id": {"type": "integer"}, "created_at": {"type": "datetime"}})],
+        user="u",
+        database="1",
+        settings={"timezone": "UTC"},
+    )
+    try:
+        cursor = catalog.cursor()
+        rows = cursor.execute(
+            "SELECT column_name, data_type, numeric_precision, datetime_precision, is_nullable, "
+            "udt_name, is_identity, is_generated FROM information_schema.columns "
+            "ORDER BY ordinal_position"
+        ).fetchall()
+        names = [
+            d[0] for d in cursor.execute("SELECT * FROM information_schema.columns").description
+        ]
+        tables = cursor.execute(
+            "SELECT table_name, table_type, is_insertable_into, commit_action "
+            "FROM information_schema.tables"
+        ).fetchall()
+    finally:
+        catalog.close()
+    assert rows == [
+        ("id", "bigint", 64, None, "NO", "int8", "NO", "NEVER"),
+        ("created_at", "timestamp with time zone", None, 6, "YES", "timestamptz", "NO", "NEVER"),
+    ]
+    assert names[:8] == [
+        "table_catalog", "table_schema", "table_name", "column_name", "ordinal_position",
+        "column_default", "is_nullable", "data_type",
+    ]  # fmt: skip
+    assert {"character_octet_length", "collation_name", "identity_cycle", "is_updatable"} <= set(
+        names
+    )
+    assert len(names) == 44
+    assert tables == [("feature_flags", "BASE TABLE", "YES", None)]
