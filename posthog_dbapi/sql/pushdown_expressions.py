@@ -52,8 +52,7 @@ class ExpressionRules(TranslatorBase):
             alias, kind = scope.outputs[name]
             return Typed(exp.column(identifier(alias)), kind)
         source, col = scope.resolve(name, table)
-        return Typed(exp.column(identifier(col.hogql), identifier(source.alias)), col.kind,
-                     normalise=col.normalise)  # fmt: skip
+        return Typed(source.ref(col), col.kind, normalise=col.normalise)
 
     def x_Literal(self, node: exp.Literal, scope: Scope, alias_ok: bool) -> Typed:
         if node.is_string:
@@ -393,4 +392,15 @@ class ExpressionRules(TranslatorBase):
         inner, cols, _ = self.select(node.this)
         if len(cols) != 1 or cols[0].kind in ("jval", "json"):
             raise Unsupported("a scalar subquery of more than one column")
+        # SQLite takes the first row of a scalar subquery; ClickHouse refuses more than one.
+        # One row in the subquery's own order is the same row; without an order it is not.
+        one_row = not inner.args.get("group") and any(
+            e.find(exp.AggFunc) for e in inner.expressions
+        )
+        if not one_row:
+            if inner.args.get("order") is None:
+                raise Unsupported("a scalar subquery of several rows without ORDER BY")
+            current = inner.args.get("limit")
+            if current is None or int(current.expression.name) > 1:
+                inner.set("limit", exp.Limit(expression=exp.Literal.number(1)))
         return Typed(exp.Subquery(this=inner), cols[0].kind)

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from sqlglot import exp
 
-from posthog_dbapi.sql.pushdown_dialect import placeholder
+from posthog_dbapi.sql.pushdown_dialect import identifier, placeholder
 from posthog_dbapi.sql.pushdown_tables import HogQLTable
 from posthog_dbapi.types import utc_text
 
@@ -87,6 +87,20 @@ class Source:
     columns: dict[str, Col]
     order: list[str]
     table: HogQLTable | None = None
+    marker: str | None = None
+    """The generated column that is 1 on this source's real rows: set when an outer join may
+    pad the source with a row of NULLs (see `pushdown_joins`)."""
+
+    def ref(self, col: Col) -> exp.Expression:
+        """A column of this source as HogQL: NULL on a padded row, as in SQLite."""
+        node: exp.Expression = exp.column(identifier(col.hogql), identifier(self.alias))
+        if self.marker is None:
+            return node
+        # ClickHouse pads with default values unless join_use_nulls is set (UNVERIFIED whether
+        # PostHog sets it); the marker is 0 or NULL on a padded row either way.
+        matched = exp.EQ(this=exp.column(identifier(self.marker), identifier(self.alias)),
+                         expression=exp.Literal.number(1))  # fmt: skip
+        return fn("if", matched, node, exp.Null())
 
 
 @dataclass
@@ -196,6 +210,12 @@ class TranslatorBase:
         raise NotImplementedError
 
     def select(self, node: exp.Expression) -> tuple[exp.Select, list[OutputColumn], Scope]:
+        raise NotImplementedError
+
+    def source(self, node: exp.Expression, scope: Scope) -> exp.Expression:
+        raise NotImplementedError
+
+    def comparison(self, op: type[exp.Expression], left: Typed, right: Typed) -> exp.Expression:
         raise NotImplementedError
 
     def dt_comparison(self, op: type[exp.Expression], column: exp.Expression, text: str

@@ -19,6 +19,7 @@ from sqlglot.tokens import TokenType
 
 from posthog_dbapi.sql.pushdown_dialect import identifier
 from posthog_dbapi.sql.pushdown_expressions import ExpressionRules
+from posthog_dbapi.sql.pushdown_joins import JoinRules
 from posthog_dbapi.sql.pushdown_model import (
     ORDERABLE,
     PARAM,
@@ -110,7 +111,7 @@ def _projection_texts(sql: str) -> list[str]:
     return texts
 
 
-class Translator(ExpressionRules, PropertyTimeRules):
+class Translator(ExpressionRules, PropertyTimeRules, JoinRules):
     """One translation: the statement rules here, the expression and property rules mixed in."""
 
     # --- statements ----------------------------------------------------------------------
@@ -118,7 +119,7 @@ class Translator(ExpressionRules, PropertyTimeRules):
         if not isinstance(node, exp.Select):
             raise Unsupported(f"{type(node).__name__} (only plain SELECT is pushed down)")
         allowed = {"expressions", "from_", "from", "where", "group", "having", "order", "limit",
-                   "offset", "distinct", "with_", "with"}  # fmt: skip
+                   "offset", "distinct", "with_", "with", "joins"}  # fmt: skip
         for arg, val in node.args.items():
             if val and arg not in allowed:
                 raise Unsupported(f"SELECT ... {arg.upper()}")
@@ -149,8 +150,9 @@ class Translator(ExpressionRules, PropertyTimeRules):
         if from_ is None:
             raise Unsupported("SELECT without FROM")
         out.set("from_", exp.From(this=self.source(from_.this, scope)))
-        if node.args.get("joins"):
-            raise Unsupported("JOIN")
+        moved: list[exp.Expression] = []
+        for join in node.args.get("joins") or []:
+            moved += self.join(join, scope, out)
         # Projections.
         projections: list[Typed] = []
         names: list[str] = []
@@ -172,11 +174,7 @@ class Translator(ExpressionRules, PropertyTimeRules):
                     for name in source.order:
                         col = source.columns[name]
                         projections.append(
-                            Typed(
-                                exp.column(identifier(col.hogql), identifier(source.alias)),
-                                col.kind,
-                                normalise=col.normalise,
-                            )
+                            Typed(source.ref(col), col.kind, normalise=col.normalise)
                         )
                         names.append(name)
                         explicit.append(None)
@@ -209,7 +207,12 @@ class Translator(ExpressionRules, PropertyTimeRules):
             cond = self.expr(where.this, scope)
             if cond.agg:
                 raise Unsupported("aggregate in WHERE")
-            out.set("where", exp.Where(this=cond.node))
+            moved.append(cond.node)
+        if moved:
+            condition = moved[0]
+            for part in moved[1:]:
+                condition = exp.And(this=exp.Paren(this=condition), expression=exp.Paren(this=part))
+            out.set("where", exp.Where(this=condition))
         group = node.args.get("group")
         if group is not None:
             items = []
@@ -251,6 +254,13 @@ class Translator(ExpressionRules, PropertyTimeRules):
                 # SQLite puts NULLs first ascending and last descending.
                 ordered.append(exp.Ordered(this=key, desc=desc, nulls_first=not desc))
             out.set("order", exp.Order(expressions=ordered))
+        # Only a nested SELECT still has these (`translate` takes the outermost ones off): the
+        # Query API caps only the outermost LIMIT, so an inner one is kept as it is.
+        if node.args.get("offset") is not None:
+            raise Unsupported("OFFSET in a subquery (the Query API refuses OFFSET)")
+        limit = _constant_int(node.args.get("limit"), self)
+        if limit is not None and limit >= 0:
+            out.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
         return out, columns, scope
 
     def ordinal(self, item: exp.Expression, projections: list[Typed]) -> Typed | None:
@@ -347,7 +357,8 @@ def translate(
         or any(node.find(exp.AggFunc) for node in body.expressions)
     )  # fmt: skip
     source = next(iter(scope.sources.values()))
-    table = source.table if not aggregated else None
+    # A join multiplies rows, so no one table's keys page it.
+    table = source.table if not aggregated and len(scope.sources) == 1 else None
     used = {node.name for node in out.find_all(exp.Placeholder)}
     for name in [n for n in translator.values if n not in used]:
         del translator.values[name]  # a constant the translation turned into another value
