@@ -169,9 +169,15 @@ class ExpressionRules(TranslatorBase):
         query = node.args.get("query")
         if query is not None:
             inner, cols, _ = self.select(query.this if isinstance(query, exp.Subquery) else query)
-            if len(cols) != 1 or cols[0].kind != left.kind or left.kind not in ("str", "int"):
+            if len(cols) != 1 or cols[0].kind != left.kind or left.kind not in ORDERABLE:
                 raise Unsupported("IN (subquery) of another kind")
-            return Typed(exp.In(this=left.node, query=exp.Subquery(this=inner)), "int",
+            subject = left.node
+            if left.kind == "uuid":
+                # Both sides as text, the way the fallback compares its UUID text.
+                subject = fn("toString", subject)
+                for projection in inner.expressions:
+                    projection.set("this", fn("toString", projection.this))
+            return Typed(exp.In(this=subject, query=exp.Subquery(this=inner)), "int",
                           agg=left.agg)  # fmt: skip
         if node.args.get("unnest") or node.args.get("field"):
             raise Unsupported("IN UNNEST")
@@ -186,6 +192,11 @@ class ExpressionRules(TranslatorBase):
         ):
             return Typed(exp.In(this=left.node, expressions=[i.node for i in items]), "int",
                           agg=left.agg)  # fmt: skip
+        if left.kind == "uuid" and all(i.kind == "str" for i in items):
+            # One flat IN: a chain of thousands of ORs nests too deep for a parser (a 500 from
+            # the emulator's sqlglot for `person_id IN (SELECT id FROM persons)` run locally).
+            return Typed(exp.In(this=fn("toString", left.node), expressions=[i.node for i in items]),
+                         "int", agg=left.agg)  # fmt: skip
         condition: exp.Expression = parts[0]
         for part in parts[1:]:
             condition = cast(exp.Expression, exp.or_(condition, part))
