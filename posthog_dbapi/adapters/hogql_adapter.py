@@ -68,8 +68,10 @@ def scan(
     limit: int | None = None,
     offset: int | None = None,
     page_size: int = MAX_ROWS_PER_QUERY,
+    queries: list[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Rows of `table` matching `bounds`, in keyset order, fetched page by page."""
+    """Rows of `table` matching `bounds`, in keyset order, fetched page by page; the HogQL of
+    each request sent is added to `queries`."""
     names = columns or table.column_names
     conditions: list[str] = []
     params: list[Any] = []
@@ -114,7 +116,7 @@ def scan(
         )
         assert isinstance(chosen_all, PushdownPlan)
         chosen = chosen_all
-    for row in execute(driver, chosen, page_size=page_size):
+    for row in execute(driver, chosen, page_size=page_size, queries=queries):
         yield dict(zip(names, row))
 
 
@@ -237,8 +239,10 @@ class HogQLAdapter:
 
     def _fetch(self, bounds: dict[str, Filter], columns: list[str], limit: int | None,
                offset: int | None) -> CachedScan:  # fmt: skip
+        assert self.state is not None
         return CachedScan(scan(self.driver, self.table, bounds, columns=columns, limit=limit,
-                               offset=offset, page_size=self.page_size))  # fmt: skip
+                               offset=offset, page_size=self.page_size,
+                               queries=self.state.statement.queries))  # fmt: skip
 
     def _memoised(self, bounds: dict[str, Filter], columns: list[str], limit: int | None,
                   offset: int | None) -> Iterator[dict[str, Any]]:  # fmt: skip
@@ -261,8 +265,10 @@ class HogQLAdapter:
             self._first_columns = wanted
             yield from fetched
             return
-        if whole is None or not set(self._whole_columns) >= set(wanted) or any(
-            bounds.get(n) != b for n, b in self._whole_bounds.items()
+        if (
+            whole is None
+            or not set(self._whole_columns) >= set(wanted)
+            or any(bounds.get(n) != b for n, b in self._whole_bounds.items())
         ):
             # Asked again with other bounds: fetch the table once with what the calls share,
             # with every column asked so far, and answer every later call from those rows.
@@ -273,7 +279,7 @@ class HogQLAdapter:
             self._whole_bounds = shared
             scans[whole_key] = whole = self._fetch(shared, list(self._whole_columns), None, None)
         rest = {n: b for n, b in bounds.items() if n not in self._whole_bounds}
-        matched = (row for row in whole if _matches(row, rest))
+        matched: Iterator[dict[str, Any]] = (row for row in whole if _matches(row, rest))
         if offset:
             matched = itertools.islice(matched, offset, None)
         if limit is not None:

@@ -195,8 +195,8 @@ class ExpressionRules(TranslatorBase):
         if left.kind == "uuid" and all(i.kind == "str" for i in items):
             # One flat IN: a chain of thousands of ORs nests too deep for a parser (a 500 from
             # the emulator's sqlglot for `person_id IN (SELECT id FROM persons)` run locally).
-            return Typed(exp.In(this=fn("toString", left.node), expressions=[i.node for i in items]),
-                         "int", agg=left.agg)  # fmt: skip
+            flat = exp.In(this=fn("toString", left.node), expressions=[i.node for i in items])
+            return Typed(flat, "int", agg=left.agg)
         condition: exp.Expression = parts[0]
         for part in parts[1:]:
             condition = cast(exp.Expression, exp.or_(condition, part))
