@@ -46,7 +46,11 @@ class QueryOperations:
         ttl = getattr(self, "query_cache_ttl", 0.0)
         key = None
         # Only the refresh modes that accept a cached answer; "force_*" asks for a fresh one.
-        if ttl > 0 and refresh in ("blocking", "async"):
+        if (
+            ttl > 0
+            and refresh in ("blocking", "async")
+            and isinstance(values, (Mapping, type(None)))
+        ):
             key = QueryCache.key(
                 self._transport.base_url, getattr(self, "_key_digest", ""), self.project_id,
                 str(getattr(self, "timezone", None) or ""), hogql, values,

@@ -34,6 +34,9 @@ class ExpressionRules(TranslatorBase):
 
     # --- expressions ---------------------------------------------------------------------
     def expr(self, node: exp.Expression, scope: Scope, alias_ok: bool = False) -> Typed:
+        folded = self.constant(node)
+        if folded is not None:
+            return folded
         handler = getattr(self, f"x_{type(node).__name__}", None)
         if handler is None:
             raise Unsupported(f"{type(node).__name__} ({node.sql(dialect='sqlite')[:60]})")
@@ -52,7 +55,7 @@ class ExpressionRules(TranslatorBase):
             alias, kind = scope.outputs[name]
             return Typed(exp.column(identifier(alias)), kind)
         source, col = scope.resolve(name, table)
-        return Typed(source.ref(col), col.kind, normalise=col.normalise)
+        return Typed(source.ref(col), col.kind, normalise=col.normalise, textual=col.textual)
 
     def x_Literal(self, node: exp.Literal, scope: Scope, alias_ok: bool) -> Typed:
         if node.is_string:
@@ -173,6 +176,8 @@ class ExpressionRules(TranslatorBase):
                 raise Unsupported("IN (subquery) of another kind")
             subject = left.node
             if left.kind == "uuid":
+                if not isinstance(inner, exp.Select) or isinstance(inner, exp.SetOperation):
+                    raise Unsupported("IN over a compound SELECT of UUIDs")
                 # Both sides as text, the way the fallback compares its UUID text.
                 subject = fn("toString", subject)
                 for projection in inner.expressions:

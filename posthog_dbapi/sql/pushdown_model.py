@@ -65,6 +65,9 @@ class Typed:
     normalise: bool = False
     """json: the table's other route holds this JSON as ``json.dumps`` text (see
     `HogQLTable.normalise_json`), so the output is re-encoded the same way."""
+    textual: bool = False
+    """dt: a computed timestamp, which SQLite hands out as its stored ISO text (it knows the
+    column type only of a plain table column), so this route does too."""
 
 
 @dataclass
@@ -72,6 +75,8 @@ class OutputColumn:
     name: str
     kind: str
     decode: Callable[[Any], Any] | None = None
+    code: str | None = None
+    """The PEP 249 type code when `decode` changes the value's type."""
 
 
 @dataclass
@@ -79,6 +84,7 @@ class Col:
     hogql: str
     kind: str
     normalise: bool = False
+    textual: bool = False
 
 
 @dataclass
@@ -214,6 +220,9 @@ class TranslatorBase:
 
     def source(self, node: exp.Expression, scope: Scope) -> exp.Expression:
         raise NotImplementedError
+
+    def constant(self, node: exp.Expression) -> Typed | None:
+        return None
 
     def comparison(self, op: type[exp.Expression], left: Typed, right: Typed) -> exp.Expression:
         raise NotImplementedError

@@ -293,7 +293,7 @@ def execute(
     for column, type_name in zip(translation.columns, first.types[:width]):
         entry = description_for(column.name, type_name)
         if column.decode is not None:
-            entry = (column.name, "json", None, None, None, None, True)
+            entry = (column.name, column.code or "json", None, None, None, None, True)
         description.append(entry)
 
     def convert(row: list[Any]) -> tuple[Any, ...]:
