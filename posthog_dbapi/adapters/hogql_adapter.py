@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from shillelagh.fields import Field
 from shillelagh.filters import Equal, Filter, Impossible, Operator, Range
@@ -142,6 +142,15 @@ def _equal(stored: Any, wanted: Any) -> bool:
     return bool(stored == wanted)
 
 
+def _index_key(value: Any) -> tuple[str, Any] | None:
+    """A hash key under which values `_equal` counts equal meet (1 and 1.0 hash alike)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ("n", value)
+    return ("t", value)
+
+
 def _matches(row: dict[str, Any], bounds: dict[str, Filter]) -> bool:
     """Whether `row` passes `bounds` as the scan would have filtered it. Ranges and IN lists are
     pre-filters (SQLite checks them again), equalities are final (SQLite omits them)."""
@@ -185,6 +194,7 @@ class HogQLAdapter:
         self._first_columns: tuple[str, ...] = ()
         self._whole_bounds: dict[str, Filter] = {}
         self._whole_columns: tuple[str, ...] = ()
+        self._index: dict[str, dict[tuple[str, Any], list[int]]] = {}
         self.page_size = page_size
         self._columns: dict[str, Field] = {
             name: field_for(_FIELD_KIND[kind], filters=[Equal, Range], exact=True)
@@ -237,6 +247,27 @@ class HogQLAdapter:
             return
         yield from self._memoised(bounds, columns, limit, offset)
 
+    def _lookup(self, whole: CachedScan, rest: dict[str, Filter]) -> Iterator[dict[str, Any]]:
+        """The rows of the whole fetch that pass `rest`: by a hash index on an equality or IN
+        column (SQLite asks once per outer row of a join), else by a pass over the rows."""
+        column = next((n for n, b in rest.items() if isinstance(b, (Equal, AnyOf))), None)
+        if column is None:
+            return (row for row in whole if _matches(row, rest))
+        index = self._index.get(column)
+        if index is None:
+            index = {}
+            for position, row in enumerate(whole.fill()):
+                key = _index_key(_stored(row.get(column)))
+                if key is not None:
+                    index.setdefault(key, []).append(position)
+            self._index[column] = index
+        bound = rest[column]
+        wanted = [bound.value] if isinstance(bound, Equal) else list(cast(AnyOf, bound).values)
+        keys = [k for k in (_index_key(v) for v in wanted) if k is not None]
+        positions = sorted({p for k in keys for p in index.get(k, ())})
+        rows = whole.rows
+        return (rows[p] for p in positions if _matches(rows[p], rest))
+
     def _fetch(self, bounds: dict[str, Filter], columns: list[str], limit: int | None,
                offset: int | None) -> CachedScan:  # fmt: skip
         assert self.state is not None
@@ -278,8 +309,9 @@ class HogQLAdapter:
             self._whole_columns = tuple(sorted(known | set(wanted)))
             self._whole_bounds = shared
             scans[whole_key] = whole = self._fetch(shared, list(self._whole_columns), None, None)
+            self._index = {}
         rest = {n: b for n, b in bounds.items() if n not in self._whole_bounds}
-        matched: Iterator[dict[str, Any]] = (row for row in whole if _matches(row, rest))
+        matched: Iterator[dict[str, Any]] = self._lookup(whole, rest)
         if offset:
             matched = itertools.islice(matched, offset, None)
         if limit is not None:

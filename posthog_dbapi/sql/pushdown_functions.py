@@ -34,7 +34,9 @@ from posthog_dbapi.sql.pushdown_model import (
 __all__ = ["FunctionRules", "glob_regex"]
 
 # Functions whose value may change between two calls in one statement: never computed once.
-_VOLATILE = frozenset({"random", "randomblob", "changes", "total_changes", "last_insert_rowid"})
+_VOLATILE = frozenset(
+    {"rand", "random", "randomblob", "changes", "total_changes", "last_insert_rowid"}
+)
 _NOT_CONSTANT = (exp.Column, exp.Star, exp.Subquery, exp.Select, exp.AggFunc, exp.Window)
 _TYPEOF = {"int": "integer", "float": "real", "str": "text", "uuid": "text", "dt": "text",
            "json": "text"}  # fmt: skip

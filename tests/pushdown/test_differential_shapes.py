@@ -64,7 +64,8 @@ SHAPES: list[str] = [
     "SELECT f.distinct_id, f.first_seen FROM (SELECT distinct_id, min(timestamp) AS first_seen "
     "FROM events GROUP BY distinct_id) f ORDER BY f.first_seen, f.distinct_id LIMIT 15",
     # Subqueries: semi- and anti-joins, scalar subqueries, subquery LIMITs.
-    "SELECT count(*) FROM events WHERE person_id IN (SELECT id FROM persons WHERE is_identified = 1)",
+    "SELECT count(*) FROM events WHERE person_id IN (SELECT id FROM persons "
+    "WHERE is_identified = 1)",
     "SELECT count(*) FROM events WHERE person_id NOT IN (SELECT id FROM persons "
     "WHERE is_identified = 1)",
     "SELECT count(*) FROM events e WHERE EXISTS (SELECT 1 FROM persons p "
