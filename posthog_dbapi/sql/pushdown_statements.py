@@ -410,8 +410,10 @@ def translate(
         or any(node.find(exp.AggFunc) for node in body.expressions)
     )  # fmt: skip
     source = next(iter(scope.sources.values()))
-    # A join multiplies rows, so no one table's keys page it.
-    table = source.table if not aggregated and len(scope.sources) == 1 else None
+    # A join multiplies rows, so no one table's keys page it; a window sees the whole table,
+    # so a page (rows after the last key) would change its values.
+    pageable = len(scope.sources) == 1 and body.find(exp.Window) is None
+    table = source.table if not aggregated and pageable else None
     used = {node.name for node in out.find_all(exp.Placeholder)}
     for name in [n for n in translator.values if n not in used]:
         del translator.values[name]  # a constant the translation turned into another value
