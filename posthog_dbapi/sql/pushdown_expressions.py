@@ -355,10 +355,14 @@ class ExpressionRules(TranslatorBase):
         if target in (T.TEXT, T.VARCHAR) and inner.kind in ("str", "uuid", "int"):
             built = inner.node if inner.kind == "str" else fn("toString", inner.node)
             return Typed(built, "str", agg=inner.agg)
-        if target in (T.INT, T.BIGINT) and inner.kind in ("int", "float"):
-            return Typed(fn("toInt64", inner.node), "int", agg=inner.agg)
+        # HogQL's names: toInt is accurateCastOrNull(x, 'Int64'), NULL for a fraction, so a
+        # float is truncated first, as SQLite's CAST does.
+        if target in (T.INT, T.BIGINT) and inner.kind == "int":
+            return Typed(inner.node, "int", inner.const, agg=inner.agg)
+        if target in (T.INT, T.BIGINT) and inner.kind == "float":
+            return Typed(fn("toInt", fn("trunc", inner.node)), "int", agg=inner.agg)
         if target in (T.FLOAT, T.DOUBLE) and inner.kind in ("int", "float"):
-            return Typed(fn("toFloat64", inner.node), "float", agg=inner.agg)
+            return Typed(fn("toFloat", inner.node), "float", agg=inner.agg)
         raise Unsupported(f"CAST of {inner.kind} AS {node.to.sql(dialect='sqlite')}")
 
     # Aggregates.

@@ -190,7 +190,8 @@ class FunctionRules(TranslatorBase):
         function = node.this
         name = type(function).__name__
         if name in _RANKING:
-            return Typed(over(fn(_RANKING[name])), "int")
+            # An anonymous call keeps the lower case HogQL's registry matches exactly.
+            return Typed(over(exp.Anonymous(this=_RANKING[name])), "int")
         if isinstance(function, (exp.Count, exp.Sum, exp.Min, exp.Max, exp.Avg)):
             typed = self.expr(cast(exp.Expression, function), scope, alias_ok)
             # The aggregate rules wrap their call as if(count(x) > 0, f(x), NULL) so no rows

@@ -139,3 +139,17 @@ def test_the_url_takes_max_queries_and_query_cache_ttl() -> None:
         make_url("posthog://:phx_x@localhost:8000/1?max_queries=3&query_cache_ttl=0")
     )
     assert args["max_queries"] == 3 and args["query_cache_ttl"] == 0
+
+
+def test_events_of_many_persons_by_id_are_one_flat_in(connect: Any, emulator: Any) -> None:
+    # Was a 500: SQLite handed the events scan every person id at once, and the translator
+    # chained them as thousands of nested ORs, deeper than the emulator's parser recurses.
+    sql = "SELECT count(*) FROM events WHERE person_id IN (SELECT id FROM persons)"
+    emulator.app.request_log.clear()
+    local = connect(pushdown="off", query_cache_ttl=0).cursor()
+    (count,) = local.execute(sql).fetchone()
+    assert local.route == "sqlite" and len(local.queries) == 1
+    assert " IN (" in local.queries[0] and " OR " not in local.queries[0]
+    pushed = connect().cursor()
+    assert pushed.execute(sql).fetchone() == (count,) and pushed.route == "hogql"
+    assert count > 0
