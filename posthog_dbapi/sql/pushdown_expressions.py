@@ -7,6 +7,7 @@ rows, and raises `Unsupported` for anything else.
 
 from __future__ import annotations
 
+import json
 from typing import cast
 
 from sqlglot import exp
@@ -153,6 +154,8 @@ class ExpressionRules(TranslatorBase):
             present = exp.Not(this=exp.In(this=raw.copy(), expressions=[
                 exp.Literal.string(""), exp.Literal.string("null")]))  # fmt: skip
             return exp.Paren(this=exp.and_(present, exp.Not(this=exp.Paren(this=equal))))
+        if lk == "jval" and rk in ("int", "float"):
+            return self.json_number_comparison(op, left, right)
         raise Unsupported(f"comparing {lk} with {rk}")
 
     def x_Is(self, node: exp.Is, scope: Scope, alias_ok: bool) -> Typed:
@@ -311,6 +314,17 @@ class ExpressionRules(TranslatorBase):
             self.expr(e, scope, alias_ok) for e in node.expressions
         ]
         kinds = {a.kind for a in args} - {"null"}
+        first, rest = args[0], args[1:]
+        if first.kind == "jval" and len(rest) == 1 and isinstance(rest[0].const, (str, int, float)):
+            # coalesce(json_extract(...), 'none'): a missing or null property reads as the
+            # constant, carried as the JSON text it decodes from (values, never HogQL text).
+            assert first.text is not None
+            missing = exp.In(this=first.node.copy(), expressions=[
+                exp.Literal.string(""), exp.Literal.string("null")])  # fmt: skip
+            constant = rest[0].const
+            raw = fn("if", missing, self.value(json.dumps(constant)), first.node)
+            text = fn("if", missing.copy(), self.value(str(constant)), first.text)
+            return Typed(raw, "jval", agg=first.agg, text=text)
         if len(kinds) != 1 or kinds & {"jval", "json", "unknown"}:
             raise Unsupported("COALESCE over values of different kinds")
         return Typed(fn("coalesce", *[a.node for a in args]), kinds.pop(),

@@ -224,6 +224,10 @@ class TranslatorBase:
     def constant(self, node: exp.Expression) -> Typed | None:
         return None
 
+    def json_number_comparison(self, op: type[exp.Expression], left: Typed, right: Typed
+                               ) -> exp.Expression:  # fmt: skip
+        raise NotImplementedError
+
     def comparison(self, op: type[exp.Expression], left: Typed, right: Typed) -> exp.Expression:
         raise NotImplementedError
 

@@ -111,6 +111,36 @@ class PropertyTimeRules(TranslatorBase):
         return exp.Not(this=between)
 
     # Properties.
+    def json_number_comparison(self, op: type[exp.Expression], left: Typed, right: Typed
+                               ) -> exp.Expression:  # fmt: skip
+        """A JSON property compared with a number, by SQLite's rules for what json_extract
+        returns: NULL for a missing key or JSON null; 1/0 for true/false; a number compared
+        as a number; text (a string, object or array) greater than every number."""
+        raw = left.node
+
+        def literal(text: str) -> exp.Expression:
+            return exp.Literal.string(text)
+
+        def compare(value: exp.Expression) -> exp.Expression:
+            return op(this=value, expression=right.node.copy())
+
+        text_wins = op in (exp.GT, exp.GTE, exp.NEQ)
+        textual = exp.or_(*[fn("startsWith", raw.copy(), literal(c)) for c in ('"', "{", "[")])
+        return exp.Case(
+            ifs=[
+                exp.If(this=exp.In(this=raw.copy(), expressions=[literal(""), literal("null")]),
+                       true=exp.Null()),
+                exp.If(this=textual, true=exp.Literal.number(1 if text_wins else 0)),
+                exp.If(this=exp.EQ(this=raw.copy(), expression=literal("true")),
+                       true=compare(exp.Literal.number(1))),
+                exp.If(this=exp.EQ(this=raw.copy(), expression=literal("false")),
+                       true=compare(exp.Literal.number(0))),
+            ],
+            # UNVERIFIED: HogQL's toFloat (accurateCastOrNull to Float64) reads JSON number
+            # text exactly as ClickHouse parses a Float64 literal.
+            default=compare(fn("toFloat", raw.copy())),
+        )  # fmt: skip
+
     def x_JSONExtractScalar(self, node: exp.Expression, scope: Scope, alias_ok: bool
                             ) -> Typed:  # fmt: skip
         base = self.expr(node.this, scope, alias_ok)

@@ -111,6 +111,12 @@ SHAPES: list[str] = [
     "SELECT count(*) FROM events WHERE timestamp < date('now', 'start of month', '-1 month')",
     "SELECT julianday('2024-01-02') - julianday('2024-01-01') AS d, count(*) FROM events",
     "SELECT distinct_id, min(timestamp), max(timestamp) FROM events GROUP BY distinct_id",
+    # Properties compared with numbers and defaulted, by SQLite's type rules.
+    "SELECT count(*) FROM events WHERE json_extract(properties, '$.revenue') > 50",
+    "SELECT uuid FROM events WHERE json_extract(properties, '$.revenue') <= 20",
+    "SELECT count(*) FROM events WHERE json_extract(properties, '$.$browser') > 0",
+    "SELECT coalesce(json_extract(properties, '$.plan'), 'none') AS plan, count(*) FROM events "
+    "GROUP BY plan",
 ]
 
 
