@@ -17,7 +17,7 @@ import re
 from sqlglot import exp
 
 from posthog_dbapi.sql.pushdown_model import Scope, TranslatorBase, Typed, Unsupported, fn
-from posthog_dbapi.sql.pushdown_timegrains import datetime_call, strftime_format
+from posthog_dbapi.sql.pushdown_timegrains import datetime_call, strftime_parts
 from posthog_dbapi.types import utc_text
 
 __all__ = ["PropertyTimeRules", "first_moment", "json_path_keys"]
@@ -176,11 +176,26 @@ class PropertyTimeRules(TranslatorBase):
         fmt = self.const_of(node.args["format"])
         if value.kind != "dt" or not isinstance(fmt, str):
             raise Unsupported("strftime of a non-timestamp or a computed format")
-        mapped = strftime_format(fmt)
-        if mapped is None:
+        parts = strftime_parts(fmt)
+        if parts is None:
             raise Unsupported(f"strftime format {fmt!r}")
-        return Typed(fn("formatDateTime", value.node, self.value(mapped)), "str",
-                      agg=value.agg)  # fmt: skip
+        pieces: list[exp.Expression] = []
+        for part in parts:
+            moment = value.node.copy()
+            if part == "%W":
+                # SQLite: (day of year from 0 + 7 - weekday from Monday 0) / 7, two digits.
+                week = fn("intDiv", exp.Sub(this=exp.Add(this=fn("toDayOfYear", moment),
+                          expression=exp.Literal.number(7)),
+                          expression=fn("toDayOfWeek", moment.copy())),
+                          exp.Literal.number(7))  # fmt: skip
+                pieces.append(fn("leftPad", fn("toString", week), exp.Literal.number(2),
+                                 exp.Literal.string("0")))  # fmt: skip
+            elif part == "%s":
+                pieces.append(fn("toString", fn("toUnixTimestamp", moment)))
+            else:
+                pieces.append(fn("formatDateTime", moment, self.value(part)))
+        built = pieces[0] if len(pieces) == 1 else fn("concat", *pieces)
+        return Typed(built, "str", agg=value.agg)
 
     def x_Date(self, node: exp.Date, scope: Scope, alias_ok: bool) -> Typed:
         if node.expressions or node.args.get("zone"):

@@ -17,12 +17,49 @@ import re
 import sqlglot
 from sqlglot import exp
 
-__all__ = ["DATETIME_FORMAT", "datetime_call", "strftime_format"]
+__all__ = ["COMPUTED", "DATETIME_FORMAT", "datetime_call", "strftime_format", "strftime_parts"]
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%i:%S"
-# SQLite strftime specifiers with an identical ClickHouse formatDateTime specifier.
+# SQLite strftime specifiers with an identical ClickHouse formatDateTime specifier (the second
+# row: SQLite 3.44 and later, checked on both engines: ISO week and year, 12-hour clock, ...).
 _SPECIFIERS = {"Y": "%Y", "m": "%m", "d": "%d", "H": "%H", "M": "%i", "S": "%S", "j": "%j",
-               "w": "%w", "%": "%%"}  # fmt: skip
+               "w": "%w", "%": "%%",
+               "F": "%F", "T": "%T", "R": "%R", "u": "%u", "V": "%V", "G": "%G", "I": "%I",
+               "p": "%p"}  # fmt: skip
+COMPUTED = frozenset({"W", "s"})
+"""Specifiers with no formatDateTime letter, computed from the moment instead (see
+`posthog_dbapi.sql.pushdown_properties`): %W, the week of the year counted from its first
+Monday; %s, seconds since 1970."""
+
+
+def strftime_parts(fmt: str) -> list[str] | None:
+    """`fmt` split into formatDateTime formats and the `COMPUTED` specifiers (as ``"%W"``,
+    ``"%s"``), or None when a specifier has no exact equivalent."""
+    parts: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%" and fmt[i + 1 : i + 2] in COMPUTED:
+            if current:
+                parts.append("".join(current))
+                current = []
+            parts.append(fmt[i : i + 2])
+            i += 2
+            continue
+        if ch == "%":
+            if i + 1 >= len(fmt) or fmt[i + 1] not in _SPECIFIERS:
+                return None
+            current.append(_SPECIFIERS[fmt[i + 1]])
+            i += 2
+            continue
+        current.append(ch)
+        i += 1
+    if current:
+        parts.append("".join(current))
+    return parts
+
+
 _GRAIN_FORMAT = re.compile(r"%Y-%m-%d(?:[T ](%H|00):(%M|00)(?::(%S|00))?)?")
 _START_OF = {"start of day": "toStartOfDay", "start of month": "toStartOfMonth",
              "start of year": "toStartOfYear"}  # fmt: skip

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import posthog_dbapi
 from posthog_dbapi import PostHogDriver
 from posthog_dbapi.emulator import EmulatorServer
 from posthog_dbapi.sql.pushdown_planner import PushdownPlan, execute, plan
@@ -111,6 +112,8 @@ SHAPES: list[str] = [
     "SELECT count(*) FROM events WHERE timestamp < date('now', 'start of month', '-1 month')",
     "SELECT julianday('2024-01-02') - julianday('2024-01-01') AS d, count(*) FROM events",
     "SELECT distinct_id, min(timestamp), max(timestamp) FROM events GROUP BY distinct_id",
+    "SELECT strftime('%W', timestamp) AS w, strftime('week %W, %s s', timestamp) AS s, count(*) "
+    "FROM events GROUP BY w, s",
     # Properties compared with numbers and defaulted, by SQLite's type rules.
     "SELECT count(*) FROM events WHERE json_extract(properties, '$.revenue') > 50",
     "SELECT uuid FROM events WHERE json_extract(properties, '$.revenue') <= 20",
@@ -152,3 +155,20 @@ def test_shape_is_one_request_with_sqlites_rows(
     else:
         assert sorted(pushed, key=repr) == sorted(local, key=repr)
     assert pushed, "a shape that answers no row proves little"
+
+
+def test_newer_strftime_specifiers_give_sqlites_text(emulator: EmulatorServer) -> None:
+    # ISO week and year, weekday from Monday, 12-hour clock, %F %T %R: SQLite 3.44+ (the
+    # connection's, not the standard library's), so both routes run through connections.
+    sql = (
+        "SELECT strftime('%G-W%V-%u %I%p %F %T %R', timestamp) AS k, count(*) FROM events "
+        "WHERE event = 'purchase' GROUP BY k"
+    )
+    rows = {}
+    for mode in ("auto", "off"):
+        with posthog_dbapi.connect(emulator.url, emulator.api_key, emulator.project_id,
+                                   pushdown=mode) as conn:  # fmt: skip
+            cursor = conn.cursor().execute(sql)
+            rows[mode] = sorted(cursor.fetchall())
+            assert cursor.route == ("hogql" if mode == "auto" else "sqlite")
+    assert rows["auto"] == rows["off"] and rows["auto"]
