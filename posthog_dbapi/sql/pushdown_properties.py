@@ -17,7 +17,12 @@ import re
 from sqlglot import exp
 
 from posthog_dbapi.sql.pushdown_model import Scope, TranslatorBase, Typed, Unsupported, fn
-from posthog_dbapi.sql.pushdown_timegrains import datetime_call, strftime_parts
+from posthog_dbapi.sql.pushdown_timegrains import (
+    DATETIME_FORMAT,
+    datetime_call,
+    modifier_chain,
+    strftime_parts,
+)
 from posthog_dbapi.types import utc_text
 
 __all__ = ["PropertyTimeRules", "first_moment", "json_path_keys"]
@@ -198,20 +203,33 @@ class PropertyTimeRules(TranslatorBase):
         return Typed(built, "str", agg=value.agg)
 
     def x_Date(self, node: exp.Date, scope: Scope, alias_ok: bool) -> Typed:
-        if node.expressions or node.args.get("zone"):
-            raise Unsupported("date() with modifiers")
-        value = self.expr(node.this, scope, alias_ok)
-        if value.kind != "dt":
-            raise Unsupported("date() of a non-timestamp")
-        return Typed(fn("formatDateTime", value.node, self.value("%Y-%m-%d")), "str",
-                      agg=value.agg)  # fmt: skip
+        if node.args.get("zone"):
+            raise Unsupported("date() with a zone")
+        return self.moved(node.this, list(node.expressions), "%Y-%m-%d", scope, alias_ok)
+
+    def moved(self, column: exp.Expression, modifiers: list[exp.Expression], fmt: str,
+              scope: Scope, alias_ok: bool) -> Typed:  # fmt: skip
+        """date()/datetime() of a timestamp with constant modifiers, as SQLite's text."""
+        value = self.expr(column, scope, alias_ok)
+        texts = [self.const_of(m) for m in modifiers]
+        if value.kind != "dt" or not all(isinstance(t, str) for t in texts):
+            raise Unsupported("date()/datetime() of a non-timestamp or with computed modifiers")
+        moment = modifier_chain(value.node, [str(t) for t in texts])
+        if moment is None:
+            raise Unsupported(f"date modifiers {texts!r}")
+        return Typed(fn("formatDateTime", moment, self.value(fmt)), "str", agg=value.agg)
 
     def x_Anonymous(self, node: exp.Anonymous, scope: Scope, alias_ok: bool) -> Typed:
-        if node.name.lower() != "datetime" or not node.expressions:
+        name = node.name.lower()
+        if name == "date" and node.expressions:
+            return self.moved(node.expressions[0], node.expressions[1:], "%Y-%m-%d", scope,
+                              alias_ok)  # fmt: skip
+        if name != "datetime" or not node.expressions:
             raise Unsupported(f"function {node.name}")
         grain = datetime_call(node)
         if grain is None:
-            raise Unsupported(f"datetime() form {node.sql(dialect='sqlite')[:80]}")
+            return self.moved(node.expressions[0], node.expressions[1:], DATETIME_FORMAT, scope,
+                              alias_ok)  # fmt: skip
         column, start_of, fmt = grain
         value = self.expr(column, scope, alias_ok)
         if value.kind != "dt":

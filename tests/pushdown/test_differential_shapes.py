@@ -114,6 +114,11 @@ SHAPES: list[str] = [
     "SELECT distinct_id, min(timestamp), max(timestamp) FROM events GROUP BY distinct_id",
     "SELECT strftime('%W', timestamp) AS w, strftime('week %W, %s s', timestamp) AS s, count(*) "
     "FROM events GROUP BY w, s",
+    "SELECT date(timestamp, 'start of month', '+1 month') AS m, count(*) FROM events GROUP BY m",
+    "SELECT DATETIME(timestamp, 'weekday 0', '-7 days') AS w, count(*) FROM events GROUP BY w",
+    "SELECT datetime(timestamp, 'start of day', '+12 hours', '-30 minutes') AS t, count(*) "
+    "FROM events GROUP BY t",
+    "SELECT date(timestamp, 'weekday 1') AS w, count(*) FROM events GROUP BY w ORDER BY w",
     # Properties compared with numbers and defaulted, by SQLite's type rules.
     "SELECT count(*) FROM events WHERE json_extract(properties, '$.revenue') > 50",
     "SELECT uuid FROM events WHERE json_extract(properties, '$.revenue') <= 20",
