@@ -14,7 +14,16 @@ import time
 import traceback
 from collections.abc import Callable
 
-from benchmarks import aggregates, decode, memory, reflection, rest_scan, sandbox, sqlite_path
+from benchmarks import (
+    aggregates,
+    bi_session,
+    decode,
+    memory,
+    reflection,
+    rest_scan,
+    sandbox,
+    sqlite_path,
+)
 from benchmarks.common import ROOT, EmulatorProcess, Env, Result, machine_facts
 
 __all__ = ["main"]
@@ -27,6 +36,7 @@ BENCHMARKS: dict[int, Callable[[Env], Result]] = {
     5: sqlite_path.run,
     6: decode.run,
     7: sandbox.run,
+    8: bi_session.run,
 }
 TITLES = {
     1: "REST scan",
@@ -36,6 +46,7 @@ TITLES = {
     5: "SQLite path",
     6: "Client CPU per row",
     7: "Sandbox cost",
+    8: "BI session cost",
 }
 
 

@@ -133,6 +133,8 @@ class StatementContext:
     applied: list[Any] = field(default_factory=list)
     """Ids of the records this statement has already created, changed or deleted."""
     created_rowid: int | None = None
+    queries: list[str] = field(default_factory=list)
+    """The HogQL text of every Query API request the statement's scans sent."""
 
 
 class ConnectionState:

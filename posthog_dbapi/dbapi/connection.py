@@ -40,6 +40,7 @@ from posthog_dbapi.dbapi.sandbox import (
     check_statement_timeout,
 )
 from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, ProgrammingError
+from posthog_dbapi.sql.cost import DEFAULT_MAX_QUERIES, check_max_queries
 from posthog_dbapi.sql.pushdown_planner import check_pushdown_mode
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, REST_SHARED_TABLES
 from posthog_dbapi.types import bool_from_text
@@ -117,6 +118,7 @@ class Connection:
         hogql: bool | str = False,
         query_timeout: float | str | None = None,
         statement_timeout: float | str | None = DEFAULT_STATEMENT_TIMEOUT,
+        max_queries: int | str | None = DEFAULT_MAX_QUERIES,
     ) -> None:
         self.pushdown = check_pushdown_mode(pushdown)
         """``auto``: SELECTs over event tables run as HogQL when they translate exactly, else in
@@ -125,6 +127,9 @@ class Connection:
         """Seconds a Query API query may run; then it is cancelled inside PostHog and the
         statement raises ``TimeoutError``. ``None``: no limit beyond the HTTP timeout."""
         self._statement_timeout = check_statement_timeout(statement_timeout)
+        self.max_queries = check_max_queries(max_queries)
+        """The most Query API requests one statement may be expected to need (None: any); a
+        statement estimated above it is refused before anything is sent."""
         self.native_hogql = check_hogql_flag(hogql)
         """Send every statement verbatim to the Query API as HogQL (parameters as values)."""
         self.hogql_tables = {

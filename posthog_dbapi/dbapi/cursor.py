@@ -32,6 +32,7 @@ from posthog_dbapi.exceptions import (
     PartialWriteError,
     ProgrammingError,
 )
+from posthog_dbapi.sql.cost import check_budget, estimate
 from posthog_dbapi.sql.pushdown_planner import (
     MAX_ROWS_PER_QUERY,
     Fallback,
@@ -153,7 +154,11 @@ class Cursor:
         self.hogql: str | None = None
         """The HogQL text of the last statement's first Query API request (``"hogql"`` route)."""
         self.queries: list[str] = []
-        """Every HogQL request the last statement has sent so far (keyset pages add more)."""
+        """The HogQL text of every Query API request the last statement has sent so far, by
+        either route (keyset pages add more as rows are read; cached answers are not sent)."""
+        self.estimated_queries: int | None = None
+        """The Query API requests the last statement was expected to need before it ran
+        (`posthog_dbapi.sql.cost`); above the connection's ``max_queries`` it is refused."""
         self.query_id: str | None = None
         """The Query API id of the statement's latest request (``client_query_id``)."""
         self._cancelled = False
@@ -290,6 +295,7 @@ class Cursor:
         self.route_reason = None
         self.hogql = None
         self.queries = []
+        self.estimated_queries = None
         self.query_id = None
         self._cancelled = False
         self.description = None
@@ -379,7 +385,15 @@ class Cursor:
         self.route = "sqlite"
         self._raw_description = None
         state = self.connection.state
+        if statement.kind is StatementKind.SELECT:
+            scanned = [t for t in statement.tables if t in self.connection.hogql_tables
+                       and t not in self.connection.rest_shared_tables]  # fmt: skip
+            if scanned:
+                chosen = Fallback(self.route_reason or "a statement SQLite runs")
+                self.estimated_queries = estimate(chosen, scanned, MAX_ROWS_PER_QUERY)
+                check_budget(self.estimated_queries, self.connection.max_queries, chosen)
         context = state.begin_statement()
+        self.queries = context.queries
         apsw_cursor = self.connection._run(operation, bindings, self._trace)
         if statement.kind in (StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE):
             list(apsw_cursor)
@@ -432,6 +446,8 @@ class Cursor:
         else:
             return False
         connection._check_open()
+        self.estimated_queries = estimate(chosen, (), _page_rows(chosen))
+        check_budget(self.estimated_queries, connection.max_queries, chosen)
 
         def started(query_id: str) -> None:
             if self._cancelled:
@@ -444,6 +460,7 @@ class Cursor:
             result = execute(
                 cast(QueryRunner, connection.driver),
                 chosen,
+                queries=self.queries,
                 page_size=_page_rows(chosen),
                 timeout=timeout,
                 # With a timeout the query runs async and is polled, so PostHog can be told
@@ -458,7 +475,6 @@ class Cursor:
             raise stopped from exc
         self.route = "hogql"
         self.hogql = chosen.hogql
-        self.queries = result.queries
         self.description = [tuple(d) for d in result.description]  # type: ignore[misc]
         self._rows = iter(result)
         return True
