@@ -14,7 +14,16 @@ import time
 import traceback
 from collections.abc import Callable
 
-from benchmarks import aggregates, decode, memory, reflection, rest_scan, sqlite_path
+from benchmarks import (
+    aggregates,
+    bi_session,
+    decode,
+    memory,
+    reflection,
+    rest_scan,
+    sandbox,
+    sqlite_path,
+)
 from benchmarks.common import ROOT, EmulatorProcess, Env, Result, machine_facts
 
 __all__ = ["main"]
@@ -26,6 +35,8 @@ BENCHMARKS: dict[int, Callable[[Env], Result]] = {
     4: reflection.run,
     5: sqlite_path.run,
     6: decode.run,
+    7: sandbox.run,
+    8: bi_session.run,
 }
 TITLES = {
     1: "REST scan",
@@ -34,6 +45,8 @@ TITLES = {
     4: "Reflection",
     5: "SQLite path",
     6: "Client CPU per row",
+    7: "Sandbox cost",
+    8: "BI session cost",
 }
 
 
