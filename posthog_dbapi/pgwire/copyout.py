@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
-from posthog_dbapi.pgwire.codec import encode_value
+from posthog_dbapi.exceptions import DataError, NotSupportedError, ProgrammingError
+from posthog_dbapi.pgwire.codec import Writer, encode_value
 
-__all__ = ["BINARY_HEADER", "BINARY_TRAILER", "CopyOut", "parse_copy"]
+__all__ = ["BINARY_HEADER", "BINARY_TRAILER", "CopyOut", "parse_copy", "send_copy"]
 
 BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 BINARY_TRAILER = struct.pack("!h", -1)
@@ -172,3 +172,32 @@ def parse_copy(sql: str) -> CopyOut | None:
         null=options.get("null", "" if csv else "\\N"),
         quote=options.get("quote", '"'),
     )
+
+
+def send_copy(
+    writer: Writer, copy: CopyOut, columns: Sequence[tuple[str, int]], rows: Iterable[Sequence[Any]]
+) -> int:
+    """CopyOutResponse, one CopyData per row, CopyDone; returns the number of rows sent."""
+    oids = [oid for _, oid in columns]
+    code = copy.format_code
+    writer.message(b"H", struct.pack(f"!bh{len(oids)}h", code, len(oids), *[code] * len(oids)))
+    # PostgreSQL sends the binary header in the first row's CopyData (libpq readers such as
+    # ADBC's expect it there); a CSV header line is a CopyData of its own.
+    prefix = BINARY_HEADER if copy.format == "binary" else b""
+    header = copy.header_row([name for name, _ in columns])
+    if header is not None:
+        writer.message(b"d", header)
+    sent = 0
+    for row in rows:
+        try:
+            writer.message(b"d", prefix + copy.encode_row(row, oids))
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise DataError(f"Cannot send a value: {exc}") from exc
+        prefix = b""
+        sent += 1
+        if sent % 500 == 0:
+            writer.flush()
+    if copy.format == "binary":
+        writer.message(b"d", prefix + BINARY_TRAILER)
+    writer.message(b"c")
+    return sent

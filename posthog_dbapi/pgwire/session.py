@@ -15,7 +15,6 @@ An error inside a transaction does not put it in the failed state.
 from __future__ import annotations
 
 import itertools
-import struct
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -38,7 +37,7 @@ from posthog_dbapi.pgwire.codec import (
     format_formats,
 )
 from posthog_dbapi.pgwire.commands import Command, parse_command, split
-from posthog_dbapi.pgwire.copyout import BINARY_HEADER, BINARY_TRAILER, CopyOut, parse_copy
+from posthog_dbapi.pgwire.copyout import CopyOut, parse_copy, send_copy
 from posthog_dbapi.pgwire.errors import QueryCanceled, error_fields
 from posthog_dbapi.pgwire.execute import Backend, Result
 from posthog_dbapi.pgwire.guard import format_timeout, parse_timeout
@@ -384,34 +383,17 @@ class Session:
         self.writer.command_complete(result.tag(portal.sent))
 
     def _send_copy(self, portal: Portal, copy: CopyOut) -> None:
-        """CopyOutResponse, one CopyData per row, CopyDone, then ``COPY n``."""
         result, columns = portal.result, portal.columns
         assert result is not None and columns is not None
-        oids = [oid for _, oid in columns]
-        code = copy.format_code
-        self.writer.message(b"H", struct.pack(f"!bh{len(oids)}h", code, len(oids),
-                                              *[code] * len(oids)))  # fmt: skip
-        # PostgreSQL sends the binary header in the first row's CopyData (libpq readers such as
-        # ADBC's expect it there); a CSV header line is a CopyData of its own.
-        prefix = BINARY_HEADER if copy.format == "binary" else b""
-        header = copy.header_row([name for name, _ in columns])
-        if header is not None:
-            self.writer.message(b"d", header)
-        for row in _chain(portal.pending, result.rows):
-            if self.cancel.is_set():
-                raise QueryCanceled("canceling statement due to user request")
-            try:
-                self.writer.message(b"d", prefix + copy.encode_row(row, oids))
-                prefix = b""
-            except (ValueError, TypeError, OverflowError) as exc:
-                raise DataError(f"Cannot send a value: {exc}") from exc
-            portal.sent += 1
-            if portal.sent % 500 == 0:
-                self.writer.flush()
+
+        def rows() -> Iterator[Sequence[Any]]:
+            for row in _chain(portal.pending, result.rows):
+                if self.cancel.is_set():
+                    raise QueryCanceled("canceling statement due to user request")
+                yield row
+
         portal.pending = []
-        if copy.format == "binary":
-            self.writer.message(b"d", prefix + BINARY_TRAILER)
-        self.writer.message(b"c")
+        portal.sent += send_copy(self.writer, copy, columns, rows())
         portal.done = True
         self.writer.command_complete(f"COPY {portal.sent}")
 
