@@ -119,6 +119,9 @@ class Connection:
         """The tables a SELECT can be pushed down to, by connection table name."""
         self.hogql_tables.update(REST_SHARED_TABLES)
         self.rest_shared_tables = frozenset(REST_SHARED_TABLES)
+        self.rest_tables = frozenset(n for n in RESOURCES if n not in self.hogql_tables)
+        """Tables read only through their REST list: a plain SELECT of them runs on the
+        ``"rest"`` route, without SQLite (``direct.py``)."""
         """Tables whose own route is REST (``persons``): a SELECT over them runs as HogQL when
         it uses only columns HogQL has, else on the REST route, which is not a degradation, so
         ``pushdown="required"`` does not refuse it."""
