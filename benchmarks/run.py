@@ -14,7 +14,16 @@ import time
 import traceback
 from collections.abc import Callable
 
-from benchmarks import aggregates, decode, memory, reflection, rest_scan, sqlite_path
+from benchmarks import (
+    aggregates,
+    decode,
+    first_row,
+    memory,
+    pushdown_overhead,
+    reflection,
+    rest_scan,
+    sqlite_path,
+)
 from benchmarks.common import ROOT, EmulatorProcess, Env, Result, machine_facts
 
 __all__ = ["main"]
@@ -26,14 +35,18 @@ BENCHMARKS: dict[int, Callable[[Env], Result]] = {
     4: reflection.run,
     5: sqlite_path.run,
     6: decode.run,
+    7: pushdown_overhead.run,
+    8: first_row.run,
 }
 TITLES = {
     1: "REST scan",
     2: "Aggregates",
     3: "Memory",
     4: "Reflection",
-    5: "SQLite path",
+    5: "Client work: rest route and SQLite path",
     6: "Client CPU per row",
+    7: "Pushdown overhead",
+    8: "First-row latency",
 }
 
 

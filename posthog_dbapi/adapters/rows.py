@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from posthog_dbapi.adapters.values import from_storage, storage_converter
+from posthog_dbapi.adapters.values import CANONICAL_UTC, from_storage, storage_converter
 from posthog_dbapi.types import type_code_for
 
 __all__ = [
@@ -30,6 +30,37 @@ __all__ = [
 Record = dict[str, Any]
 _UTC = dt.timezone.utc
 
+# The class of value each kind's conversion returns unchanged, for SQLite and for the cursor: the
+# common cell is passed through without a call.
+_PASS_THROUGH: dict[str, type] = {
+    "string": str,
+    "uuid": str,
+    "integer": int,
+    "boolean": bool,
+    "number": float,
+}
+
+
+def _storage_cell(kind: str) -> tuple[type | None, Callable[[Any], Any]]:
+    """(the class of API value a column of ``kind`` stores as it is, the conversion of any
+    other value): the common cell goes to SQLite without a call."""
+    convert = storage_converter(kind)
+    if kind == "datetime":
+        # The usual API timestamp is stored without building a datetime.
+        fullmatch = CANONICAL_UTC.fullmatch
+
+        def timestamp(value: Any) -> Any:
+            if value.__class__ is str:
+                match = fullmatch(value)
+                if match is not None and match.group(1) != ".000000":
+                    return value if match.group(2) == "+00:00" else value[:-1] + "+00:00"
+            return convert(value)
+
+        return None, timestamp
+    if kind == "json":
+        return None, json_text_memo()
+    return _PASS_THROUGH.get(kind), convert
+
 
 def storage_row_builder(
     names: Sequence[str], kinds: Sequence[str], requested: set[str]
@@ -38,27 +69,21 @@ def storage_row_builder(
     columns not in ``requested`` are NULL (SQLite does not read them)."""
     width = len(names)
     picks = [
-        (i, name, storage_converter(kind))
+        (i, name, *_storage_cell(kind))
         for i, (name, kind) in enumerate(zip(names, kinds))
         if name in requested
     ]
-    if len(picks) == width:
-        every = [(name, convert) for _, name, convert in picks]
 
-        def whole(record: Record) -> Sequence[Any]:
-            get = record.get
-            return [convert(get(name)) for name, convert in every]
-
-        return whole
-
-    def part(record: Record) -> Sequence[Any]:
+    def build(record: Record) -> Sequence[Any]:
         get = record.get
         row: list[Any] = [None] * width
-        for i, name, convert in picks:
-            row[i] = convert(get(name))
+        for i, name, same, convert in picks:
+            value = get(name)
+            if value is not None:
+                row[i] = value if value.__class__ is same else convert(value)
         return row
 
-    return part
+    return build
 
 
 def python_converter(kind: str) -> Callable[[Any], Any]:
@@ -91,17 +116,6 @@ def python_converter(kind: str) -> Callable[[Any], Any]:
         return read(value)
 
     return read_datetime
-
-
-# The class of value each kind's conversion returns unchanged: the common cell is passed through
-# without a call.
-_PASS_THROUGH: dict[str, type] = {
-    "string": str,
-    "uuid": str,
-    "integer": int,
-    "boolean": bool,
-    "number": float,
-}
 
 
 ColumnReader = Callable[[list[Record], str], list[Any]]

@@ -31,6 +31,7 @@ from posthog_dbapi.adapters.vtable import MODULE_NAME, PostHogVTModule, create_t
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.dbapi.cursor import Cursor
 from posthog_dbapi.dbapi.errors import translate
+from posthog_dbapi.dbapi.plans import PlanCache
 from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, ProgrammingError
 from posthog_dbapi.sql.pushdown_planner import check_pushdown_mode
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, REST_SHARED_TABLES
@@ -126,6 +127,8 @@ class Connection:
         it uses only columns HogQL has, else on the REST route, which is not a degradation, so
         ``pushdown="required"`` does not refuse it."""
         self.state = ConnectionState(driver)
+        self.plans = PlanCache()
+        """The route plans of recent SELECTs over HogQL tables (``plans.py``)."""
         self._owns_driver = owns_driver
         self._db = apsw.Connection(":memory:")
         self._db.createmodule(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -50,6 +51,10 @@ if TYPE_CHECKING:
 __all__ = ["Cursor"]
 
 ColumnDescription = tuple[str, Any, None, None, None, None, bool]
+
+# What a statement is depends on its text alone; BI tools send the same few texts again and
+# again, and parsing one costs more than a small Query API answer takes to decode.
+_classify = functools.lru_cache(maxsize=256)(classify)
 
 _DECLTYPE_CODES = {
     "INTEGER": "integer",
@@ -333,7 +338,7 @@ class Cursor:
             )
         else:
             bindings = tuple(_binding(v) for v in parameters)
-        statement = classify(operation)
+        statement = _classify(operation)
         if self._run_as_hogql(operation, statement, parameters, bindings):
             return
         if statement.kind is StatementKind.SELECT and self._run_direct(operation, bindings):
@@ -398,11 +403,14 @@ class Cursor:
             if isinstance(bindings, Mapping):
                 chosen = Fallback("named parameters (use ? placeholders for pushdown)")
             else:
-                chosen = plan(
-                    operation,
-                    list(bindings or ()),
-                    tables=connection.hogql_tables,
-                    pushdown=mode,
+                chosen = connection.plans.get(
+                    (operation, tuple(bindings or ()), mode),
+                    lambda: plan(
+                        operation,
+                        list(bindings or ()),
+                        tables=connection.hogql_tables,
+                        pushdown=mode,
+                    ),
                 )
             if isinstance(chosen, Fallback):
                 self.route_reason = chosen.reason
