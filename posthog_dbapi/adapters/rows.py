@@ -16,12 +16,13 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from posthog_dbapi.adapters.values import CANONICAL_UTC, from_storage, storage_converter
+from posthog_dbapi.adapters.values import from_storage, storage_converter, stored_timestamp
 from posthog_dbapi.types import type_code_for
 
 __all__ = [
     "ColumnReader",
     "column_reader",
+    "json_text_memo",
     "python_converter",
     "python_rows",
     "storage_row_builder",
@@ -46,14 +47,13 @@ def _storage_cell(kind: str) -> tuple[type | None, Callable[[Any], Any]]:
     other value): the common cell goes to SQLite without a call."""
     convert = storage_converter(kind)
     if kind == "datetime":
-        # The usual API timestamp is stored without building a datetime.
-        fullmatch = CANONICAL_UTC.fullmatch
 
         def timestamp(value: Any) -> Any:
-            if value.__class__ is str:
-                match = fullmatch(value)
-                if match is not None and match.group(1) != ".000000":
-                    return value if match.group(2) == "+00:00" else value[:-1] + "+00:00"
+            if value.__class__ is str:  # the usual cell: one call, not three
+                try:
+                    return stored_timestamp(value)
+                except ValueError:
+                    return value  # kept, as ``storage_converter`` keeps it
             return convert(value)
 
         return None, timestamp

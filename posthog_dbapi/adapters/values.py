@@ -22,7 +22,6 @@ from posthog_dbapi.exceptions import DataError
 from posthog_dbapi.types import utc_text
 
 __all__ = [
-    "CANONICAL_UTC",
     "dumps_json",
     "field_for",
     "from_storage",
@@ -65,14 +64,14 @@ def parse_datetime(value: str) -> dt.datetime:
 
 # A timestamp already in the form SQLite holds (``datetime.isoformat()`` of an aware UTC value),
 # or one character away from it (``Z``): the common case, converted without building a datetime.
-CANONICAL_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?(Z|\+00:00)")
+_CANONICAL_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?(Z|\+00:00)")
 
 
 def stored_timestamp(value: str) -> str:
     """An API timestamp as the text a table holds: ``datetime.isoformat()`` of the aware UTC
     value (``2024-01-05T10:00:00.123456+00:00``; no fraction when it is zero). Both query routes
     and every comparison rely on this one form."""
-    match = CANONICAL_UTC.fullmatch(value)
+    match = _CANONICAL_UTC.fullmatch(value)
     if match is not None and match.group(1) != ".000000":
         return value if match.group(2) == "+00:00" else value[:-1] + "+00:00"
     return utc_text(parse_datetime(value))
