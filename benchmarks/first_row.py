@@ -44,7 +44,7 @@ def run(env: Env) -> Result:
         connection.close()
     ratio = cursor_s / bare_s
     result = Result(
-        8,
+        10,
         f"First-row latency of {SQL}",
         "report: the cursor's time to its first row against the bare request's",
         None,

@@ -83,7 +83,7 @@ def run(env: Env) -> Result:
         d["rows"] == d["bare_rows"] and d["route"] == "hogql" for d in (aggregate, extract)
     )
     result = Result(
-        7,
+        9,
         "Pushdown overhead: the cursor against the same HogQL sent with bare requests",
         f"cursor within {TARGET:.2f}x of bare requests + json for the same query",
         met,

@@ -17,12 +17,14 @@ from collections.abc import Callable
 
 from benchmarks import (
     aggregates,
+    bi_session,
     decode,
     first_row,
     memory,
     pushdown_overhead,
     reflection,
     rest_scan,
+    sandbox,
     sqlite_path,
 )
 from benchmarks.common import ROOT, EmulatorProcess, Env, Result, machine_facts
@@ -36,8 +38,10 @@ BENCHMARKS: dict[int, Callable[[Env], Result]] = {
     4: reflection.run,
     5: sqlite_path.run,
     6: decode.run,
-    7: pushdown_overhead.run,
-    8: first_row.run,
+    7: sandbox.run,
+    8: bi_session.run,
+    9: pushdown_overhead.run,
+    10: first_row.run,
 }
 TITLES = {
     1: "REST scan",
@@ -46,8 +50,10 @@ TITLES = {
     4: "Reflection",
     5: "Client work: rest route and SQLite path",
     6: "Client CPU per row",
-    7: "Pushdown overhead",
-    8: "First-row latency",
+    7: "Sandbox cost",
+    8: "BI session cost",
+    9: "Pushdown overhead",
+    10: "First-row latency",
 }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from posthog_dbapi.driver import reset_budgets
+from posthog_dbapi.driver import clear_query_cache, reset_budgets
 from posthog_dbapi.emulator import Emulator, EmulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,13 +63,18 @@ def _restore_package_logging() -> Iterator[None]:
 def _fresh_budgets() -> Iterator[None]:
     # Client-side rate budgets are shared per process; each test starts with a fresh window.
     reset_budgets()
+    clear_query_cache()  # answers are shared per process too; a test sees its own requests
     yield
     reset_budgets()
+    clear_query_cache()
 
 
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[EmulatorServer]:
-    app = Emulator()
+    # The suite sends far more than PostHog's default 120 HogQL queries an hour, so the demo
+    # project is in PostHog's API-queries tier (240/minute, 2,400/hour); tests of the default
+    # tier make their own project or emulator.
+    app = Emulator(query_tier="api-queries")
     app.load_demo(persons=500, events=20_000)
     server = EmulatorServer(app)
     yield server
@@ -127,7 +132,9 @@ def start_emulator_process(*extra: str) -> EmulatorProcess:
 @pytest.fixture
 def emulator_process() -> Iterator[EmulatorProcess]:
     """A separate emulator process started through the CLI (small demo)."""
-    proc = start_emulator_process("--demo", "--events", "2000", "--persons", "100")
+    proc = start_emulator_process(
+        "--demo", "--events", "2000", "--persons", "100", "--query-tier", "api-queries"
+    )
     yield proc
     proc.process.terminate()
     try:

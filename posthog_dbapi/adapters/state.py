@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -144,6 +144,8 @@ class StatementContext:
     applied: list[Any] = field(default_factory=list)
     """Ids of the records this statement has already created, changed or deleted."""
     created_rowid: int | None = None
+    queries: list[str] = field(default_factory=list)
+    """The HogQL text of every Query API request the statement's scans sent."""
 
 
 class ConnectionState:
@@ -157,6 +159,9 @@ class ConnectionState:
         self._rowid_to_key: dict[str, dict[int, Any]] = {}
         self._lock = threading.Lock()
         self.statement = StatementContext()
+        self.on_query: Callable[[str], None] | None = None
+        """Told the id of each Query API request a table sends before it is sent, so the
+        connection can cancel it when the statement is stopped (it may raise to refuse it)."""
 
     def begin_statement(self) -> StatementContext:
         self.statement = StatementContext()

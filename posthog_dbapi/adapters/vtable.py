@@ -124,7 +124,7 @@ class PostHogVTModule:
         adapter: Adapter
         if hogql_table is not None:
             # Event-scale tables are read through the Query API by keyset, never paged by REST.
-            adapter = HogQLAdapter(hogql_table, state.driver)
+            adapter = HogQLAdapter(hogql_table, state.driver, state=state)
         else:
             adapter = RESTAdapter(name, state)
         table = VTTable(adapter)

@@ -17,6 +17,7 @@ import decimal
 import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import apsw
@@ -33,6 +34,7 @@ from posthog_dbapi.exceptions import (
     PartialWriteError,
     ProgrammingError,
 )
+from posthog_dbapi.sql.cost import check_budget, estimate
 from posthog_dbapi.sql.pushdown_planner import (
     MAX_ROWS_PER_QUERY,
     Fallback,
@@ -138,10 +140,16 @@ class Cursor:
         self.hogql: str | None = None
         """The HogQL text of the last statement's first Query API request (``"hogql"`` route)."""
         self.queries: list[str] = []
-        """Every HogQL request the last statement has sent so far (keyset pages add more)."""
+        """The HogQL text of every Query API request the last statement has sent so far, by
+        either route (keyset pages add more as rows are read; cached answers are not sent)."""
+        self.estimated_queries: int | None = None
+        """The Query API requests the last statement was expected to need before it ran
+        (`posthog_dbapi.sql.cost`); above the connection's ``max_queries`` it is refused."""
         self.query_id: str | None = None
         """The Query API id of the statement's latest request (``client_query_id``)."""
         self._cancelled = False
+        self._remaining: float | None = None
+        self._running = False
 
     # --- PEP 249 ------------------------------------------------------------------------------
 
@@ -174,7 +182,7 @@ class Cursor:
         Meant to be called from another thread while ``execute`` or a fetch waits on the Query
         API; that call then raises ``OperationalError`` ("cancelled"), and no further keyset
         page is requested. Does nothing when no Query API request has been made. A statement
-        on the SQLite route is not interrupted; only its Query API pages are.
+        on the SQLite route is not interrupted; ``connection.interrupt()`` stops that too.
         """
         query_id = self.query_id
         if query_id is None:
@@ -190,11 +198,13 @@ class Cursor:
         self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
     ) -> Cursor:
         self._check_open()
+        self._remaining = self.connection.statement_timeout
         try:
-            self._execute(operation, parameters)
+            with self._limited():
+                self._execute(operation, parameters)
         except Exception as exc:  # every exception leaves as a PEP 249 class
             self._reset()
-            error = translate(exc)
+            error = self._error(exc)
             if error is exc:
                 raise
             raise error from exc
@@ -272,6 +282,7 @@ class Cursor:
         self.route_reason = None
         self.hogql = None
         self.queries = []
+        self.estimated_queries = None
         self.query_id = None
         self._cancelled = False
         self.description = None
@@ -288,21 +299,41 @@ class Cursor:
         while self._peeked and (size is None or len(out) < size):
             out.append(self._peeked.pop(0))
         try:
-            if self._batches is not None:
-                out += self._batches.take(None if size is None else size - len(out))
-            while size is None or len(out) < size:
-                raw = next(self._rows, None)
-                if raw is None:
-                    break
-                out.append(self._convert(raw))
+            with self._limited():
+                if self._batches is not None:
+                    out += self._batches.take(None if size is None else size - len(out))
+                while size is None or len(out) < size:
+                    raw = next(self._rows, None)
+                    if raw is None:
+                        break
+                    out.append(self._convert(raw))
         except Exception as exc:
             self._rows = iter(())
             self._batches = None
-            error = self._cancel_error(exc) or translate(exc)
+            error = self._error(exc)
             if error is exc:
                 raise
             raise error from exc
         return out
+
+    @contextmanager
+    def _limited(self) -> Iterator[None]:
+        """Run a call under what is left of the statement's ``statement_timeout`` (the time
+        between fetches does not count); nested calls share the outer call's deadline."""
+        if self._running:
+            yield
+            return
+        sandbox = self.connection._sandbox
+        self._running = True
+        start = sandbox.begin(self._remaining, self.connection.statement_timeout)
+        try:
+            yield
+        finally:
+            self._running = False
+            self._remaining = sandbox.end(start, self._remaining)
+
+    def _error(self, exc: Exception) -> Error:
+        return self._cancel_error(exc) or self.connection._sandbox.error_for(exc) or translate(exc)
 
     def _cancel_error(self, exc: Exception) -> Error | None:
         """The error of a statement ``cancel()`` stopped, or None if it was not cancelled."""
@@ -347,7 +378,15 @@ class Cursor:
         self.route = "sqlite"
         self._raw_description = None
         state = self.connection.state
+        if statement.kind is StatementKind.SELECT:
+            scanned = [t for t in statement.tables if t in self.connection.hogql_tables
+                       and t not in self.connection.rest_shared_tables]  # fmt: skip
+            if scanned:
+                chosen = Fallback(self.route_reason or "a statement SQLite runs")
+                self.estimated_queries = estimate(chosen, scanned, MAX_ROWS_PER_QUERY)
+                check_budget(self.estimated_queries, self.connection.max_queries, chosen)
         context = state.begin_statement()
+        self.queries = context.queries
         apsw_cursor = self.connection._run(operation, bindings, self._trace)
         if statement.kind in (StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE):
             list(apsw_cursor)
@@ -418,10 +457,13 @@ class Cursor:
         else:
             return False
         connection._check_open()
+        self.estimated_queries = estimate(chosen, (), _page_rows(chosen))
+        check_budget(self.estimated_queries, connection.max_queries, chosen)
 
         def started(query_id: str) -> None:
             if self._cancelled:
                 raise OperationalError("The query was cancelled.", {"query_id": self.query_id})
+            connection._sandbox.query_started(query_id)
             self.query_id = query_id
 
         timeout = connection.query_timeout
@@ -429,6 +471,7 @@ class Cursor:
             result = execute(
                 cast(QueryRunner, connection.driver),
                 chosen,
+                queries=self.queries,
                 page_size=_page_rows(chosen),
                 timeout=timeout,
                 # With a timeout the query runs async and is polled, so PostHog can be told
@@ -437,13 +480,12 @@ class Cursor:
                 on_query=started,
             )
         except Exception as exc:
-            cancelled = self._cancel_error(exc)
-            if cancelled is None:
+            stopped = self._cancel_error(exc) or connection._sandbox.error_for(exc)
+            if stopped is None:
                 raise
-            raise cancelled from exc
+            raise stopped from exc
         self.route = "hogql"
         self.hogql = chosen.hogql
-        self.queries = result.queries
         self.description = [tuple(d) for d in result.description]  # type: ignore[misc]
         self._rows = iter(result)
         return True

@@ -6,7 +6,15 @@ of PostHog's API contract. Start it with ``python -m posthog_dbapi.emulator --de
 """
 
 from .app import Emulator, RequestRecord
+from .hogql_check import HogQLRefusal, check_hogql
 from .ratelimit import FakeClock
 from .server import EmulatorServer
 
-__all__ = ["Emulator", "EmulatorServer", "FakeClock", "RequestRecord"]
+__all__ = [
+    "Emulator",
+    "EmulatorServer",
+    "FakeClock",
+    "HogQLRefusal",
+    "RequestRecord",
+    "check_hogql",
+]

@@ -7,6 +7,7 @@ import sys
 
 from .app import Emulator
 from .server import EmulatorServer
+from .state import QUERY_TIERS
 
 
 def _rows(text: str) -> tuple[str, int]:
@@ -46,12 +47,39 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="answer every request (benchmarks); PostHog's per-key limits apply otherwise",
     )
+    parser.add_argument(
+        "--timezone",
+        default="UTC",
+        help="the demo project's timezone (IANA name); HogQL answers in it, REST stays UTC",
+    )
+    parser.add_argument(
+        "--week-start-day",
+        type=int,
+        choices=(0, 1),
+        default=0,
+        help="the demo project's first day of the week: 0 Sunday (default), 1 Monday",
+    )
+    parser.add_argument(
+        "--query-tier",
+        choices=QUERY_TIERS,
+        default="default",
+        help="default: 120 HogQL queries an hour per key, as PostHog; api-queries: PostHog's "
+        "API-queries tier (240/minute, 2,400/hour, concurrency limit)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no access log")
     args = parser.parse_args(argv)
 
-    app = Emulator(
-        api_key=args.api_key, seed=args.seed, access_log=None if args.quiet else sys.stderr
-    )
+    try:
+        app = Emulator(
+            api_key=args.api_key,
+            seed=args.seed,
+            access_log=None if args.quiet else sys.stderr,
+            timezone=args.timezone,
+            week_start_day=args.week_start_day,
+            query_tier=args.query_tier,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.demo or args.rows:
         app.load_demo(
             events=args.events, persons=args.persons, rows=dict(args.rows), with_events=args.demo

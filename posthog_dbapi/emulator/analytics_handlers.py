@@ -155,20 +155,41 @@ def query(
     method = request.method
     queries.handle(method, sub)
     check_scope(key, "query", write=False)
-    limits.hit(key_hash, "query")
+    api_tier = state.settings.query_tier == "api-queries"
+    limits.hit(key_hash, _query_throttle(request, api_tier))
     if sub:
         if method == "DELETE":
-            return 200, queries.cancel(state.project_id, sub), {}
+            dequeue_only = request.args.get("dequeue_only") == "true"
+            return 200, queries.cancel(state.project_id, sub, dequeue_only), {}
         status, body = queries.poll(state.project_id, sub)
         return status, body, {}
-    text, values, refresh, client_id = queries.parse(json_body(request))
-    if refresh in _ASYNC_REFRESH:
-        return 202, {"query_status": queries.start_async(state, text, values, client_id)}, {}
+    parsed = queries.parse(json_body(request))
+    if parsed.refresh in _ASYNC_REFRESH:
+        return 202, {"query_status": queries.start_async(state, parsed)}, {}
+    if not api_tier:
+        return 200, queries.run_sync(state, parsed), {}
     limits.enter_query(key_hash)
     try:
-        return 200, queries.run_sync(state, text, values), {}
+        return 200, queries.run_sync(state, parsed), {}
     finally:
         limits.leave_query(key_hash)
+
+
+def _query_throttle(request: Request, api_tier: bool) -> str:
+    """QueryViewSet.get_throttles: the API-queries throttles for a team in that tier; else
+    HogQLQueryThrottle when the body's query is a HogQLQuery; else the ClickHouse ones (which
+    is also what polling and cancelling, with no body, get)."""
+    if api_tier:
+        return "query"
+    if request.method == "POST":
+        try:
+            body = json.loads(request.get_data(cache=True) or b"null")
+        except ValueError:
+            body = None
+        query = body.get("query") if isinstance(body, dict) else None
+        if isinstance(query, dict) and query.get("kind") == "HogQLQuery":
+            return "hogql"
+    return "analytics"
 
 
 def _ascending(order_by: str | None) -> bool:

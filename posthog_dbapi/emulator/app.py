@@ -65,8 +65,17 @@ class Emulator:
     """The PostHog API emulator as a WSGI callable."""
 
     def __init__(
-        self, *, api_key: str = "phx_demo", seed: int = 0, access_log: IO[str] | None = None
+        self,
+        *,
+        api_key: str = "phx_demo",
+        seed: int = 0,
+        access_log: IO[str] | None = None,
+        timezone: str = "UTC",
+        week_start_day: int = 0,
+        query_tier: str = "default",
     ) -> None:
+        """``timezone``, ``week_start_day`` (0 Sunday, 1 Monday) and ``query_tier``
+        (``default`` or ``api-queries``) are project 1's settings; see ``add_project``."""
         self.keys = KeyRing()
         self.api_key = api_key
         self.keys.add(api_key)
@@ -79,10 +88,10 @@ class Emulator:
         self.limits = RateLimiter(lambda: self.clock.now())
         self.faults = FaultInjector()
         self.request_log = RequestLog()
-        self.queries = QueryService()
+        self.queries = QueryService(lambda: self.clock.now())
         self.access_log = access_log
         self._snapshots: dict[int, bytes] = {}
-        self.add_project(1)
+        self.add_project(1, timezone=timezone, week_start_day=week_start_day, query_tier=query_tier)
 
     # -- setup -----------------------------------------------------------------------------
     def add_key(
@@ -90,9 +99,26 @@ class Emulator:
     ) -> ApiKey:
         return self.keys.add(key, scopes, scoped_teams)
 
-    def add_project(self, project_id: int) -> ProjectState:
-        """An empty project with its own REST state and an empty event store."""
-        state = ProjectState(project_id, seed=self.seed + project_id)
+    def add_project(
+        self,
+        project_id: int,
+        *,
+        timezone: str = "UTC",
+        week_start_day: int = 0,
+        query_tier: str = "default",
+    ) -> ProjectState:
+        """An empty project with its own REST state and an empty event store.
+
+        HogQL answers in ``timezone`` (an IANA name) with weeks starting on ``week_start_day``;
+        ``query_tier`` picks PostHog's ``/query/`` throttles. All three can be changed later
+        on ``projects[id].settings``. Raises ValueError for a value PostHog would not hold."""
+        state = ProjectState(
+            project_id,
+            seed=self.seed + project_id,
+            timezone=timezone,
+            week_start_day=week_start_day,
+            query_tier=query_tier,
+        )
         self.projects[project_id] = state
         return state
 
@@ -322,13 +348,17 @@ class Emulator:
         if stripped == "/api/users/@me":
             check_unscoped_endpoint(key)
             check_scope(key, "user", write=False)
-            return 200, rest_handlers.me(self.current_project), {}
+            current = self.projects[self.current_project].settings
+            return 200, rest_handlers.me(self.current_project, current), {}
         if stripped == "/api/personal_api_keys/@current":
             return 200, rest_handlers.key_info(key), {}
         if stripped in ("/api/projects", "/api/environments"):
             check_unscoped_endpoint(key)
             check_scope(key, "project", write=False)
-            items = [rest_handlers.project_info(pid) for pid in sorted(self.projects)]
+            items = [
+                rest_handlers.project_info(pid, self.projects[pid].settings)
+                for pid in sorted(self.projects)
+            ]
             limit, offset = page_params(request)
             return 200, offset_page(request, items, limit, offset), {}
         match = _PROJECT_ROUTE.match(path)
@@ -341,7 +371,7 @@ class Emulator:
             check_scope(key, "project", write=method in WRITE_METHODS)
             if method != "GET":
                 raise method_not_allowed(method)
-            return 200, rest_handlers.project_info(project_id), {}
+            return 200, rest_handlers.project_info(project_id, state.settings), {}
         key_hash = hashlib.sha256(key.value.encode()).hexdigest()
         head, _, sub = rest.partition("/")
         if head == "query":

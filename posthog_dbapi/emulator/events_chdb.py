@@ -73,6 +73,18 @@ def query_rows(sql: str, params: dict[str, Any] | None = None) -> list[dict[str,
     return [dict(zip(names, row)) for row in doc["data"]]
 
 
+_columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
+
+def columns(db: str, table: str) -> list[tuple[str, str]]:
+    """(name, ClickHouse type) of a store table or view, in order; cached (schemas are fixed)."""
+    key = (db, table)
+    if key not in _columns:
+        doc = query_json(f"DESCRIBE TABLE {db}.`{table}`")
+        _columns[key] = [(row[0], row[1]) for row in doc.get("data", [])]
+    return _columns[key]
+
+
 def new_database() -> str:
     """Create an empty store database with the HogQL-facing tables and views; return its name."""
     name = f"posthog_store_{next(_db_counter)}"
@@ -85,16 +97,79 @@ def drop_database(name: str) -> None:
     execute(f"DROP DATABASE IF EXISTS {name}")
 
 
+# Click ids of sessions v2's `$entry_<id>` fields (sessions_v2.py), read from event properties.
+CLICK_IDS = (
+    "gclid", "gad_source", "gclsrc", "dclid", "gbraid", "wbraid", "fbclid", "msclkid", "twclid",
+    "li_fat_id", "mc_cid", "igshid", "ttclid", "_kx", "irclid",
+)  # fmt: skip
+UTM = ("utm_source", "utm_campaign", "utm_medium", "utm_term", "utm_content")
+_PROP = "JSONExtractString(properties, '{}')"
+# UNVERIFIED simplification of PostHog's default channel type (channel_type.py has many more
+# rules and a source-type lookup table): enough for a user to group sessions by channel.
+_CHANNEL = """multiIf(
+    `$entry_gclid` != '' OR `$entry_gad_source` != '' OR `$entry_utm_medium` IN ('cpc', 'ppc', 'paid'),
+        'Paid Search',
+    `$entry_utm_medium` = 'email', 'Email',
+    `$entry_utm_medium` = 'social' OR `$entry_referring_domain` IN
+        ('twitter.com', 'www.linkedin.com', 'news.ycombinator.com', 'www.facebook.com'),
+        'Organic Social',
+    `$entry_referring_domain` IN ('www.google.com', 'www.bing.com', 'duckduckgo.com'),
+        'Organic Search',
+    `$entry_referring_domain` IN ('$direct', '') AND `$entry_utm_source` = '', 'Direct',
+    'Referral')"""  # noqa: E501
+
+
+def _sessions_view(db: str) -> str:
+    """Sessions v2 (PostHog's default) with all 49 fields, aggregated from the events."""
+    url, path = _PROP.format("$current_url"), _PROP.format("$pathname")
+    first = [
+        f"argMin({_PROP.format(key)}, timestamp) AS `$entry_{key}`" for key in (*UTM, *CLICK_IDS)
+    ]
+    return f"""CREATE VIEW {db}.sessions AS SELECT
+            session_id AS id, *, `$session_duration` AS duration,
+            {_CHANNEL} AS `$channel_type`,
+            toUInt8(`$page_screen_autocapture_count_up_to` <= 1 AND `$session_duration` < 10)
+                AS `$is_bounce`
+        FROM (SELECT
+            `$session_id` AS session_id,
+            toUInt128(0) AS session_id_v7,
+            any(distinct_id) AS distinct_id,
+            min(timestamp) AS `$start_timestamp`,
+            max(timestamp) AS `$end_timestamp`,
+            max(created_at) AS max_inserted_at,
+            groupUniqArrayIf({url}, event = '$pageview') AS `$urls`,
+            toInt64(length(`$urls`)) AS `$num_uniq_urls`,
+            argMin({url}, timestamp) AS `$entry_current_url`,
+            argMin({path}, timestamp) AS `$entry_pathname`,
+            domain(`$entry_current_url`) AS `$entry_hostname`,
+            argMax({url}, timestamp) AS `$end_current_url`,
+            argMax({path}, timestamp) AS `$end_pathname`,
+            domain(`$end_current_url`) AS `$end_hostname`,
+            argMin({_PROP.format("$referring_domain")}, timestamp) AS `$entry_referring_domain`,
+            {", ".join(first)},
+            toInt64(countIf(event = '$pageview')) AS `$pageview_count`,
+            toInt64(countIf(event = '$autocapture')) AS `$autocapture_count`,
+            toInt64(countIf(event = '$screen')) AS `$screen_count`,
+            toInt64(dateDiff('second', min(timestamp), max(timestamp))) AS `$session_duration`,
+            '' AS `$last_external_click_url`,
+            toInt64(countIf(event IN ('$pageview', '$screen'))) AS
+                `$page_screen_autocapture_count_up_to`,
+            argMaxIf({url}, timestamp, event = '$pageview') AS `$exit_current_url`,
+            argMaxIf({path}, timestamp, event = '$pageview') AS `$exit_pathname`,
+            CAST(NULL AS Nullable(Float64)) AS `$vitals_lcp`
+        FROM {db}.events WHERE `$session_id` != '' GROUP BY `$session_id`)"""
+
+
 def _schema(db: str) -> list[str]:
     ts = "DateTime64(6, 'UTC')"
-    url = "JSONExtractString(properties, '$current_url')"
-    path = "JSONExtractString(properties, '$pathname')"
+    groups = ", ".join(f"`$group_{i}` String" for i in range(5))
     return [
         f"CREATE DATABASE {db}",
         # Column order is what `SELECT * FROM events` shows.
         f"""CREATE TABLE {db}.events (
             uuid UUID, event String, properties String, timestamp {ts}, distinct_id String,
-            elements_chain String, created_at {ts}, `$session_id` String, person_id UUID
+            elements_chain String, created_at {ts}, `$session_id` String, person_id UUID,
+            `$window_id` String, {groups}
         ) ENGINE = MergeTree ORDER BY (timestamp, uuid)""",
         f"""CREATE TABLE {db}.persons_raw (
             pk Int64, id UUID, created_at {ts}, properties String, is_identified UInt8
@@ -102,22 +177,10 @@ def _schema(db: str) -> list[str]:
         f"""CREATE TABLE {db}.person_distinct_ids (
             distinct_id String, person_id UUID
         ) ENGINE = MergeTree ORDER BY distinct_id""",
+        f"""CREATE TABLE {db}.groups (
+            `index` Int64, key String, created_at {ts}, updated_at {ts}, properties String
+        ) ENGINE = MergeTree ORDER BY (`index`, key)""",
         f"""CREATE VIEW {db}.persons AS
             SELECT id, created_at, properties, is_identified FROM {db}.persons_raw""",
-        f"""CREATE VIEW {db}.sessions AS SELECT
-            `$session_id` AS session_id,
-            any(distinct_id) AS distinct_id,
-            min(timestamp) AS `$start_timestamp`,
-            max(timestamp) AS `$end_timestamp`,
-            dateDiff('second', min(timestamp), max(timestamp)) AS `$session_duration`,
-            argMin({url}, timestamp) AS `$entry_current_url`,
-            argMin({path}, timestamp) AS `$entry_pathname`,
-            argMax({url}, timestamp) AS `$end_current_url`,
-            argMax({path}, timestamp) AS `$end_pathname`,
-            groupUniqArrayIf({url}, event = '$pageview') AS `$urls`,
-            countIf(event = '$pageview') AS `$pageview_count`,
-            countIf(event = '$autocapture') AS `$autocapture_count`,
-            count() AS `$event_count`,
-            toUInt8(`$pageview_count` <= 1 AND `$session_duration` < 10) AS `$is_bounce`
-        FROM {db}.events WHERE `$session_id` != '' GROUP BY `$session_id`""",
+        _sessions_view(db),
     ]

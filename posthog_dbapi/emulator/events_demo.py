@@ -277,7 +277,8 @@ def _prop(key: str, value_sql: str) -> str:
 
 
 # The plan of the person is copied onto events (PostHog SDKs commonly register it as a super
-# property); it is looked up from the loaded persons, hence the join on `person_row`.
+# property), and the person's company is the event's `organization` group (group type index 0);
+# both are looked up from the loaded persons, hence the join on `person_row`.
 EVENT_INSERT_SELECT = f"""
 SELECT
     {_uuid_sql("d.hi", "d.lo")} AS uuid,
@@ -288,8 +289,18 @@ SELECT
         {_prop("$current_url", f"concat('{SITE}', d.pathname)")},
         {_prop("$pathname", "d.pathname")},
         {_prop("$referrer", "d.referrer")},
+        {_prop("$referring_domain", "if(d.referrer = '$direct', '$direct', domain(d.referrer))")},
         {_prop("$session_id", "sid")},
+        {_prop("$window_id", "wid")},
         {_prop("$lib", "'web'")},
+        if(org = '', '', {_prop("$groups", "map('organization', org)")}),
+        if(campaign = 0, {_prop("utm_source", "'newsletter'")}, ''),
+        if(campaign = 0, {_prop("utm_medium", "'email'")}, ''),
+        if(campaign = 0, {_prop("utm_campaign", "'spring_launch'")}, ''),
+        if(campaign = 1, {_prop("utm_source", "'google'")}, ''),
+        if(campaign = 1, {_prop("utm_medium", "'cpc'")}, ''),
+        if(campaign = 1, {_prop("utm_campaign", "'brand'")}, ''),
+        if(campaign = 1, {_prop("gclid", "concat('gclid-', left(sid, 8))")}, ''),
         {_prop("plan", "JSONExtractString(p.properties, 'plan')")},
         if(isNaN(d.revenue), '', {_prop("revenue", "d.revenue")}),
         if(d.event = 'purchase', {_prop("currency", "'USD'")}, '')
@@ -301,7 +312,18 @@ SELECT
     {_uuid_sql("d.s_hi", "d.s_lo")} AS sid_uuid,
     toString(sid_uuid) AS sid,
     sid AS `$session_id`,
-    toUUID(d.person_uuid) AS person_id
+    toUUID(d.person_uuid) AS person_id,
+    -- A window per session (one tab); derived, so the seeded random streams stay as they were.
+    toString({_uuid_sql("d.s_hi", "bitXor(d.s_lo, 1)")}) AS wid,
+    wid AS `$window_id`,
+    -- Sessions campaigns by their random bits: 0 an email campaign, 1 paid search, else none.
+    toUInt8(d.s_lo % 5) AS campaign,
+    lower(JSONExtractString(p.properties, 'company')) AS org,
+    org AS `$group_0`,
+    '' AS `$group_1`,
+    '' AS `$group_2`,
+    '' AS `$group_3`,
+    '' AS `$group_4`
 """
 
 __all__ = ["EVENT_INSERT_SELECT", "DemoData", "default_now", "generate"]

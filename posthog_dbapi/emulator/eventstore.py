@@ -117,11 +117,22 @@ class EventStore:
         base_pk = int(persons["pk"].iloc[0])
         engine.execute(
             f"""INSERT INTO {db}.events SELECT uuid, event, properties, timestamp, distinct_id,
-                elements_chain, created_at, `$session_id`, person_id FROM (
+                elements_chain, created_at, `$session_id`, person_id, `$window_id`, `$group_0`,
+                `$group_1`, `$group_2`, `$group_3`, `$group_4` FROM (
                 {events_demo.EVENT_INSERT_SELECT}
                 FROM Python(events) AS d
                 LEFT JOIN (SELECT pk - {base_pk} AS row, properties FROM {db}.persons_raw
                            WHERE pk >= {base_pk}) AS p ON p.row = d.person_row)"""
+        )
+        # One `organization` group per company the demo persons work at.
+        engine.execute(
+            f"""INSERT INTO {db}.groups SELECT 0, lower(company), min(created_at),
+                max(created_at), concat('{{"name":', toJSONString(company),
+                ',"industry":"software","employees":', toString(count() * 10), '}}')
+                FROM (SELECT JSONExtractString(properties, 'company') AS company, created_at
+                      FROM {db}.persons_raw WHERE pk >= {base_pk})
+                WHERE company != '' AND lower(company) NOT IN (SELECT key FROM {db}.groups)
+                GROUP BY company"""
         )
 
     def add_persons(self, persons: list[dict[str, Any]]) -> None:
@@ -166,8 +177,21 @@ class EventStore:
         known = self._person_ids_for([str(e["distinct_id"]) for e in events])
         new_persons: dict[str, str] = {}
         cols: dict[str, list[Any]] = {
-            k: [] for k in ("uuid", "event", "props", "ts", "did", "chain", "created", "sid", "pid")
+            k: []
+            for k in (
+                "uuid",
+                "event",
+                "props",
+                "ts",
+                "did",
+                "chain",
+                "created",
+                "sid",
+                "pid",
+                "wid",
+            )
         }
+        group_cols: list[list[str]] = [[] for _ in range(5)]
         for item in events:
             distinct_id = str(item["distinct_id"])
             props = item.get("properties") or {}
@@ -186,6 +210,9 @@ class EventStore:
             cols["created"].append(_parse_when(item.get("created_at") or ts, now))
             cols["sid"].append(str(item.get("$session_id") or props.get("$session_id") or ""))
             cols["pid"].append(str(person_id))
+            cols["wid"].append(str(item.get("$window_id") or props.get("$window_id") or ""))
+            for i, column in enumerate(group_cols):
+                column.append(str(item.get(f"$group_{i}") or ""))
         if new_persons:
             self.add_persons(
                 [
@@ -193,11 +220,13 @@ class EventStore:
                     for d, p in new_persons.items()
                 ]
             )
+        for i, column in enumerate(group_cols):
+            cols[f"g{i}"] = column
         frame = pd.DataFrame(cols)  # noqa: F841 - read by name by chDB's Python(frame)
         engine.execute(
             f"INSERT INTO {self._db}.events SELECT toUUID(uuid), event, props, "
             "toDateTime64(ts, 6, 'UTC'), did, chain, toDateTime64(created, 6, 'UTC'), sid, "
-            "toUUID(pid) FROM Python(frame)"
+            "toUUID(pid), wid, g0, g1, g2, g3, g4 FROM Python(frame)"
         )
 
     def _person_ids_for(self, distinct_ids: list[str]) -> dict[str, str]:
@@ -480,10 +509,24 @@ class EventStore:
         *,
         system_tables: Mapping[str, list[dict[str, Any]]],
         allow_offset: bool = False,
+        timezone: str = "UTC",
+        week_start_day: int = 0,
+        team_id: int = 1,
     ) -> dict[str, Any]:
-        """Run a HogQL SELECT; returns the HogQLQueryResponse body or raises HogQLError."""
+        """Run a HogQL SELECT; returns the HogQLQueryResponse body or raises HogQLError.
+
+        DateTime columns, date functions and string constants compared with them are read in
+        `timezone` (the project's, unless the request turned `convertToProjectTimezone` off);
+        `toStartOfWeek` without a mode starts weeks on `week_start_day` (0 Sunday, 1 Monday)."""
         return hogql.run(
-            self._db, query, values, system_tables=system_tables, allow_offset=allow_offset
+            self._db,
+            query,
+            values,
+            system_tables=system_tables,
+            allow_offset=allow_offset,
+            timezone=timezone,
+            week_start_day=week_start_day,
+            team_id=team_id,
         )
 
 

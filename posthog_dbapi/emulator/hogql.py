@@ -10,43 +10,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlglot
 from sqlglot import exp
 
 from . import events_chdb as engine
+from .hogql_fields import bracket_keys, rewrite_fields, scope_of
 from .hogql_prepare import HogQLError, parse, scan, substitute
-from .hogql_tables import HOGQL_TABLES, PERSON_COLUMNS, system_table_sql
+from .hogql_tables import EXTRA_FIELDS, HOGQL_TABLES, system_table_sql
 
 __all__ = ["DEFAULT_RETURNED_ROWS", "MAX_SELECT_RETURNED_ROWS", "HogQLError", "run"]
 
 DEFAULT_RETURNED_ROWS = 100
 MAX_SELECT_RETURNED_ROWS = 50_000
-# From PostHog's answer to OFFSET in a query made with a personal API key (PostHog/posthog#68637).
+# OFFSET_NOT_ALLOWED_MESSAGE (posthog/hogql/user_query_validator.py, in the source facts).
 OFFSET_REFUSED = (
     "OFFSET is not supported on queries made with a personal API key. For pagination, use keyset "
     "pagination on the `timestamp` column, e.g. `WHERE timestamp > :last_seen_timestamp ORDER BY "
     "timestamp LIMIT N`. For bulk data extraction, use batch exports: "
     "https://posthog.com/docs/cdp/batch-exports"
 )
-_PERSON_KINDS = ("events", "person_distinct_ids")
-_PROPERTY_KINDS = ("events", "persons")
 _SIMPLE_NAME = re.compile(r'"([A-Za-z_$][A-Za-z0-9_$]*)"')
-
-
-@dataclass
-class _Source:
-    alias: str
-    kind: str  # a HOGQL_TABLES name, "system", "cte", "subquery" or "numbers"
-
-
-@dataclass
-class _Scope:
-    sources: dict[str, _Source] = field(default_factory=dict)
-    default: _Source | None = None
-    person_joins: dict[str, str] = field(default_factory=dict)  # source alias -> join alias
 
 
 def run(
@@ -56,31 +44,42 @@ def run(
     *,
     system_tables: Mapping[str, list[dict[str, Any]]],
     allow_offset: bool = False,
+    timezone: str = "UTC",
+    week_start_day: int = 0,
+    team_id: int = 1,
 ) -> dict[str, Any]:
-    """Run `query` against store database `db`; return the response body or raise HogQLError."""
+    """Run `query` against store database `db`; return the response body or raise HogQLError.
+
+    `timezone` is the one HogQL converts DateTime columns to (PostHog's PropertySwapper wraps
+    each in toTimeZone) and the session timezone of date functions and string constants;
+    `week_start_day` gives `toStartOfWeek(x)` its mode."""
     if not isinstance(query, str) or not query.strip():
         raise HogQLError("Query is empty")
     text, names = scan(query)
     tree = parse(text)
     substitute(tree, names, values)
-    _coerce_iso_datetimes(tree)
+    _coerce_iso_datetimes(tree, timezone)
     _check_clauses(tree, allow_offset)
     columns = _column_names(tree)
     limit, paginate = _apply_limit(tree)
     hogql_text = _printable(tree.sql(dialect="clickhouse"))
     tables = _check_tables(tree)
     for select in list(tree.find_all(exp.Select)):
-        _rewrite_fields(select, _scope_of(select, tables))
-    _map_tables(db, tables, system_tables)
-    _map_functions(tree)
-    final = _finalise(tree, columns, db)
+        rewrite_fields(select, scope_of(select, tables))
+    view = _View(db, timezone, team_id, {c.name for c in tree.find_all(exp.Column)})
+    _map_tables(tables, system_tables, view)
+    _map_functions(tree, week_start_day)
+    final = _finalise(tree, columns, view)
     sql = final.sql(dialect="clickhouse")
+    settings = engine.READ_SETTINGS.replace(
+        "session_timezone='UTC'", f"session_timezone={_quote(timezone)}"
+    )
     try:
-        doc = engine.query_json(f"{sql} SETTINGS {engine.READ_SETTINGS}, readonly=2")
+        doc = engine.query_json(f"{sql} SETTINGS {settings}, readonly=2")
     except engine.EngineError as exc:
         raise HogQLError(_engine_message(str(exc), db)) from exc
     meta = doc.get("meta", [])
-    rows = [_convert_row(row, meta) for row in doc.get("data", [])]
+    rows = [_convert_row(row, meta, timezone) for row in doc.get("data", [])]
     has_more: bool | None = None
     if paginate:
         has_more = len(rows) > DEFAULT_RETURNED_ROWS
@@ -102,8 +101,12 @@ def run(
         "timings": [],
         "query_status": None,
         "is_cached": False,
-        "timezone": "UTC",
+        "timezone": timezone,
     }
+
+
+def _quote(text: str) -> str:
+    return exp.Literal.string(text).sql(dialect="clickhouse")
 
 
 def _printable(sql: str) -> str:
@@ -118,11 +121,12 @@ _ISO_DATETIME = re.compile(
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between)
 
 
-def _coerce_iso_datetimes(tree: exp.Expression) -> None:
+def _coerce_iso_datetimes(tree: exp.Expression, timezone: str) -> None:
     """ISO-8601 strings with `T` or a zone, compared with something, become DateTime64 values.
 
     PostHog compares `timestamp > '2024-01-01T00:00:00Z'` as times; ClickHouse alone only parses
-    'YYYY-MM-DD hh:mm:ss' from a string literal in a comparison.
+    'YYYY-MM-DD hh:mm:ss' from a string literal in a comparison. A string without a zone is read
+    in the project's timezone, as PostHog's printer does.
     """
     for node in list(tree.find_all(*_COMPARISONS)):
         for child in list(node.iter_expressions()):
@@ -138,7 +142,7 @@ def _coerce_iso_datetimes(tree: exp.Expression) -> None:
                         expressions=[
                             child.copy(),
                             exp.Literal.number(6),
-                            exp.Literal.string("UTC"),
+                            exp.Literal.string(timezone),
                         ],
                     )
                 )
@@ -170,11 +174,11 @@ def _column_names(tree: exp.Expression) -> list[str | None]:
         ):
             names.append(None)
         elif isinstance(projection, exp.Column):
-            # UNVERIFIED: HogQL names an unaliased field chain after its last element
-            # (`properties.$browser` -> `$browser`).
+            # PostHog's printer aliases an unaliased field chain to its last element
+            # (`properties.$browser` AS `$browser`; source facts, property notes).
             names.append(projection.name)
-        elif isinstance(projection, exp.Bracket) and _bracket_keys(projection):
-            names.append(_bracket_keys(projection)[-1])
+        elif isinstance(projection, exp.Bracket) and bracket_keys(projection):
+            names.append(bracket_keys(projection)[-1])
         else:
             names.append(_printable(projection.sql(dialect="clickhouse")))
     return names
@@ -237,119 +241,52 @@ def _check_tables(tree: exp.Expression) -> dict[int, tuple[exp.Table, str]]:
     return found
 
 
-def _scope_of(select: exp.Select, tables: dict[int, tuple[exp.Table, str]]) -> _Scope:
-    scope = _Scope()
-    sources: list[exp.Expression] = []
-    if select.args.get("from_") is not None:
-        sources.append(select.args["from_"].this)
-    sources.extend(join.this for join in select.args.get("joins") or [])
-    for node in sources:
-        if isinstance(node, exp.Table) and id(node) in tables:
-            source = _Source(node.alias_or_name, tables[id(node)][1])
-        elif isinstance(node, exp.Subquery):
-            source = _Source(node.alias_or_name, "subquery")
-        else:
-            continue
-        scope.sources[source.alias] = source
-        if isinstance(node, exp.Table) and source.kind in HOGQL_TABLES:
-            # HogQL still resolves `events.x` when the table has another alias.
-            scope.sources.setdefault(node.name, source)
-        if scope.default is None:
-            scope.default = source
-    return scope
+@dataclass(frozen=True)
+class _View:
+    """How a query sees the store's tables: DateTime columns in `timezone`, and the PostHog
+    fields the store lacks (`EXTRA_FIELDS`) that the query names."""
 
+    db: str
+    timezone: str
+    team_id: int
+    named: set[str]
 
-def _property(base: exp.Expression, keys: list[str]) -> exp.Expression:
-    """HogQL's property access: the raw JSON value, unquoted, as Nullable(String)."""
-    raw = exp.Anonymous(
-        this="JSONExtractRaw", expressions=[base, *(exp.Literal.string(k) for k in keys)]
-    )
-    inner = exp.Anonymous(this="nullIf", expressions=[raw, exp.Literal.string("")])
-    outer = exp.Anonymous(this="nullIf", expressions=[inner, exp.Literal.string("null")])
-    return exp.Anonymous(
-        this="replaceRegexpAll",
-        expressions=[outer, exp.Literal.string('^"|"$'), exp.Literal.string("")],
-    )
-
-
-def _bracket_keys(node: exp.Bracket) -> list[str]:
-    """`properties.a['b']['c']` -> ['a', 'b', 'c'] when every index is a string; else []."""
-    keys: list[str] = []
-    current: exp.Expression = node
-    while isinstance(current, exp.Bracket):
-        index = current.expressions
-        if len(index) != 1 or not (isinstance(index[0], exp.Literal) and index[0].is_string):
-            return []
-        keys.insert(0, index[0].name)
-        current = current.this
-    if not isinstance(current, exp.Column):
-        return []
-    parts = [p.name for p in current.parts]
-    return [*parts, *keys]
-
-
-def _resolve_chain(parts: list[str], scope: _Scope) -> exp.Expression | None:
-    """A HogQL field chain as a ClickHouse expression, or None to leave the column unchanged."""
-    source = scope.default
-    rest = parts
-    if len(parts) >= 2 and parts[0] in scope.sources:
-        source, rest = scope.sources[parts[0]], parts[1:]
-    if source is None or len(rest) < 2:
-        return None
-    if rest[0] == "properties" and source.kind in _PROPERTY_KINDS:
-        return _property(exp.column("properties", table=source.alias, quoted=True), rest[1:])
-    if rest[0] == "person" and source.kind in _PERSON_KINDS:
-        join_alias = scope.person_joins.setdefault(source.alias, f"{source.alias}__person")
-        if rest[1] == "properties" and len(rest) > 2:
-            base = exp.column("properties", table=join_alias, quoted=True)
-            return _property(base, rest[2:])
-        if len(rest) == 2 and rest[1] in PERSON_COLUMNS:
-            return exp.column(rest[1], table=join_alias, quoted=True)
-    if len(parts) >= 2 and parts[0] not in scope.sources:
-        raise HogQLError(f"Unable to resolve field: {parts[0]}")
-    return None
-
-
-def _rewrite_fields(select: exp.Select, scope: _Scope) -> None:
-    def owned(node: exp.Expression) -> bool:
-        return node.find_ancestor(exp.Select) is select
-
-    for bracket in list(select.find_all(exp.Bracket)):
-        if not owned(bracket) or isinstance(bracket.parent, exp.Bracket):
-            continue
-        keys = _bracket_keys(bracket)
-        if keys:
-            resolved = _resolve_chain(keys, scope)
-            if resolved is not None:
-                bracket.replace(resolved)
-    for column in list(select.find_all(exp.Column)):
-        if not owned(column) or isinstance(column.this, exp.Star):
-            continue
-        parts = [p.name for p in column.parts]
-        if len(parts) < 2:
-            continue
-        resolved = _resolve_chain(parts, scope)
-        if resolved is not None:
-            column.replace(resolved)
-    for source_alias, join_alias in scope.person_joins.items():
-        join = sqlglot.parse_one(
-            f'SELECT 1 FROM x LEFT JOIN __persons__ AS "{join_alias}" '
-            f'ON "{join_alias}".id = "{source_alias}".person_id',
-            read="clickhouse",
-        ).args["joins"][0]
-        select.append("joins", join)
+    def place(self, table: exp.Table, name: str, alias: str) -> None:
+        extras = {k: v for k, v in EXTRA_FIELDS.get(name, {}).items() if k in self.named}
+        target = exp.TableAlias(this=exp.to_identifier(alias, quoted=True))
+        if self.timezone == "UTC" and not extras:
+            table.set("this", exp.to_identifier(name))
+            table.set("db", exp.to_identifier(self.db))
+            table.set("alias", target)
+            return
+        projections: list[Any] = []
+        for column, type_name in engine.columns(self.db, name):
+            ref: Any = exp.column(column, quoted=True)
+            if self.timezone != "UTC" and _strip_type(type_name).startswith("DateTime"):
+                ref = exp.alias_(
+                    exp.Anonymous(
+                        this="toTimeZone", expressions=[ref, exp.Literal.string(self.timezone)]
+                    ),
+                    column,
+                    quoted=True,
+                )
+            projections.append(ref)
+        for field_name, sql in extras.items():
+            value = sqlglot.parse_one(sql.format(team=int(self.team_id)), read="clickhouse")
+            projections.append(exp.alias_(value, field_name, quoted=True))
+        select = exp.select(*projections).from_(exp.table_(name, db=self.db))
+        table.replace(exp.Subquery(this=select, alias=target))
 
 
 def _map_tables(
-    db: str,
     tables: dict[int, tuple[exp.Table, str]],
     system_tables: Mapping[str, list[dict[str, Any]]],
+    view: _View,
 ) -> None:
     for table, kind in tables.values():
         alias = table.alias_or_name
         if kind in HOGQL_TABLES:
-            table.set("db", exp.to_identifier(db))
-            table.set("alias", exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+            view.place(table, kind, alias)
         elif kind == "system":
             sql = system_table_sql(table.name, system_tables.get(table.name) or [])
             assert sql is not None
@@ -363,8 +300,16 @@ def _map_tables(
 _CAST_FUNCTIONS = {"tofloat": "Float64", "toint": "Int64"}
 
 
-def _map_functions(tree: exp.Expression) -> None:
+# WeekStartDay.clickhouse_mode in PostHog: Sunday 0, Monday 3.
+_WEEK_MODES = {0: 0, 1: 3}
+
+
+def _map_functions(tree: exp.Expression, week_start_day: int) -> None:
     for call in list(tree.find_all(exp.Anonymous)):
+        if call.name == "toStartOfWeek" and len(call.expressions) == 1:
+            # If week mode hasn't been specified, PostHog's printer uses the project's.
+            call.append("expressions", exp.Literal.number(_WEEK_MODES[week_start_day]))
+            continue
         target = _CAST_FUNCTIONS.get(call.name.lower())
         if target and len(call.expressions) == 1:
             call.replace(
@@ -375,12 +320,12 @@ def _map_functions(tree: exp.Expression) -> None:
             )
 
 
-def _finalise(tree: exp.Expression, names: list[str | None], db: str) -> exp.Expression:
+def _finalise(tree: exp.Expression, names: list[str | None], view: _View) -> exp.Expression:
     """Name the top-level columns as PostHog does, and point injected joins at the store."""
     for table in list(tree.find_all(exp.Table)):
-        if table.name == "__persons__":
-            table.set("this", exp.to_identifier("persons_raw"))
-            table.set("db", exp.to_identifier(db))
+        name = table.name
+        if len(name) > 4 and name.startswith("__") and name.endswith("__"):
+            view.place(table, name[2:-2], table.alias_or_name)
     top = tree
     if isinstance(tree, exp.SetOperation):
         limit = tree.args.get("limit")
@@ -421,8 +366,8 @@ def _engine_message(message: str, db: str) -> str:
     if code_name == "UNKNOWN_FUNCTION":
         found = re.search(r"[Ff]unction (?:with name )?`?'?([A-Za-z0-9_]+)", text)
         if found:
-            # UNVERIFIED: wording of HogQL's error for a function it does not know.
-            return f"Unsupported function call `{found.group(1)}(...)`"
+            # PostHog's words (printer visit_call); check_hogql refuses these names first.
+            return f"Unsupported function call '{found.group(1)}(...)'"
     if code_name == "UNKNOWN_TABLE":
         found = re.search(r"[Tt]able (?:expression identifier )?[`']?([A-Za-z0-9_.]+)", text)
         if found:
@@ -441,20 +386,36 @@ def _strip_type(type_name: str) -> str:
         type_name = match.group(2)
 
 
-def _convert(value: Any, type_name: str) -> Any:
+_TYPE_ZONE = re.compile(r"'([^']+)'\)$")
+
+
+def _iso_with_offset(text: str, type_name: str, session_zone: str) -> str:
+    """ClickHouse's local wall time as PostHog's orjson renders it: RFC 3339 with the offset of
+    the column's timezone (the session's for a type without one, such as `now()`'s), `Z` for
+    UTC, microseconds only when not zero."""
+    zone = _TYPE_ZONE.search(type_name)
+    name = zone.group(1) if zone else session_zone
+    moment = datetime.fromisoformat(text)
+    if name != "UTC":
+        moment = moment.replace(tzinfo=ZoneInfo(name))
+        return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
+    out = moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
+    return out + "Z"
+
+
+def _convert(value: Any, type_name: str, session_zone: str) -> Any:
     if value is None:
         return None
     base = _strip_type(type_name)
     if base.startswith("DateTime"):
-        text = str(value).replace(" ", "T")
-        return (text[:-7] if text.endswith(".000000") else text) + "Z"
+        return _iso_with_offset(str(value), base, session_zone)
     if base.startswith("Array(") and isinstance(value, list):
         inner = base[len("Array(") : -1]
-        return [_convert(v, inner) for v in value]
+        return [_convert(v, inner, session_zone) for v in value]
     if base.startswith(("Int", "UInt")) and isinstance(value, str):
         return int(value)
     return value
 
 
-def _convert_row(row: list[Any], meta: list[dict[str, str]]) -> list[Any]:
-    return [_convert(value, column["type"]) for value, column in zip(row, meta)]
+def _convert_row(row: list[Any], meta: list[dict[str, str]], session_zone: str) -> list[Any]:
+    return [_convert(value, column["type"], session_zone) for value, column in zip(row, meta)]

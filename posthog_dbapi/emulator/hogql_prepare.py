@@ -154,8 +154,8 @@ def parse(text: str) -> exp.Expression:
     tree = statements[0]
     if not isinstance(tree, exp.Query) or isinstance(tree, exp.Subquery):
         keyword = text.strip().split(None, 1)[0].upper() if text.strip() else ""
-        # UNVERIFIED: PostHog's parser reports the offending keyword through ANTLR; the wording
-        # here only keeps the "Syntax error" prefix and says what is allowed.
+        # Only reached when PostHog's parser (hogql_check) was bypassed: /query/ refuses
+        # non-SELECT text there first, with the parser's own message.
         raise HogQLError(
             f"Syntax error at line 1, column 0: mismatched input '{keyword}' expecting "
             "SELECT or WITH; only SELECT queries are supported"

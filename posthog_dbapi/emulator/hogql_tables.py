@@ -14,8 +14,57 @@ from typing import Any
 
 import sqlglot.expressions as exp
 
-HOGQL_TABLES = frozenset({"events", "persons", "sessions", "person_distinct_ids"})
-PERSON_COLUMNS = frozenset({"id", "created_at", "properties", "is_identified"})
+HOGQL_TABLES = frozenset({"events", "persons", "sessions", "person_distinct_ids", "groups"})
+
+_NULL_TEXT = "CAST(NULL AS Nullable(String))"
+_CHAIN = 'extractAll(elements_chain, \'(?::|")%s="(.*?)"\')'
+# Fields of PostHog's tables the store does not hold as columns, as ClickHouse expressions over
+# the store's columns (`{team}` is the project id). They are added only when a query names
+# them, so `SELECT *` keeps the store's columns. What the emulator cannot know (error tracking,
+# bot detection, revenue) is the type's empty value.
+EXTRA_FIELDS: dict[str, dict[str, str]] = {
+    "events": {
+        "team_id": "toInt64({team})",
+        "$session_id_uuid": "toUUIDOrNull(`$session_id`)",
+        "person_mode": "'full'",
+        # UNVERIFIED: PostHog reads these from materialized columns; same regular expressions
+        # over the chain here.
+        "elements_chain_href": "extract(elements_chain, '(?::|\")href=\"(.*?)\"')",
+        "elements_chain_texts": f"arrayDistinct({_CHAIN % 'text'})",
+        "elements_chain_ids": f"arrayDistinct({_CHAIN % 'attr_id'})",
+        "elements_chain_elements": "arrayDistinct(extractAll(elements_chain, "
+        "'(?:^|;)(a|button|form|input|select|textarea|label)(?:\\.|$|:)'))",
+        **dict.fromkeys(
+            (
+                "event_issue_id", "issue_id", "issue_id_v2", "issue_name", "issue_description",
+                "issue_status", "issue_severity", "issue_assigned_user_id",
+                "issue_assigned_role_id",
+            ),
+            _NULL_TEXT,
+        ),
+        "issue_first_seen": "CAST(NULL AS Nullable(DateTime64(6, 'UTC')))",
+        "$virt_is_bot": "false",
+        "$virt_traffic_type": "''",
+        "$virt_traffic_category": "''",
+        "$virt_bot_name": "''",
+        "$virt_bot_operator": "''",
+    },
+    "persons": {
+        "team_id": "toInt64({team})",
+        "$virt_initial_referring_domain_type": _NULL_TEXT,
+        "$virt_initial_channel_type": _NULL_TEXT,
+        "$virt_revenue": "CAST(NULL AS Nullable(Float64))",
+        "$virt_mrr": "CAST(NULL AS Nullable(Float64))",
+    },
+    "person_distinct_ids": {"team_id": "toInt64({team})"},
+    "groups": {
+        "team_id": "toInt64({team})",
+        "$virt_revenue": "CAST(NULL AS Nullable(Float64))",
+        "$virt_mrr": "CAST(NULL AS Nullable(Float64))",
+    },
+    "sessions": {"team_id": "toInt64({team})"},
+}  # fmt: skip
+EXTRA_FIELDS["persons_raw"] = EXTRA_FIELDS["persons"]
 
 _TS = "Nullable(DateTime64(6, 'UTC'))"
 _JSON = "Nullable(String)"

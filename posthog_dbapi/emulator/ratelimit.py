@@ -1,7 +1,20 @@
-"""PostHog's per-key throttles (CRUD, analytics, query) with Retry-After, on an injectable clock.
+"""PostHog's per-key throttles with Retry-After, on an injectable clock.
 
-Each throttle keeps the timestamps of recent requests, as DRF's SimpleRateThrottle does; a request
-over the limit gets 429 with the seconds until the oldest one leaves the window.
+PostHog's throttles (posthog/rate_limit.py) are DRF ``SimpleRateThrottle`` subclasses keyed by
+the hash of the personal API key and the throttle's scope. A request is checked against every
+throttle of its category; each one that still has room records the request, each one that is
+full reports a wait, and the longest wait becomes the 429's ``Retry-After`` (DRF's
+``check_throttles``; ``Throttled`` rounds the wait up to whole seconds).
+
+Categories, and the throttles PostHog's views use for them:
+
+- ``crud``: BurstRateThrottle 480/minute, SustainedRateThrottle 4800/hour (DRF defaults);
+- ``analytics``: ClickHouseBurst 240/minute and ClickHouseSustained 1200/hour (persons, events,
+  and ``/query/`` requests that are not a HogQLQuery);
+- ``hogql``: HogQLQueryThrottle 120/hour, the default for ``POST /query/`` with a HogQLQuery
+  (a team's ``api_query_rate_limit`` overrides it: ``configure(hogql=...)``);
+- ``query``: APIQueriesBurst 240/minute and APIQueriesSustained 2400/hour, for every ``/query/``
+  request of a project in PostHog's "API queries" tier, and for ``/endpoints/``.
 """
 
 from __future__ import annotations
@@ -16,11 +29,17 @@ from .errors import ApiError
 
 __all__ = ["DEFAULT_LIMITS", "FakeClock", "RateLimiter", "SystemClock"]
 
-DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
-    "crud": (480, 4800),
-    "analytics": (240, 1200),
-    "query": (240, 2400),
+MINUTE, HOUR = 60, 3600
+# category -> ((scope, requests, seconds), ...)
+Throttles = tuple[tuple[str, int, int], ...]
+DEFAULT_LIMITS: dict[str, Throttles] = {
+    "crud": (("burst", 480, MINUTE), ("sustained", 4800, HOUR)),
+    "analytics": (("clickhouse_burst", 240, MINUTE), ("clickhouse_sustained", 1200, HOUR)),
+    "hogql": (("query", 120, HOUR),),
+    "query": (("api_queries_burst", 240, MINUTE), ("api_queries_sustained", 2400, HOUR)),
 }
+# UNVERIFIED: the number of concurrent queries PostHog's API-queries tier allows per team; the
+# facts say only that a ClickHouse concurrency limit answers 429.
 DEFAULT_QUERY_CONCURRENCY = 3
 
 
@@ -45,11 +64,16 @@ class FakeClock:
             self._now += seconds
 
 
+def _pair(category: str, per_minute: int, per_hour: int) -> Throttles:
+    minute_scope, hour_scope = (scope for scope, _, _ in DEFAULT_LIMITS[category])
+    return ((minute_scope, per_minute, MINUTE), (hour_scope, per_hour, HOUR))
+
+
 class RateLimiter:
     def __init__(self, now: Callable[[], float]) -> None:
         self._now = now
         self._lock = threading.Lock()
-        self._history: dict[tuple[str, str, int], deque[float]] = {}
+        self._history: dict[tuple[str, str], deque[float]] = {}
         self._running: dict[str, int] = {}
         self.reset()
 
@@ -59,13 +83,18 @@ class RateLimiter:
         crud: tuple[int, int] | None = None,
         analytics: tuple[int, int] | None = None,
         query: tuple[int, int] | None = None,
+        hogql: int | None = None,
         query_concurrency: int | None = None,
         enabled: bool | None = None,
     ) -> None:
+        """Per-minute and per-hour limits of a category (``hogql``: per hour), the concurrent
+        query limit, or all limits off. Clears the request history."""
         with self._lock:
             for name, value in (("crud", crud), ("analytics", analytics), ("query", query)):
                 if value is not None:
-                    self.limits[name] = value
+                    self.limits[name] = _pair(name, *value)
+            if hogql is not None:
+                self.limits["hogql"] = (("query", hogql, HOUR),)
             if query_concurrency is not None:
                 self.query_concurrency = query_concurrency
             if enabled is not None:
@@ -81,32 +110,34 @@ class RateLimiter:
             self._running.clear()
 
     def hit(self, key: str, category: str) -> None:
-        """Count one request; raise the 429 PostHog sends when a window is full."""
+        """Count one request; raise the 429 PostHog sends when a throttle is full."""
         if not self.enabled:
             return
         now = self._now()
+        waits: list[float] = []
         with self._lock:
-            per_minute, per_hour = self.limits[category]
-            waits = []
-            windows = ((60, per_minute), (3600, per_hour))
-            for duration, limit in windows:
-                history = self._history.setdefault((key, category, duration), deque())
+            for scope, limit, duration in self.limits[category]:
+                history = self._history.setdefault((key, scope), deque())
                 while history and history[0] <= now - duration:
                     history.popleft()
                 if len(history) >= limit:
-                    waits.append(duration - (now - history[0]))
-            if waits:
-                wait = max(1, math.ceil(max(waits)))
-                unit = "second" if wait == 1 else "seconds"
-                raise ApiError(
-                    429,
-                    "throttled_error",
-                    "throttled",
-                    f"Request was throttled. Expected available in {wait} {unit}.",
-                    headers={"Retry-After": str(wait)},
-                )
-            for duration, _ in windows:
-                self._history[(key, category, duration)].append(now)
+                    # SimpleRateThrottle.wait(): the rest of the oldest request's window,
+                    # shared among the requests still available (one, when full).
+                    remaining = duration - (now - history[0]) if history else duration
+                    available = limit - len(history) + 1
+                    waits.append(remaining / available if available > 0 else remaining)
+                else:
+                    history.append(now)
+        if waits:
+            wait = math.ceil(max(waits))
+            unit = "second" if wait == 1 else "seconds"
+            raise ApiError(
+                429,
+                "throttled_error",
+                "throttled",
+                f"Request was throttled. Expected available in {wait} {unit}.",
+                headers={"Retry-After": str(wait)} if wait else None,
+            )
 
     def enter_query(self, key: str) -> None:
         with self._lock:

@@ -20,7 +20,7 @@ from .errors import EmptyResponse, endpoint_not_found, method_not_allowed
 from .pagination import offset_page, page_params
 from .ratelimit import RateLimiter
 from .resources import ResourceDef
-from .state import ProjectState, is_hidden, user_basic
+from .state import ProjectSettings, ProjectState, is_hidden, user_basic
 from .wire import WRITE_METHODS, Result, json_body
 
 __all__ = ["key_info", "me", "project_info", "resource"]
@@ -130,7 +130,7 @@ def _order_by(rows: list[dict[str, Any]], spec: str) -> list[dict[str, Any]]:
 # -- root routes ---------------------------------------------------------------------------
 
 
-def project_info(project_id: int) -> dict[str, Any]:
+def project_info(project_id: int, settings: ProjectSettings) -> dict[str, Any]:
     return {
         "id": project_id,
         "project_id": project_id,
@@ -142,14 +142,15 @@ def project_info(project_id: int) -> dict[str, Any]:
         "has_completed_onboarding_for": {},
         "ingested_event": True,
         "is_demo": False,
-        "timezone": "UTC",
+        "timezone": settings.timezone,
+        "week_start_day": settings.week_start_day,
         "access_control": False,
     }
 
 
-def me(current_project: int) -> dict[str, Any]:
+def me(current_project: int, settings: ProjectSettings) -> dict[str, Any]:
     user = user_basic()
-    team = project_info(current_project)
+    team = project_info(current_project, settings)
     return {
         **user,
         "date_joined": "2024-01-01T00:00:00Z",

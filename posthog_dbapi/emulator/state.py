@@ -15,6 +15,7 @@ import re
 import string
 import threading
 import uuid
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -113,11 +114,45 @@ class Table:
         return None
 
 
+QUERY_TIERS = ("default", "api-queries")
+
+
+class ProjectSettings:
+    """What PostHog keeps on the team and the emulator honours: the timezone and first day of
+    the week HogQL answers in (``/api/projects/{id}/`` reports both), and the query tier that
+    picks ``/query/``'s throttles (``default``: 120 HogQL queries an hour per key;
+    ``api-queries``: 240 a minute, 2,400 an hour and a concurrency limit)."""
+
+    def __init__(self, timezone: str, week_start_day: int, query_tier: str) -> None:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {timezone!r}; use an IANA name such as 'Europe/Berlin'"
+            ) from None
+        if week_start_day not in (0, 1):
+            raise ValueError("week_start_day is 0 (Sunday) or 1 (Monday), as in PostHog")
+        if query_tier not in QUERY_TIERS:
+            raise ValueError(f"query_tier is one of {', '.join(QUERY_TIERS)}")
+        self.timezone = timezone
+        self.week_start_day = week_start_day
+        self.query_tier = query_tier
+
+
 class ProjectState:
     """REST state of one project, with the server-side rules PostHog applies on writes."""
 
-    def __init__(self, project_id: int, *, seed: int = 0) -> None:
+    def __init__(
+        self,
+        project_id: int,
+        *,
+        seed: int = 0,
+        timezone: str = "UTC",
+        week_start_day: int = 0,
+        query_tier: str = "default",
+    ) -> None:
         self.project_id = project_id
+        self.settings = ProjectSettings(timezone, week_start_day, query_tier)
         self.lock = threading.RLock()
         self.tables: dict[str, Table] = {name: Table(d) for name, d in RESOURCES.items()}
         self.next_int_id = 1

@@ -22,6 +22,7 @@ __all__ = [
     "converter_for",
     "decode_json_value",
     "description_for",
+    "dt_text",
     "is_nullable",
     "normalise_json",
     "type_code",
@@ -123,6 +124,12 @@ def _to_datetime(value: Any) -> Any:
         # ClickHouse prints DateTime in the server (UTC) zone without an offset.
         return parsed.replace(tzinfo=dt.timezone.utc)
     return parsed.astimezone(dt.timezone.utc)
+
+
+def dt_text(value: Any) -> Any:
+    """A DateTime answer as the text SQLite holds for a timestamp (``isoformat()`` in UTC)."""
+    moment = _to_datetime(value)
+    return moment.isoformat() if isinstance(moment, dt.datetime) else moment
 
 
 def _to_date(value: Any) -> Any:
