@@ -334,6 +334,7 @@ class Session:
         where = {
             "hogql": "run whole inside PostHog as one HogQL query (pushdown)",
             "sqlite": "run in local SQLite over the API's virtual tables",
+            "rest": "answered whole by the REST list, without SQLite",
         }.get(route, route)
         lines = [f"statement: {last.sql}", f"route:     {route} ({where})"]
         if last.hogql:

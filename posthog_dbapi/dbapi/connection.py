@@ -34,6 +34,7 @@ from posthog_dbapi.adapters.vtable import MODULE_NAME, PostHogVTModule, create_t
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.dbapi.cursor import Cursor
 from posthog_dbapi.dbapi.errors import translate
+from posthog_dbapi.dbapi.plans import PlanCache
 from posthog_dbapi.dbapi.sandbox import (
     DEFAULT_STATEMENT_TIMEOUT,
     Sandbox,
@@ -140,10 +141,15 @@ class Connection:
         """The tables a SELECT can be pushed down to, by connection table name."""
         self.hogql_tables.update(REST_SHARED_TABLES)
         self.rest_shared_tables = frozenset(REST_SHARED_TABLES)
+        self.rest_tables = frozenset(n for n in RESOURCES if n not in self.hogql_tables)
+        """Tables read only through their REST list: a plain SELECT of them runs on the
+        ``"rest"`` route, without SQLite (``direct.py``)."""
         """Tables whose own route is REST (``persons``): a SELECT over them runs as HogQL when
         it uses only columns HogQL has, else on the REST route, which is not a degradation, so
         ``pushdown="required"`` does not refuse it."""
         self.state = ConnectionState(driver)
+        self.plans = PlanCache()
+        """The route plans of recent SELECTs over HogQL tables (``plans.py``)."""
         self._owns_driver = owns_driver
         self._db = apsw.Connection(":memory:")
         self._db.createmodule(

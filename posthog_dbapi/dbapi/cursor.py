@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import apsw
 
-from posthog_dbapi.adapters.values import parse_datetime
+from posthog_dbapi.adapters.values import from_storage
+from posthog_dbapi.dbapi.direct import DirectRows, direct_plan, run_direct
 from posthog_dbapi.dbapi.errors import translate
 from posthog_dbapi.dbapi.writes import check_write
 from posthog_dbapi.exceptions import (
@@ -51,6 +53,10 @@ if TYPE_CHECKING:
 __all__ = ["Cursor"]
 
 ColumnDescription = tuple[str, Any, None, None, None, None, bool]
+
+# What a statement is depends on its text alone; BI tools send the same few texts again and
+# again, and parsing one costs more than a small Query API answer takes to decode.
+_classify = functools.lru_cache(maxsize=256)(classify)
 
 _DECLTYPE_CODES = {
     "INTEGER": "integer",
@@ -94,28 +100,6 @@ def _binding(value: Any) -> Any:
     return str(value)
 
 
-def _converter(code: str | None) -> Any:
-    if code == "datetime":
-
-        def to_datetime(value: Any) -> Any:
-            return parse_datetime(value) if isinstance(value, str) else value
-
-        return to_datetime
-    if code == "date":
-
-        def to_date(value: Any) -> Any:
-            return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
-
-        return to_date
-    if code == "boolean":
-
-        def to_bool(value: Any) -> Any:
-            return bool(value) if isinstance(value, int) else value
-
-        return to_bool
-    return None
-
-
 # A decoded Query API page costs memory by its cells, not its rows (about 300 bytes a cell
 # with the JSON body it came from); 50,000 rows of ``SELECT * FROM events`` held ~60 MB decoded
 # plus the body, and a stream's peak stayed above 100 MB. Narrow selects keep the 50,000 pages.
@@ -145,10 +129,12 @@ class Cursor:
         self._peeked: list[tuple[Any, ...]] = []
         self._converters: list[Any] = []
         self._converting: list[tuple[int, Any]] = []
+        self._batches: DirectRows | None = None
         self._raw_description: tuple[tuple[Any, ...], ...] | None = None
         self.route: str | None = None
         """How the last statement ran: ``"hogql"`` (whole, inside PostHog, through the Query
-        API) or ``"sqlite"`` (in SQLite over the tables' adapters)."""
+        API), ``"rest"`` (whole, by one REST list: plain columns of one table, at most a
+        LIMIT/OFFSET) or ``"sqlite"`` (in SQLite over the tables' adapters)."""
         self.route_reason: str | None = None
         """Why a SELECT over an event table ran in SQLite instead of as HogQL."""
         self.hogql: str | None = None
@@ -180,6 +166,7 @@ class Cursor:
 
     def close(self) -> None:
         self._rows = iter(())
+        self._batches = None
         self._peeked = []
         self._closed = True
 
@@ -305,6 +292,7 @@ class Cursor:
         self._peeked = []
         self._converters = []
         self._converting = []
+        self._batches = None
 
     def _take(self, size: int | None) -> list[tuple[Any, ...]]:
         out: list[tuple[Any, ...]] = []
@@ -312,6 +300,8 @@ class Cursor:
             out.append(self._peeked.pop(0))
         try:
             with self._limited():
+                if self._batches is not None:
+                    out += self._batches.take(None if size is None else size - len(out))
                 while size is None or len(out) < size:
                     raw = next(self._rows, None)
                     if raw is None:
@@ -319,6 +309,7 @@ class Cursor:
                     out.append(self._convert(raw))
         except Exception as exc:
             self._rows = iter(())
+            self._batches = None
             error = self._error(exc)
             if error is exc:
                 raise
@@ -378,8 +369,10 @@ class Cursor:
             )
         else:
             bindings = tuple(_binding(v) for v in parameters)
-        statement = classify(operation)
+        statement = _classify(operation)
         if self._run_as_hogql(operation, statement, parameters, bindings):
+            return
+        if statement.kind is StatementKind.SELECT and self._run_direct(operation, bindings):
             return
         check_write(self.connection, statement, bindings)
         self.route = "sqlite"
@@ -414,6 +407,21 @@ class Cursor:
                     for i, d in enumerate(self.description)
                 ]
 
+    def _run_direct(self, operation: str, bindings: Any) -> bool:
+        """Answer a SELECT the REST API answers whole without SQLite; False otherwise."""
+        connection = self.connection
+        chosen = direct_plan(operation, bindings, connection.state, connection.rest_tables)
+        if chosen is None:
+            return False
+        connection._check_open()
+        self.route = "rest"
+        rows = run_direct(chosen, connection.state)
+        self.description = list(rows.description)
+        self._batches = rows
+        # Like SQLite, compute the first row now, so a failing request fails execute().
+        self._peeked = self._take(1)
+        return True
+
     def _run_as_hogql(
         self, operation: str, statement: Statement, parameters: Any, bindings: Any
     ) -> bool:
@@ -434,11 +442,14 @@ class Cursor:
             if isinstance(bindings, Mapping):
                 chosen = Fallback("named parameters (use ? placeholders for pushdown)")
             else:
-                chosen = plan(
-                    operation,
-                    list(bindings or ()),
-                    tables=connection.hogql_tables,
-                    pushdown=mode,
+                chosen = connection.plans.get(
+                    (operation, tuple(bindings or ()), mode),
+                    lambda: plan(
+                        operation,
+                        list(bindings or ()),
+                        tables=connection.hogql_tables,
+                        pushdown=mode,
+                    ),
                 )
             if isinstance(chosen, Fallback):
                 self.route_reason = chosen.reason
@@ -502,7 +513,7 @@ class Cursor:
             elif decltype:
                 code = _DECLTYPE_CODES.get(decltype.upper(), "string")
             description.append((name, code, None, None, None, None, True))
-            converters.append(_converter(code))
+            converters.append(from_storage(code))
         self.description = description
         self._converters = converters if any(c is not None for c in converters) else []
         self._converting = [(i, c) for i, c in enumerate(converters) if c is not None]

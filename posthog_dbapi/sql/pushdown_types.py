@@ -95,9 +95,24 @@ def description_for(name: str, type_name: str) -> Description:
     return (name, type_code(type_name), None, None, None, None, is_nullable(type_name))
 
 
+_UTC = dt.timezone.utc
+
+
 def _to_datetime(value: Any) -> Any:
     if not isinstance(value, str):
         return value
+    # Once per timestamp cell of a page: the usual answer (``...Z``, ``+00:00`` or no offset)
+    # parses in one call; anything else (surrounding spaces, other offsets, Python 3.10 and
+    # ``Z``) takes the general path below.
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is not None:
+        if parsed.tzinfo is _UTC:
+            return parsed
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=_UTC)
     text = value.strip().replace(" ", "T", 1)
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
