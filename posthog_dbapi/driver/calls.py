@@ -7,12 +7,14 @@ resource methods do not cover. ``QueryOperations`` is a mixin of ``PostHogDriver
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from posthog_dbapi import exceptions as exc
 from posthog_dbapi.driver.addressing import category_for, check_open, endpoint_path
 from posthog_dbapi.driver.query import QueryResult, cancel_query, run_query
+from posthog_dbapi.driver.query_cache import QueryCache, query_cache
 from posthog_dbapi.driver.transport import Transport
 
 __all__ = ["QueryOperations"]
@@ -43,7 +45,22 @@ class QueryOperations:
         (``refresh="async"``) query is still running after that many seconds. DateTime values
         are in UTC, or in the project's timezone when the driver has ``timezone="project"``."""
         check_open(self._transport)
-        return run_query(
+        ttl = getattr(self, "query_cache_ttl", 0.0)
+        key = None
+        # Only the refresh modes that accept a cached answer; "force_*" asks for a fresh one.
+        if (
+            ttl > 0
+            and refresh in ("blocking", "async")
+            and isinstance(values, (Mapping, type(None)))
+        ):
+            key = QueryCache.key(
+                self._transport.base_url, getattr(self, "_key_digest", ""), self.project_id,
+                str(getattr(self, "timezone", None) or ""), hogql, values,
+            )  # fmt: skip
+            hit = query_cache.get(key, ttl)
+            if hit is not None:
+                return dataclasses.replace(hit, from_cache=True)
+        result = run_query(
             self._transport,
             self.project_id,
             hogql,
@@ -53,6 +70,10 @@ class QueryOperations:
             client_query_id=client_query_id,
             modifiers={"convertToProjectTimezone": self.timezone == "project"},
         )
+        if key is not None:
+            width = max(len(result.columns), len(result.types), 1)
+            query_cache.put(key, result, len(result.results) * width)
+        return result
 
     def cancel_query(self, query_id: str) -> None:
         """Cancel a running query by its id (``DELETE /query/{id}/``)."""

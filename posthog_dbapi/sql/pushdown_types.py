@@ -23,6 +23,7 @@ __all__ = [
     "converter_for",
     "decode_json_value",
     "description_for",
+    "dt_text",
     "is_nullable",
     "normalise_json",
     "type_code",
@@ -95,6 +96,7 @@ def description_for(name: str, type_name: str) -> Description:
     return (name, type_code(type_name), None, None, None, None, is_nullable(type_name))
 
 
+_UTC = dt.timezone.utc
 _ZONE = re.compile(r"DateTime(?:64)?\((?:\d+\s*,\s*)?'([^']+)'\)")
 
 
@@ -104,30 +106,48 @@ def _zone_of(base: str) -> dt.tzinfo:
     match = _ZONE.search(base)
     name = match.group(1) if match else "UTC"
     if name in ("UTC", "Etc/UTC", "GMT"):
-        return dt.timezone.utc
+        return _UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return dt.timezone.utc
+        return _UTC
 
 
 def _datetime_in(zone: dt.tzinfo) -> Callable[[Any], Any]:
     def to_datetime(value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        text = value.strip().replace(" ", "T", 1)
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
+        # Once per timestamp cell of a page: the usual answer parses in one call; anything
+        # else (surrounding spaces, Python 3.10 and ``Z``) takes the general path below.
         try:
-            parsed = dt.datetime.fromisoformat(text)
+            parsed: dt.datetime | None = dt.datetime.fromisoformat(value)
         except ValueError:
-            return value
+            parsed = None
+        if parsed is None:
+            text = value.strip().replace(" ", "T", 1)
+            if text.endswith(("Z", "z")):
+                text = text[:-1] + "+00:00"
+            try:
+                parsed = dt.datetime.fromisoformat(text)
+            except ValueError:
+                return value
         if parsed.tzinfo is None:
             # ClickHouse prints a DateTime in its column's zone without an offset.
             return parsed.replace(tzinfo=zone)
+        if parsed.tzinfo is zone:
+            return parsed
         return parsed.astimezone(zone)
 
     return to_datetime
+
+
+_to_datetime = _datetime_in(_UTC)
+
+
+def dt_text(value: Any) -> Any:
+    """A DateTime answer as the text SQLite holds for a timestamp (``isoformat()`` in UTC)."""
+    moment = _to_datetime(value)
+    return moment.isoformat() if isinstance(moment, dt.datetime) else moment
 
 
 def _to_date(value: Any) -> Any:

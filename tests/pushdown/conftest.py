@@ -93,8 +93,12 @@ def zoned_server() -> Iterator[EmulatorServer]:
     server.stop()
 
 
-def build_fallback(drv: PostHogDriver, tables: tuple[str, ...] = ("events", "persons")
-                   ) -> sqlite3.Connection:  # fmt: skip
+FALLBACK_TABLES = ("events", "persons", "person_distinct_ids", "sessions")
+
+
+def build_fallback(
+    drv: PostHogDriver, tables: tuple[str, ...] = FALLBACK_TABLES
+) -> sqlite3.Connection:
     db = sqlite3.connect(":memory:", check_same_thread=False)
     for name in tables:
         table = HOGQL_TABLES[name]
