@@ -107,7 +107,8 @@ def scan(
         sql += f" LIMIT {int(limit)}"
         if offset:
             sql += f" OFFSET {int(offset)}"
-    local = getattr(driver, "timezone", "UTC") == "project"
+    # A project whose calendar is UTC stores UTC text either way.
+    local = getattr(driver, "timezone", "UTC") == "project" and not driver.calendar().is_utc
     with local_times(local):
         chosen = plan(sql, params, tables={table.name: table})
     if not isinstance(chosen, PushdownPlan):

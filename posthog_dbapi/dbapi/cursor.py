@@ -106,7 +106,10 @@ def _zone_of(connection: Any) -> dt.tzinfo | None:
     driver = connection.driver
     if getattr(driver, "timezone", "UTC") != "project":
         return None
-    zone: dt.tzinfo = driver.calendar().zone
+    calendar = driver.calendar()
+    if calendar.is_utc:
+        return None  # the project's calendar is UTC: the same text and values as "UTC"
+    zone: dt.tzinfo = calendar.zone
     return zone
 
 

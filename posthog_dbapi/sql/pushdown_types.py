@@ -145,7 +145,18 @@ _to_datetime = _datetime_in(_UTC)
 
 
 def dt_text(value: Any) -> Any:
-    """A DateTime answer as the text SQLite holds for a timestamp (``isoformat()`` in UTC)."""
+    """A DateTime answer as the text SQLite holds for a timestamp: ``isoformat()`` in UTC, or,
+    when HogQL answered in the project's timezone (an offset other than UTC, which it only
+    sends with ``convertToProjectTimezone`` on), that wall-clock time without an offset, as a
+    ``timezone="project"`` connection stores it (``time_shape``)."""
+    if isinstance(value, str):
+        try:
+            answered = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            answered = None
+        offset = answered.utcoffset() if answered is not None else None
+        if answered is not None and offset is not None and offset != dt.timedelta(0):
+            return answered.replace(tzinfo=None).isoformat()
     moment = _to_datetime(value)
     return moment.isoformat() if isinstance(moment, dt.datetime) else moment
 
