@@ -22,6 +22,7 @@ module does not exist, so a stand-in with PostHog's exception classes is registe
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import types
@@ -52,44 +53,53 @@ class HogQLRefusal:
         return {"type": "validation_error", "code": self.code, "detail": self.message, "attr": None}
 
 
-def _install_error_module() -> None:
-    if "posthog.hogql.errors" in sys.modules:
-        return
-    errors = types.ModuleType("posthog.hogql.errors")
+def _import_parser() -> Any:
+    """`hogql_parser`, with a stand-in `posthog.hogql.errors` registered for its import."""
+    added: list[str] = []
+    if "posthog.hogql.errors" not in sys.modules:
+        errors = types.ModuleType("posthog.hogql.errors")
 
-    class BaseHogQLError(Exception):
-        def __init__(self, message: str = "", *args: Any, **kwargs: Any) -> None:
-            super().__init__(message)
-            self.start = kwargs.get("start")
-            self.end = kwargs.get("end")
+        class BaseHogQLError(Exception):
+            def __init__(self, message: str = "", *args: Any, **kwargs: Any) -> None:
+                super().__init__(message)
+                self.start = kwargs.get("start")
+                self.end = kwargs.get("end")
 
-    class ExposedHogQLError(BaseHogQLError):
-        code_name = "hogql_error"
+        class ExposedHogQLError(BaseHogQLError):
+            code_name = "hogql_error"
 
-    class InternalHogQLError(BaseHogQLError):
-        pass
+        class InternalHogQLError(BaseHogQLError):
+            pass
 
-    classes: dict[str, type] = {
-        "BaseHogQLError": BaseHogQLError,
-        "ExposedHogQLError": ExposedHogQLError,
-        "InternalHogQLError": InternalHogQLError,
-        "SyntaxError": type("SyntaxError", (ExposedHogQLError,), {"code_name": SYNTAX_ERROR}),
-        "QueryError": type("QueryError", (ExposedHogQLError,), {"code_name": QUERY_ERROR}),
-        "NotImplementedError": type("NotImplementedError", (InternalHogQLError,), {}),
-        "ParsingError": type("ParsingError", (InternalHogQLError,), {}),
-        "ImpossibleASTError": type("ImpossibleASTError", (InternalHogQLError,), {}),
-        "ResolutionError": type("ResolutionError", (InternalHogQLError,), {}),
-    }
-    for name, cls in classes.items():
-        cls.__module__ = errors.__name__
-        setattr(errors, name, cls)
-    for parent in ("posthog", "posthog.hogql"):
-        sys.modules.setdefault(parent, types.ModuleType(parent))
-    sys.modules[errors.__name__] = errors
+        classes: dict[str, type] = {
+            "BaseHogQLError": BaseHogQLError,
+            "ExposedHogQLError": ExposedHogQLError,
+            "InternalHogQLError": InternalHogQLError,
+            "SyntaxError": type("SyntaxError", (ExposedHogQLError,), {"code_name": SYNTAX_ERROR}),
+            "QueryError": type("QueryError", (ExposedHogQLError,), {"code_name": QUERY_ERROR}),
+            "NotImplementedError": type("NotImplementedError", (InternalHogQLError,), {}),
+            "ParsingError": type("ParsingError", (InternalHogQLError,), {}),
+            "ImpossibleASTError": type("ImpossibleASTError", (InternalHogQLError,), {}),
+            "ResolutionError": type("ResolutionError", (InternalHogQLError,), {}),
+        }
+        for name, cls in classes.items():
+            cls.__module__ = errors.__name__
+            setattr(errors, name, cls)
+        for parent in ("posthog", "posthog.hogql"):
+            if parent not in sys.modules:
+                sys.modules[parent] = types.ModuleType(parent)
+                added.append(parent)
+        sys.modules[errors.__name__] = errors
+    try:
+        return importlib.import_module("hogql_parser")
+    finally:
+        # The stand-in parents go again, so a later `import posthog` finds the real SDK if it
+        # is installed; `posthog.hogql.errors` stays for the parser, which looks it up by name.
+        for parent in added:
+            sys.modules.pop(parent, None)
 
 
-_install_error_module()
-import hogql_parser  # noqa: E402 - needs the stand-in module above
+hogql_parser = _import_parser()
 
 # -- parsing -------------------------------------------------------------------------------------
 
