@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from posthog_dbapi import exceptions as exc
+from posthog_dbapi.driver import query as query_api
 from posthog_dbapi.driver.addressing import category_for, check_open, endpoint_path
-from posthog_dbapi.driver.query import QueryResult, cancel_query, database_schema, run_query
+from posthog_dbapi.driver.query import QueryResult, cancel_query, run_query
 from posthog_dbapi.driver.transport import Transport
 
 __all__ = ["QueryOperations"]
@@ -58,7 +59,7 @@ class QueryOperations:
         """Every table the project's HogQL can read (``DatabaseSchemaQuery``), uncached: one
         request per call. ``tables``/``include_fields`` ask newer servers for less."""
         check_open(self._transport)
-        return database_schema(
+        return query_api.database_schema(
             self._transport, self.project_id, tables=tables, include_fields=include_fields
         )
 
