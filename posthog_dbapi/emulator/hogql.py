@@ -85,7 +85,7 @@ def run(
     except engine.EngineError as exc:
         raise HogQLError(_engine_message(str(exc), db)) from exc
     meta = doc.get("meta", [])
-    rows = [_convert_row(row, meta) for row in doc.get("data", [])]
+    rows = [_convert_row(row, meta, timezone) for row in doc.get("data", [])]
     has_more: bool | None = None
     if paginate:
         has_more = len(rows) > DEFAULT_RETURNED_ROWS
@@ -430,11 +430,12 @@ def _strip_type(type_name: str) -> str:
 _TYPE_ZONE = re.compile(r"'([^']+)'\)$")
 
 
-def _iso_with_offset(text: str, type_name: str) -> str:
+def _iso_with_offset(text: str, type_name: str, session_zone: str) -> str:
     """ClickHouse's local wall time as PostHog's orjson renders it: RFC 3339 with the offset of
-    the column's timezone, `Z` for UTC, microseconds only when not zero."""
+    the column's timezone (the session's for a type without one, such as `now()`'s), `Z` for
+    UTC, microseconds only when not zero."""
     zone = _TYPE_ZONE.search(type_name)
-    name = zone.group(1) if zone else "UTC"
+    name = zone.group(1) if zone else session_zone
     moment = datetime.fromisoformat(text)
     if name != "UTC":
         moment = moment.replace(tzinfo=ZoneInfo(name))
@@ -443,15 +444,15 @@ def _iso_with_offset(text: str, type_name: str) -> str:
     return out + "Z"
 
 
-def _convert(value: Any, type_name: str) -> Any:
+def _convert(value: Any, type_name: str, session_zone: str) -> Any:
     if value is None:
         return None
     base = _strip_type(type_name)
     if base.startswith("DateTime"):
-        return _iso_with_offset(str(value), base)
+        return _iso_with_offset(str(value), base, session_zone)
     if base.startswith("Array(") and isinstance(value, list):
         inner = base[len("Array(") : -1]
-        return [_convert(v, inner) for v in value]
+        return [_convert(v, inner, session_zone) for v in value]
     if base.startswith(("Int", "UInt")) and isinstance(value, str):
         return int(value)
     if base.startswith("Float") and isinstance(value, int):
@@ -460,5 +461,5 @@ def _convert(value: Any, type_name: str) -> Any:
     return value
 
 
-def _convert_row(row: list[Any], meta: list[dict[str, str]]) -> list[Any]:
-    return [_convert(value, column["type"]) for value, column in zip(row, meta)]
+def _convert_row(row: list[Any], meta: list[dict[str, str]], session_zone: str) -> list[Any]:
+    return [_convert(value, column["type"], session_zone) for value, column in zip(row, meta)]

@@ -22,6 +22,7 @@ module does not exist, so a stand-in with PostHog's exception classes is registe
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import sys
@@ -325,17 +326,33 @@ def _nested_selects(node: Any) -> Iterator[dict[str, Any]]:
             yield from _nested_selects(child)
 
 
-def check_hogql(text: str, tables: Registry | None = None) -> HogQLRefusal | None:
-    """None when PostHog would accept `text` as far as parser, registries and fields tell;
-    otherwise the refusal (code and message) PostHog gives. `tables` adds the project's own
-    tables (name as queried -> field name -> HogQL field class) to PostHog's."""
-    if not isinstance(text, str) or not text.strip():
-        return HogQLRefusal(SYNTAX_ERROR, "Empty query")
+@functools.lru_cache(maxsize=2048)
+def _parsed_and_called(text: str) -> dict[str, Any] | HogQLRefusal:
+    """PostHog's tree of `text` once its function calls are known good, or the refusal.
+
+    Cached by text: parsing takes tens of milliseconds, and clients send the same text again
+    and again with other placeholder values (keyset pages, retries). The tree is only read."""
     parsed = parse_hogql(text)
     if isinstance(parsed, HogQLRefusal):
         return parsed
     try:
         _check_functions(parsed)
+    except _Refused as exc:
+        return exc.refusal
+    return parsed
+
+
+def check_hogql(text: str, tables: Registry | None = None) -> HogQLRefusal | None:
+    """None when PostHog would accept `text` as far as parser, registries and fields tell;
+    otherwise the refusal (code and message) PostHog gives. `tables` adds the project's own
+    tables (name as queried -> field name -> HogQL field class) to PostHog's; the field check
+    depends on them, so only parsing is cached."""
+    if not isinstance(text, str) or not text.strip():
+        return HogQLRefusal(SYNTAX_ERROR, "Empty query")
+    parsed = _parsed_and_called(text)
+    if isinstance(parsed, HogQLRefusal):
+        return parsed
+    try:
         _check_select(parsed, frozenset(), set(), {**(tables or {}), **_FIELDS})
     except _Refused as exc:
         return exc.refusal

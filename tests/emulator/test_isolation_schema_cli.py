@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +82,42 @@ def test_cli_can_lift_rate_limits_for_benchmarks(start_emulator: Any) -> None:
         for _ in range(500)
     }
     assert statuses == {200}
+
+
+def test_cli_sets_the_project_timezone_week_start_and_query_tier(start_emulator: Any) -> None:
+    proc = start_emulator(
+        "--quiet", "--timezone", "Asia/Kathmandu", "--week-start-day", "1", "--query-tier",
+        "api-queries",
+    )  # fmt: skip
+    session = requests.Session()
+    session.headers["Authorization"] = "Bearer phx_demo"
+    project = session.get(f"{proc.url}/api/projects/1/", timeout=10).json()
+    assert (project["timezone"], project["week_start_day"]) == ("Asia/Kathmandu", 1)
+    body = session.post(
+        f"{proc.url}/api/projects/1/query/",
+        json={"query": {"kind": "HogQLQuery", "query": "SELECT now(), today()"}},
+        timeout=30,
+    ).json()
+    assert body["timezone"] == "Asia/Kathmandu"
+    assert body["results"][0][0].endswith("+05:45")
+    # 121 HogQL queries would meet a 429 in PostHog's default tier, not in this one.
+    statuses = {
+        session.post(
+            f"{proc.url}/api/projects/1/query/",
+            json={"query": {"kind": "HogQLQuery", "query": "SELECT 1"}},
+            timeout=30,
+        ).status_code
+        for _ in range(121)
+    }
+    assert statuses == {200}
+
+
+def test_cli_refuses_an_unknown_timezone() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "posthog_dbapi.emulator", "--timezone", "Mars/Olympus"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "unknown timezone 'Mars/Olympus'" in done.stderr
