@@ -14,7 +14,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from benchmarks import aggregates, decode, memory, reflection, rest_scan, sqlite_path
+from benchmarks import aggregates, decode, memory, reflection, rest_scan, sandbox, sqlite_path
 from benchmarks.common import ROOT, EmulatorProcess, Env, Result, machine_facts
 
 __all__ = ["main"]
@@ -26,6 +26,7 @@ BENCHMARKS: dict[int, Callable[[Env], Result]] = {
     4: reflection.run,
     5: sqlite_path.run,
     6: decode.run,
+    7: sandbox.run,
 }
 TITLES = {
     1: "REST scan",
@@ -34,6 +35,7 @@ TITLES = {
     4: "Reflection",
     5: "SQLite path",
     6: "Client CPU per row",
+    7: "Sandbox cost",
 }
 
 

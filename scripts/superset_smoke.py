@@ -1,7 +1,8 @@
 """Drives Superset's REST API against posthog:// (run by scripts/superset-smoke in its venv).
 
 Each step prints one line; any mismatch between what Superset returns and what the DB-API returns
-for the same question exits non-zero.
+for the same question exits non-zero. One step plays a hostile analyst: SQL Lab on a database with
+DML allowed sends ATTACH and VACUUM INTO, which must be refused without creating a file.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import sys
+import tempfile
 from typing import Any
 
 from sqlalchemy.engine.url import make_url
@@ -87,6 +89,8 @@ def main() -> None:
     got = [(key, bool(active)) for key, active in got]
     check(got == expected, f"SQL Lab returned the DB-API's {len(expected)} feature flags")
 
+    hostile_sql_lab(client, headers)
+
     dataset_ids = {}
     for table in ("feature_flags", "events"):
         made = client.post(
@@ -136,6 +140,55 @@ def main() -> None:
         f"chart data has {len(daily)} days, {sum(daily.values())} events, as the DB-API",
     )
     print("superset smoke passed")
+
+
+def hostile_sql_lab(client: Any, headers: dict[str, str]) -> None:
+    """An analyst with DML allowed sends the file attacks: refused, and no file appears."""
+    created = client.post(
+        "/api/v1/database/",
+        json={
+            "database_name": "PostHog (DML allowed)",
+            "sqlalchemy_uri": URI,
+            "expose_in_sqllab": True,
+            "allow_dml": True,
+        },
+        headers=headers,
+    )
+    check(created.status_code == 201, f"add a database with DML allowed -> {created.status_code}")
+    database_id = created.json["id"]
+    target = os.path.join(tempfile.mkdtemp(prefix="smoke_"), "pwn.db")
+    # Superset's own parser cannot read ATTACH for this engine and refuses it first; VACUUM
+    # INTO it passes through as a command, so that refusal must be the sandbox's.
+    attacks = ((f"ATTACH DATABASE '{target}' AS pwn", False), (f"VACUUM INTO '{target}'", True))
+    for sql, ours_required in attacks:
+        run = client.post(
+            "/api/v1/sqllab/execute/",
+            json={"database_id": database_id, "sql": sql, "runAsync": False, "schema": "main"},
+            headers=headers,
+        )
+        text = run.get_data(as_text=True)
+        ours = "not allowed on a PostHog connection" in text
+        superset = "Error parsing" in text
+        refused = run.status_code != 200 and (ours or (superset and not ours_required))
+        by = "posthog-dbapi" if ours else "Superset's SQL parser" if superset else "?"
+        verb = " ".join(sql.split()[:2])
+        check(refused, f"SQL Lab {verb} with DML allowed refused by {by} -> {run.status_code}")
+        check(not os.path.exists(target), f"no file after {verb}")
+    flags = client.post(
+        "/api/v1/sqllab/execute/",
+        json={
+            "database_id": database_id,
+            "sql": "SELECT count(*) AS n FROM feature_flags",
+            "runAsync": False,
+            "schema": "main",
+        },
+        headers=headers,
+    )
+    check(
+        flags.status_code == 200
+        and flags.json["data"][0]["n"] == dbapi_rows("SELECT count(*) FROM feature_flags")[0][0],
+        "feature_flags still answers after the attacks",
+    )
 
 
 if __name__ == "__main__":

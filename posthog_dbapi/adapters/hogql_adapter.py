@@ -15,7 +15,7 @@ UUIDs and JSON as text, booleans as 1/0. The shape follows the REST adapter's
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from shillelagh.fields import Field
@@ -58,6 +58,7 @@ def scan(
     limit: int | None = None,
     offset: int | None = None,
     page_size: int = MAX_ROWS_PER_QUERY,
+    on_query: Callable[[str], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Rows of `table` matching `bounds`, in keyset order, fetched page by page."""
     names = columns or table.column_names
@@ -104,7 +105,7 @@ def scan(
         )
         assert isinstance(chosen_all, PushdownPlan)
         chosen = chosen_all
-    for row in execute(driver, chosen, page_size=page_size):
+    for row in execute(driver, chosen, page_size=page_size, on_query=on_query):
         yield dict(zip(names, row))
 
 
@@ -114,7 +115,14 @@ class HogQLAdapter:
     supports_in = True
     """``col IN (...)`` arrives as one ``AnyOf`` and becomes one HogQL ``IN``."""
 
-    def __init__(self, table: str, driver: Any, *, page_size: int = MAX_ROWS_PER_QUERY) -> None:
+    def __init__(
+        self,
+        table: str,
+        driver: Any,
+        *,
+        page_size: int = MAX_ROWS_PER_QUERY,
+        on_query: Callable[[str], None] | None = None,
+    ) -> None:
         spec = HOGQL_TABLES.get(table)
         if spec is None:
             raise NotSupportedError(
@@ -124,6 +132,8 @@ class HogQLAdapter:
         self.table = spec
         self.driver = driver
         self.page_size = page_size
+        self.on_query = on_query
+        """Told each Query API request's id before it is sent (see ``ConnectionState``)."""
         self._columns: dict[str, Field] = {
             name: field_for(_FIELD_KIND[kind], filters=[Equal, Range], exact=True)
             for name, kind in spec.columns
@@ -177,6 +187,7 @@ class HogQLAdapter:
             limit=limit,
             offset=offset,
             page_size=self.page_size,
+            on_query=self.on_query,
         )
 
     def _read_only(self) -> NotSupportedError:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -146,6 +146,9 @@ class ConnectionState:
         self._rowid_to_key: dict[str, dict[int, Any]] = {}
         self._lock = threading.Lock()
         self.statement = StatementContext()
+        self.on_query: Callable[[str], None] | None = None
+        """Told the id of each Query API request a table sends before it is sent, so the
+        connection can cancel it when the statement is stopped (it may raise to refuse it)."""
 
     def begin_statement(self) -> StatementContext:
         self.statement = StatementContext()

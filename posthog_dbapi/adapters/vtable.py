@@ -85,7 +85,7 @@ class PostHogVTModule:
         adapter: Adapter
         if hogql_table is not None:
             # Event-scale tables are read through the Query API by keyset, never paged by REST.
-            adapter = HogQLAdapter(hogql_table, state.driver)
+            adapter = HogQLAdapter(hogql_table, state.driver, on_query=state.on_query)
         else:
             adapter = RESTAdapter(name, state)
         table = VTTable(adapter)

@@ -25,6 +25,7 @@ from posthog_dbapi.dbapi.connection import (
     check_hogql_flag,
     check_pushdown_mode,
     check_query_timeout,
+    check_statement_timeout,
 )
 from posthog_dbapi.dbapi.cursor import Cursor
 from posthog_dbapi.driver import PostHogDriver
@@ -95,7 +96,7 @@ apilevel = "2.0"
 threadsafety = 1
 paramstyle = "qmark"
 
-_CONNECTION_OPTIONS = ("pushdown", "hogql", "query_timeout")
+_CONNECTION_OPTIONS = ("pushdown", "hogql", "query_timeout", "statement_timeout")
 # Every keyword PostHogDriver takes, read from its signature so the two cannot drift apart.
 _DRIVER_OPTIONS = frozenset(
     name
@@ -136,7 +137,9 @@ def connect(
     ``pushdown="auto"|"off"|"required"`` chooses how SELECTs over event tables run (as one
     HogQL query inside PostHog when they translate exactly); ``hogql=True`` sends statements
     verbatim to the Query API as HogQL, with parameters as its ``values``; ``query_timeout``
-    (seconds) cancels a Query API query inside PostHog when it runs longer.
+    (seconds) cancels a Query API query inside PostHog when it runs longer;
+    ``statement_timeout`` (seconds of work, default 600, 0 for none) stops any statement that
+    runs longer, local evaluation included (see ``posthog_dbapi.dbapi.sandbox``).
     Other keyword arguments go to ``PostHogDriver`` (``timeout``, ``max_retries``, ``verify``,
     ...). ``driver=`` uses an existing ``PostHogDriver`` instead; the connection then leaves it
     open on ``close()``.
@@ -149,6 +152,7 @@ def connect(
     check_pushdown_mode(connection_options.get("pushdown", "auto"))
     check_query_timeout(connection_options.get("query_timeout"))
     check_hogql_flag(connection_options.get("hogql", False))
+    check_statement_timeout(connection_options.get("statement_timeout"))
     if driver is not None:
         return Connection(driver, owns_driver=False, **connection_options)
 

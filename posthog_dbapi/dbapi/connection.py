@@ -5,6 +5,9 @@ connection owns its driver (HTTP session) and its apsw connection; ``close()`` c
 be called any number of times. An ``atexit`` hook closes connections a program forgot, because
 apsw crashes at interpreter exit while a connection with virtual tables is still open.
 
+The SQLite database is sandboxed (``sandbox``): no file access, no schema changes of the PostHog
+tables, and each statement bounded by ``statement_timeout``.
+
 Transactions: PostHog has none. Every write is applied by the API as the statement runs, so
 ``commit()`` has nothing to do and ``rollback()`` raises ``NotSupportedError``.
 """
@@ -17,7 +20,7 @@ import re
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import apsw
 
@@ -31,12 +34,23 @@ from posthog_dbapi.adapters.vtable import MODULE_NAME, PostHogVTModule, create_t
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.dbapi.cursor import Cursor
 from posthog_dbapi.dbapi.errors import translate
+from posthog_dbapi.dbapi.sandbox import (
+    DEFAULT_STATEMENT_TIMEOUT,
+    Sandbox,
+    check_statement_timeout,
+)
 from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, ProgrammingError
 from posthog_dbapi.sql.pushdown_planner import check_pushdown_mode
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, REST_SHARED_TABLES
 from posthog_dbapi.types import bool_from_text
 
-__all__ = ["Connection", "check_hogql_flag", "check_pushdown_mode", "check_query_timeout"]
+__all__ = [
+    "Connection",
+    "check_hogql_flag",
+    "check_pushdown_mode",
+    "check_query_timeout",
+    "check_statement_timeout",
+]
 
 _NO_SUCH_TABLE = re.compile(r"no such table: (?:main\.)?(?P<name>\S+)")
 
@@ -102,6 +116,7 @@ class Connection:
         pushdown: str = "auto",
         hogql: bool | str = False,
         query_timeout: float | str | None = None,
+        statement_timeout: float | str | None = DEFAULT_STATEMENT_TIMEOUT,
     ) -> None:
         self.pushdown = check_pushdown_mode(pushdown)
         """``auto``: SELECTs over event tables run as HogQL when they translate exactly, else in
@@ -109,6 +124,7 @@ class Connection:
         self.query_timeout = check_query_timeout(query_timeout)
         """Seconds a Query API query may run; then it is cancelled inside PostHog and the
         statement raises ``TimeoutError``. ``None``: no limit beyond the HTTP timeout."""
+        self._statement_timeout = check_statement_timeout(statement_timeout)
         self.native_hogql = check_hogql_flag(hogql)
         """Send every statement verbatim to the Query API as HogQL (parameters as values)."""
         self.hogql_tables = {
@@ -130,6 +146,8 @@ class Connection:
             PostHogVTModule(),  # type: ignore[arg-type]
             use_bestindex_object=True,
         )
+        self._sandbox = Sandbox(self._db, self.is_resource, self._cancel_query)
+        self.state.on_query = self._sandbox.query_started
         self._created: set[str] = set()
         self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
         self._closed = False
@@ -144,6 +162,26 @@ class Connection:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def statement_timeout(self) -> float | None:
+        """Seconds of work a statement may take (executing and fetching, not the time between
+        fetches); then its local evaluation stops, its Query API queries are cancelled and it
+        raises ``OperationalError``. ``None``: no limit. Set it to 0 or ``None`` to lift it."""
+        return self._statement_timeout
+
+    @statement_timeout.setter
+    def statement_timeout(self, value: float | str | None) -> None:
+        self._statement_timeout = check_statement_timeout(value)
+
+    def interrupt(self) -> None:
+        """Stop the statement running on this connection, from any thread: its local
+        evaluation ends within moments and its Query API queries are cancelled inside
+        PostHog; the statement raises ``OperationalError``. Does nothing when none runs."""
+        self._sandbox.stop("cancelled")
+
+    def _cancel_query(self, query_id: str) -> None:
+        cast(Any, self.state.driver).cancel_query(query_id)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -239,7 +277,9 @@ class Connection:
                 {"table": name},
                 suggestion=self._did_you_mean(name, self.table_names(), "table"),
             )
-        self._db.execute(create_table_sql(name, self.state.token))
+        # Not cached: a statement prepared while trusted must not be reusable by a user's text.
+        with self._sandbox.trusted():
+            self._db.cursor().execute(create_table_sql(name, self.state.token), can_cache=False)
         self._created.add(name)
 
     def _run(self, sql: str, bindings: Any, trace: Callable[..., bool]) -> apsw.Cursor:

@@ -16,6 +16,7 @@ import datetime as dt
 import decimal
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import apsw
@@ -156,6 +157,8 @@ class Cursor:
         self.query_id: str | None = None
         """The Query API id of the statement's latest request (``client_query_id``)."""
         self._cancelled = False
+        self._remaining: float | None = None
+        self._running = False
 
     # --- PEP 249 ------------------------------------------------------------------------------
 
@@ -187,7 +190,7 @@ class Cursor:
         Meant to be called from another thread while ``execute`` or a fetch waits on the Query
         API; that call then raises ``OperationalError`` ("cancelled"), and no further keyset
         page is requested. Does nothing when no Query API request has been made. A statement
-        on the SQLite route is not interrupted; only its Query API pages are.
+        on the SQLite route is not interrupted; ``connection.interrupt()`` stops that too.
         """
         query_id = self.query_id
         if query_id is None:
@@ -203,11 +206,13 @@ class Cursor:
         self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
     ) -> Cursor:
         self._check_open()
+        self._remaining = self.connection.statement_timeout
         try:
-            self._execute(operation, parameters)
+            with self._limited():
+                self._execute(operation, parameters)
         except Exception as exc:  # every exception leaves as a PEP 249 class
             self._reset()
-            error = translate(exc)
+            error = self._error(exc)
             if error is exc:
                 raise
             raise error from exc
@@ -300,18 +305,38 @@ class Cursor:
         while self._peeked and (size is None or len(out) < size):
             out.append(self._peeked.pop(0))
         try:
-            while size is None or len(out) < size:
-                raw = next(self._rows, None)
-                if raw is None:
-                    break
-                out.append(self._convert(raw))
+            with self._limited():
+                while size is None or len(out) < size:
+                    raw = next(self._rows, None)
+                    if raw is None:
+                        break
+                    out.append(self._convert(raw))
         except Exception as exc:
             self._rows = iter(())
-            error = self._cancel_error(exc) or translate(exc)
+            error = self._error(exc)
             if error is exc:
                 raise
             raise error from exc
         return out
+
+    @contextmanager
+    def _limited(self) -> Iterator[None]:
+        """Run a call under what is left of the statement's ``statement_timeout`` (the time
+        between fetches does not count); nested calls share the outer call's deadline."""
+        if self._running:
+            yield
+            return
+        sandbox = self.connection._sandbox
+        self._running = True
+        start = sandbox.begin(self._remaining, self.connection.statement_timeout)
+        try:
+            yield
+        finally:
+            self._running = False
+            self._remaining = sandbox.end(start, self._remaining)
+
+    def _error(self, exc: Exception) -> Error:
+        return self._cancel_error(exc) or self.connection._sandbox.error_for(exc) or translate(exc)
 
     def _cancel_error(self, exc: Exception) -> Error | None:
         """The error of a statement ``cancel()`` stopped, or None if it was not cancelled."""
@@ -411,6 +436,7 @@ class Cursor:
         def started(query_id: str) -> None:
             if self._cancelled:
                 raise OperationalError("The query was cancelled.", {"query_id": self.query_id})
+            connection._sandbox.query_started(query_id)
             self.query_id = query_id
 
         timeout = connection.query_timeout
@@ -426,10 +452,10 @@ class Cursor:
                 on_query=started,
             )
         except Exception as exc:
-            cancelled = self._cancel_error(exc)
-            if cancelled is None:
+            stopped = self._cancel_error(exc) or connection._sandbox.error_for(exc)
+            if stopped is None:
                 raise
-            raise cancelled from exc
+            raise stopped from exc
         self.route = "hogql"
         self.hogql = chosen.hogql
         self.queries = result.queries

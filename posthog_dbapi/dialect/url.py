@@ -77,6 +77,7 @@ OPTIONS: Mapping[str, tuple[str, Callable[[str, str], Any]]] = {
     "debug": ("debug", _bool),
     "prefetch_pages": ("prefetch_pages", _number(int)),
     "query_timeout": ("query_timeout", _number(float)),
+    "statement_timeout": ("statement_timeout", _number(float)),
     "pushdown": ("pushdown", _choice(*PUSHDOWN_MODES)),
     "hogql": ("hogql", _bool),
 }

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from posthog_dbapi.dbapi.sandbox import DEFAULT_STATEMENT_TIMEOUT
 from posthog_dbapi.pgwire.server import PgServer, ServerConfig
 
 __all__ = ["build_parser", "main", "serve"]
@@ -31,6 +32,8 @@ def serve(
     certfile: str | None = None,
     keyfile: str | None = None,
     ready: Any = None,
+    statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT,
+    max_statements_per_client: int = 8,
     **driver_options: Any,
 ) -> None:
     """Serve until interrupted. ``ready(server)`` is called once the port is bound."""
@@ -43,6 +46,8 @@ def serve(
         certfile=certfile,
         keyfile=keyfile,
         driver_options=driver_options,
+        statement_timeout=statement_timeout or None,
+        max_statements_per_client=max_statements_per_client,
     )
     with PgServer(config, host, port) as server:
         if ready is not None:
@@ -71,7 +76,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--auth", choices=["scram-sha-256", "md5"], default="scram-sha-256")
     parser.add_argument("--tls-cert", default=None, help="PEM certificate: enables TLS")
     parser.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
+    parser.add_argument(
+        "--statement-timeout",
+        type=_seconds,
+        default=DEFAULT_STATEMENT_TIMEOUT,
+        metavar="SECONDS",
+        help="longest a statement may run; clients may SET a lower one "
+        f"(default {DEFAULT_STATEMENT_TIMEOUT:g}, 0: none)",
+    )
+    parser.add_argument(
+        "--max-statements-per-client",
+        type=_positive,
+        default=8,
+        metavar="N",
+        help="statements one client address may run at once (default 8)",
+    )
     return parser
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError("a number of seconds, 0 or more")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("1 or more")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         serve(args.host, args.port, api_url=args.api_url, api_key=api_key, password=password,
               auth_method=args.auth, project_id=args.project_id, certfile=args.tls_cert,
-              keyfile=args.tls_key, ready=ready)  # fmt: skip
+              keyfile=args.tls_key, ready=ready, statement_timeout=args.statement_timeout,
+              max_statements_per_client=args.max_statements_per_client)  # fmt: skip
     except OSError as exc:
         print(f"Cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

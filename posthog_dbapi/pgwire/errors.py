@@ -25,6 +25,7 @@ from posthog_dbapi.exceptions import (
     TimeoutError,
     ValidationError,
 )
+from posthog_dbapi.pgwire.guard import TooManyStatements
 
 __all__ = ["QueryCanceled", "error_fields", "sqlstate"]
 
@@ -37,6 +38,8 @@ def sqlstate(exc: BaseException) -> str:
     """The SQLSTATE for ``exc``."""
     if isinstance(exc, QueryCanceled):
         return "57014"
+    if isinstance(exc, TooManyStatements):
+        return "53300"
     if isinstance(exc, PermissionDeniedError):
         return "42501"
     if isinstance(exc, AuthenticationError):

@@ -18,6 +18,7 @@ import apsw
 
 from posthog_dbapi.dbapi import Connection
 from posthog_dbapi.dbapi.errors import translate as translate_error
+from posthog_dbapi.dbapi.sandbox import Sandbox
 from posthog_dbapi.exceptions import NotSupportedError
 from posthog_dbapi.pgwire.codec import OID
 from posthog_dbapi.pgwire.pgcatalog import FIRST_TABLE_OID, KIND_TYPES, CatalogDatabase
@@ -112,6 +113,7 @@ class Backend:
             connection.table_names(), user=user, database=database, version=version, now=now
         )
         self._catalog: CatalogDatabase | None = None
+        self._catalog_sandbox: Sandbox | None = None
 
     @property
     def catalog(self) -> CatalogDatabase:
@@ -124,7 +126,15 @@ class Backend:
             self._catalog = CatalogDatabase(
                 relations, user=self.user, database=self.database, settings=self.settings
             )
+            # Client SQL runs here too (any SELECT naming no PostHog table): same guard.
+            self._catalog_sandbox = Sandbox(self._catalog.db, lambda _name: True, lambda _id: None)
         return self._catalog
+
+    def interrupt(self) -> None:
+        """Stop the running statement, on either database, from any thread."""
+        self.connection.interrupt()
+        if self._catalog_sandbox is not None:
+            self._catalog_sandbox.stop("cancelled")
 
     def close(self) -> None:
         if self._catalog is not None:
@@ -216,11 +226,17 @@ class Backend:
             return True
 
         cursor.exec_trace = trace
+        sandbox = self._catalog_sandbox
+        assert sandbox is not None
+        timeout = self.connection.statement_timeout
+        start = sandbox.begin(timeout, timeout)
         try:
             iterator = iter(cursor.execute(sql, bindings))
             first = next(iterator, None)
         except Exception as exc:
-            raise translate_error(exc) from exc
+            raise (sandbox.error_for(exc) or translate_error(exc)) from exc
+        finally:
+            remaining = sandbox.end(start, timeout)
         columns = []
         for index, (name, decltype, *_rest) in enumerate(described):
             oid = _DECLTYPES.get((decltype or "").upper())
@@ -229,6 +245,25 @@ class Backend:
             columns.append((str(name), oid))
         columns = _with_hints(columns, translation.hints, first)
         rows: Iterator[Sequence[Any]] = (
-            itertools.chain([first], iterator) if first is not None else iter(())
+            itertools.chain([first], _guarded(sandbox, iterator, remaining, timeout))
+            if first is not None
+            else iter(())
         )
         return Result(columns, rows, close=cursor.close)
+
+
+def _guarded(
+    sandbox: Sandbox, rows: Iterator[Any], remaining: float | None, timeout: float | None
+) -> Iterator[Any]:
+    """The catalog's rows, each fetched under what is left of the statement's timeout."""
+    while True:
+        start = sandbox.begin(remaining, timeout)
+        try:
+            row = next(rows, None)
+        except Exception as exc:
+            raise (sandbox.error_for(exc) or translate_error(exc)) from exc
+        finally:
+            remaining = sandbox.end(start, remaining)
+        if row is None:
+            return
+        yield row

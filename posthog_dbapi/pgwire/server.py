@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import posthog_dbapi
+from posthog_dbapi.dbapi.sandbox import DEFAULT_STATEMENT_TIMEOUT
 from posthog_dbapi.exceptions import AuthenticationError, Error, OperationalError
 from posthog_dbapi.pgwire import auth
 from posthog_dbapi.pgwire.codec import ProtocolError, Reader, Writer, read_message, read_startup
 from posthog_dbapi.pgwire.errors import error_fields
 from posthog_dbapi.pgwire.execute import Backend
+from posthog_dbapi.pgwire.guard import AbandonWatch, StatementSlots, Watched, format_timeout
 from posthog_dbapi.pgwire.session import REPORTED_SETTINGS, Session
 
 __all__ = ["PgServer", "ServerConfig"]
@@ -56,6 +58,10 @@ class ServerConfig:
     keyfile: str | None = None
     driver_options: dict[str, Any] = field(default_factory=dict)
     now: Callable[[], dt.datetime] | None = None
+    statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT
+    """The longest a client's statement may run, in seconds; a client may SET a lower one."""
+    max_statements_per_client: int = 8
+    """Statements one client address may run at once; more are refused (SQLSTATE 53300)."""
 
     def __post_init__(self) -> None:
         if self.api_key is not None and not self.password:
@@ -168,8 +174,11 @@ class _Handler(socketserver.StreamRequestHandler):
             if name in {k.lower() for k in params}:
                 value = next(v for k, v in params.items() if k.lower() == name)
                 settings[name] = value
-        session = Session(backend, writer, settings)
-        pid, secret = self.server.register(session)
+        settings["statement_timeout"] = format_timeout(config.statement_timeout)
+        session = Session(backend, writer, settings, max_timeout=config.statement_timeout)
+        client = str(self.client_address[0])
+        session.admit = lambda: self.server.slots.take(client)
+        pid, secret = self.server.register(session, sock)
         try:
             writer.auth(auth.AUTH_OK)
             for name, reported in REPORTED_SETTINGS.items():
@@ -189,9 +198,8 @@ class _Handler(socketserver.StreamRequestHandler):
         config = self.server.config
         project: int | None = int(database) if database.isdigit() else config.project_id
         try:
-            connection = posthog_dbapi.connect(
-                config.api_url, key, project, **config.driver_options
-            )
+            options = {"statement_timeout": config.statement_timeout, **config.driver_options}
+            connection = posthog_dbapi.connect(config.api_url, key, project, **options)
         except AuthenticationError:
             raise
         except Error as exc:
@@ -230,22 +238,35 @@ class PgServer(socketserver.ThreadingTCPServer):
         if config.certfile:
             self.ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             self.ssl_context.load_cert_chain(config.certfile, config.keyfile)
-        self._sessions: dict[int, tuple[int, Session]] = {}
+        self._sessions: dict[int, tuple[int, Session, socket.socket | None]] = {}
         self._lock = threading.Lock()
         self._next_pid = 1000
+        self.slots = StatementSlots(config.max_statements_per_client)
+        self._watch = AbandonWatch(self._busy_sessions)
         super().__init__((host, port), _Handler)
 
     @property
     def port(self) -> int:
         return int(self.server_address[1])
 
-    def register(self, session: Session) -> tuple[int, int]:
+    def register(self, session: Session, sock: socket.socket | None = None) -> tuple[int, int]:
+        """A logged-in client: its (pid, secret) for cancel requests. With ``sock``, its
+        statements are interrupted once the client closes the connection."""
         with self._lock:
             self._next_pid += 1
             pid = self._next_pid
             secret = struct.unpack("!i", secrets.token_bytes(4))[0]
-            self._sessions[pid] = (secret, session)
+            self._sessions[pid] = (secret, session, sock)
+        self._watch.start()
         return pid, secret
+
+    def _busy_sessions(self) -> list[tuple[Watched, socket.socket | None]]:
+        with self._lock:
+            return [(session, sock) for _, session, sock in self._sessions.values() if session.busy]
+
+    def server_close(self) -> None:
+        self._watch.stop()
+        super().server_close()
 
     def unregister(self, pid: int) -> None:
         with self._lock:
@@ -254,7 +275,7 @@ class PgServer(socketserver.ThreadingTCPServer):
     def running_statements(self) -> int:
         """How many clients are running a statement right now."""
         with self._lock:
-            return sum(1 for _, session in self._sessions.values() if session.busy)
+            return sum(1 for _, session, _sock in self._sessions.values() if session.busy)
 
     def cancel(self, pid: int, secret: int) -> None:
         """A CancelRequest: stop the running statement of ``pid`` if the secret matches."""
@@ -266,6 +287,7 @@ class PgServer(socketserver.ThreadingTCPServer):
             session = entry[1]
             if session.busy:
                 session.cancel.set()
+                session.interrupt()
 
     def start(self) -> threading.Thread:
         """Serve in a daemon thread (tests and embedding); ``shutdown()`` stops it."""

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from posthog_dbapi.exceptions import (
     DataError,
     InterfaceError,
     NotSupportedError,
+    OperationalError,
     ProgrammingError,
 )
 from posthog_dbapi.pgwire.codec import (
@@ -38,6 +40,7 @@ from posthog_dbapi.pgwire.codec import (
 from posthog_dbapi.pgwire.commands import Command, parse_command, split
 from posthog_dbapi.pgwire.errors import QueryCanceled, error_fields
 from posthog_dbapi.pgwire.execute import Backend, Result
+from posthog_dbapi.pgwire.guard import format_timeout, parse_timeout
 from posthog_dbapi.pgwire.translate import Translation
 
 __all__ = ["REPORTED_SETTINGS", "Session"]
@@ -85,7 +88,14 @@ class Portal:
 class Session:
     """The protocol state of one authenticated client."""
 
-    def __init__(self, backend: Backend, writer: Writer, settings: dict[str, str]) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        writer: Writer,
+        settings: dict[str, str],
+        *,
+        max_timeout: float | None = None,
+    ) -> None:
         self.backend = backend
         self.writer = writer
         self.settings = settings
@@ -96,6 +106,10 @@ class Session:
         self.busy = False
         self._skip_until_sync = False
         self._wrote_in_transaction = False
+        self.max_timeout = max_timeout
+        """The server's statement_timeout: SET statement_timeout may lower it, not lift it."""
+        self.admit: Callable[[], AbstractContextManager[None]] = nullcontext
+        """Entered around each statement: the server's cap on one client's running statements."""
 
     # --- dispatch -----------------------------------------------------------------------------
 
@@ -129,7 +143,8 @@ class Session:
                     f"Message type {kind.decode(errors='replace')!r} is not supported.",
                     suggestion="Use the simple or extended query protocol (no COPY).",
                 )
-            handler(Reader(body))
+            with self.admit():
+                handler(Reader(body))
         except ProtocolError:
             raise
         except Exception as exc:
@@ -139,6 +154,10 @@ class Session:
             self.busy = False
         return True
 
+    def interrupt(self) -> None:
+        """Stop the running statement (a cancel request, or the client went away)."""
+        self.backend.interrupt()
+
     def close(self) -> None:
         for portal in self.portals.values():
             portal.close()
@@ -146,6 +165,8 @@ class Session:
         self.backend.close()
 
     def _fail(self, exc: BaseException) -> None:
+        if self.cancel.is_set() and isinstance(exc, OperationalError):
+            exc = QueryCanceled("canceling statement due to user request")
         self.writer.error(error_fields(exc))
 
     # --- simple query -------------------------------------------------------------------------
@@ -158,15 +179,16 @@ class Session:
         self.cancel.clear()
         self.busy = True
         try:
-            for text in statements:
-                portal = Portal(self._prepare(text, []), [])
-                try:
-                    self._start(portal)
-                    if portal.columns is not None:
-                        self.writer.row_description(portal.columns, [0] * len(portal.columns))
-                    self._send_rows(portal, 0)
-                finally:
-                    portal.close()
+            with self.admit():
+                for text in statements:
+                    portal = Portal(self._prepare(text, []), [])
+                    try:
+                        self._start(portal)
+                        if portal.columns is not None:
+                            self.writer.row_description(portal.columns, [0] * len(portal.columns))
+                        self._send_rows(portal, 0)
+                    finally:
+                        portal.close()
         except Exception as exc:
             self._fail(exc)
         finally:
@@ -383,9 +405,28 @@ class Session:
             )
         if name == "time zone":
             name = "timezone"
+        if name == "statement_timeout":
+            value = self._set_timeout(value)
         self.settings[name] = value
         if name in REPORTED_SETTINGS:
             self.writer.parameter_status(REPORTED_SETTINGS[name], value)
+
+    def _set_timeout(self, value: str) -> str:
+        """Apply ``SET statement_timeout`` to the client's connection; the server's own limit
+        stays the ceiling (a client cannot lift it), with a notice when it applies."""
+        ceiling = self.max_timeout
+        seconds = ceiling if value.strip().lower() == "default" else parse_timeout(value)
+        if ceiling is not None and (seconds is None or seconds > ceiling):
+            notice = (
+                f"statement_timeout is capped at the server's {format_timeout(ceiling)}; "
+                f"{format_timeout(seconds)} would lift it."
+            )
+            self.writer.error(
+                {"S": "NOTICE", "V": "NOTICE", "C": "01000", "M": notice}, notice=True
+            )
+            seconds = ceiling
+        self.backend.connection.statement_timeout = seconds
+        return format_timeout(seconds)
 
     def _declare(self, command: Command, params: list[Any]) -> None:
         if command.name in self.portals:

@@ -34,6 +34,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         {"api_url": "https://eu.posthog.com", "api_key": "phx_k", "project_id": "5"},
     ),
     ("posthog://", {}),  # everything from POSTHOG_API_URL / _KEY / _PROJECT_ID
+    ("posthog://?statement_timeout=30", {"statement_timeout": 30.0}),
     # The driver's reading of a project id: leading zeros dropped, @current kept explicit.
     (
         "posthog://:phx_k@us.posthog.com/007",

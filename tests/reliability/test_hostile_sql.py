@@ -1,14 +1,20 @@
-"""Hostile input to the cursor: random text, grammar-shaped SQL and random parameter values.
+"""Hostile input to the cursor: random text, grammar-shaped SQL, random parameter values and
+statements aimed at the host (files, schema, settings).
 
 Whatever comes in, only PEP 249 exceptions (``posthog_dbapi.exceptions.Error``) come out,
-nothing hangs (pytest-timeout), and the connection still answers afterwards. Only SELECTs are
-generated from the grammar: random writes to the shared emulator would test nothing more.
+nothing hangs (pytest-timeout), the connection still answers afterwards, and no file appears
+in the working directory or the temporary directory. Only SELECTs are generated from the
+grammar: random writes to the shared emulator would test nothing more.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,6 +74,31 @@ def run(cur: Any, sql: str, params: Any) -> None:
         pass  # any PEP 249 error is a fine answer; anything else fails the test
 
 
+FILE_PREFIX = "phfuzz_"
+"""Every file name the hostile statements aim at starts with this, so a file that appeared in
+the shared temporary directory is known to be ours."""
+
+
+def _ours(directory: str) -> set[str]:
+    # etilqs_ is the prefix of SQLite's own temporary files.
+    return {n for n in os.listdir(directory) if n.startswith((FILE_PREFIX, "etilqs_"))}
+
+
+@pytest.fixture(autouse=True)
+def no_new_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test runs in an empty working directory, which must stay empty, and must leave
+    no file of its own in the temporary directory (shared with other processes, so only names
+    it could have made are looked at)."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    temp = tempfile.gettempdir()
+    before = _ours(temp)
+    yield
+    assert sorted(os.listdir(cwd)) == []
+    assert sorted(_ours(temp) - before) == []
+
+
 @pytest.fixture
 def conn(emulator: Any) -> Any:
     connection = dbapi.connect(emulator.url, emulator.api_key, 1, max_retries=0)
@@ -111,6 +142,50 @@ def test_random_parameters_raise_only_pep249_errors(conn: Any, params: Any) -> N
     run(cur, "SELECT id, name FROM dashboards WHERE id = ? AND name <> ?", params)
     run(cur, "SELECT :a, :b", params)
     assert cur.execute("SELECT 1").fetchone() == (1,)
+
+
+_TEMP = tempfile.gettempdir()
+file_names = st.one_of(
+    st.from_regex(r"[a-z]{1,8}\.db", fullmatch=True).map(lambda n: FILE_PREFIX + n),
+    st.from_regex(r"[a-z]{1,8}", fullmatch=True).map(
+        lambda n: os.path.join(_TEMP, FILE_PREFIX + n)
+    ),
+    st.sampled_from([FILE_PREFIX + "x.db", f"file:{FILE_PREFIX}u.db?mode=rwc"]),
+)
+HOSTILE = (
+    "ATTACH DATABASE '{f}' AS pwn",
+    "ATTACH '{f}' AS pwn; CREATE TABLE pwn.t(x)",
+    "VACUUM INTO '{f}'",
+    "VACUUM main INTO '{f}'",
+    "CREATE TABLE {t}(x)",
+    "CREATE VIEW v AS SELECT * FROM {t}",
+    "DROP TABLE {t}",
+    "ALTER TABLE {t} RENAME TO gone",
+    "PRAGMA writable_schema = ON",
+    "PRAGMA temp_store = FILE",
+    "PRAGMA journal_mode = WAL",
+    "CREATE TEMP TABLE {t} AS SELECT 1",
+    "DELETE FROM sqlite_master WHERE name = '{t}'",
+    "SELECT load_extension('{f}')",
+    "CREATE VIRTUAL TABLE x USING posthog('{t}', '{f}')",
+)
+
+
+@pytest.mark.timeout(120)
+@_SETTINGS
+@given(
+    template=st.sampled_from(HOSTILE),
+    name=file_names,
+    table=st.sampled_from(TABLES[:4]),
+)
+def test_statements_aimed_at_the_host_touch_no_file_and_no_table(
+    conn: Any, template: str, name: str, table: str
+) -> None:
+    cur = conn.cursor()
+    run(cur, template.format(f=name, t=table), None)
+    for sql in (f"SELECT count(*) FROM {table}", "SELECT count(*) FROM main.feature_flags"):
+        assert cur.execute(sql).fetchone()[0] >= 0  # the PostHog tables are still there
+    assert not os.path.exists(name.removeprefix("file:").split("?")[0])
 
 
 def test_decimal_and_object_values_bind(conn: Any) -> None:
