@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 import traceback
 from collections.abc import Callable
 
-from benchmarks import aggregates, decode, memory, reflection, rest_scan, sandbox, sqlite_path
+from benchmarks import (
+    aggregates,
+    bi_session,
+    decode,
+    first_row,
+    memory,
+    pushdown_overhead,
+    reflection,
+    rest_scan,
+    sandbox,
+    sqlite_path,
+)
 from benchmarks.common import ROOT, EmulatorProcess, Env, Result, machine_facts
 
 __all__ = ["main"]
@@ -27,19 +39,36 @@ BENCHMARKS: dict[int, Callable[[Env], Result]] = {
     5: sqlite_path.run,
     6: decode.run,
     7: sandbox.run,
+    8: bi_session.run,
+    9: pushdown_overhead.run,
+    10: first_row.run,
 }
 TITLES = {
     1: "REST scan",
     2: "Aggregates",
     3: "Memory",
     4: "Reflection",
-    5: "SQLite path",
+    5: "Client work: rest route and SQLite path",
     6: "Client CPU per row",
     7: "Sandbox cost",
+    8: "BI session cost",
+    9: "Pushdown overhead",
+    10: "First-row latency",
 }
 
 
-def _markdown(results: list[Result], facts: dict[str, str], seconds: float, env: Env) -> str:
+def _load() -> str:
+    """The 1-minute load average against the cores: other processes on a shared machine slow
+    both sides of every ratio, but not always equally."""
+    try:
+        return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    except OSError:
+        return "unknown"
+
+
+def _markdown(
+    results: list[Result], facts: dict[str, str], seconds: float, env: Env, loads: list[str]
+) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -52,6 +81,7 @@ def _markdown(results: list[Result], facts: dict[str, str], seconds: float, env:
         f"{env.sqlite_rows:,} actions; best of {env.repeat} where repeated",
     ]
     lines += [f"- {name}: {value}" for name, value in facts.items()]
+    lines.append(f"- load average (1 min) at the start and end: {loads[0]}; {loads[-1]}")
     lines += ["", "| # | benchmark | target | result | met |", "|---|---|---|---|---|"]
     for r in results:
         met = {True: "yes", False: "**no**", None: "n/a"}[r.met]
@@ -78,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         events, scan_rows, sqlite_rows, repeat = 50_000, 5_000, 10_000, 1
 
     facts = machine_facts()
+    loads = [_load()]
     for name, value in facts.items():
         print(f"{name}: {value}")
     started = time.perf_counter()
@@ -102,10 +133,11 @@ def main(argv: list[str] | None = None) -> int:
             print(result.text())
             print(f"    ({time.perf_counter() - begun:.0f} s)", flush=True)
     seconds = time.perf_counter() - started
-    print(f"all done in {seconds / 60:.1f} min")
+    loads.append(_load())
+    print(f"all done in {seconds / 60:.1f} min; load average {loads[0]} -> {loads[-1]}")
     if not args.no_write and not args.quick:
         path = ROOT / "benchmarks" / "RESULTS.md"
-        path.write_text(_markdown(results, facts, seconds, env))
+        path.write_text(_markdown(results, facts, seconds, env, loads))
         print(f"wrote {path.relative_to(ROOT)}")
     return 1 if failed else 0
 

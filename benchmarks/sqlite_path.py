@@ -1,12 +1,14 @@
-"""Benchmark 5: rows per second on the SQLite path, for ``SELECT *`` and a GROUP BY.
+"""Benchmark 5: rows per second of the client's own work, for ``SELECT *`` and a GROUP BY.
 
-The table is a REST resource of 100,000 rows. Three measurements:
+The table is a REST resource of 100,000 rows. Measurements:
 
 - end to end: the cursor against the emulator (full scans at page 1,000, so the server is not the
   only thing measured), next to the bare ``requests`` loop over the same pages;
-- the SQLite path alone: the same cursor over a driver that answers from records fetched
-  beforehand (``Recorded``), so only SQLite, the virtual table, the REST adapter's conversion and
-  the cursor's are timed. The 100,000 rows/s target is about this number;
+- the client alone: the same cursor over a driver that answers from records fetched beforehand
+  (``Recorded``), so only the REST adapter's conversion, the cursor's and (for the GROUP BY)
+  SQLite with the virtual table are timed. ``SELECT *`` takes the ``rest`` route (no SQLite);
+  the same rows forced through SQLite (the rest route turned off) are reported beside it. The
+  targets are about these numbers;
 - the ceiling: the same rows in a native SQLite table (apsw), same statements.
 """
 
@@ -28,7 +30,8 @@ GROUP_SQL = (
     "SELECT substr(created_at, 1, 7) AS month, count(*) AS n, sum(post_to_slack) AS slack "
     f"FROM {TABLE} GROUP BY month ORDER BY month"
 )
-TARGET = 100_000
+SELECT_TARGET = 200_000
+GROUP_TARGET = 300_000
 
 
 class Recorded:
@@ -112,13 +115,25 @@ def run(env: Env) -> Result:
             cursor.execute(select_sql)
             return _drain(cursor)
 
+        def select_in_sqlite() -> int:
+            saved = connection.rest_tables
+            connection.rest_tables = frozenset()
+            try:
+                cursor.execute(select_sql)
+                return _drain(cursor)
+            finally:
+                connection.rest_tables = saved
+
         def group_by() -> int:
             cursor.execute(GROUP_SQL)
             cursor.fetchall()
             return len(recorded.records[TABLE])
 
         select_s, select_rows = best_of(env.repeat, select_all)
+        select_route = cursor.route
         group_s, _ = best_of(env.repeat, group_by)
+        group_route = cursor.route
+        forced_s, _ = best_of(env.repeat, select_in_sqlite)
         cursor.execute(select_sql)
         names = [d[0] for d in cursor.description or []]
         all_rows = cursor.fetchall()
@@ -130,35 +145,41 @@ def run(env: Env) -> Result:
 
     db = _native(all_rows, names)
     native_select_s, _ = best_of(env.repeat, lambda: sum(1 for _ in db.execute(select_sql)))
-    native_group_s, native_group = best_of(env.repeat, lambda: list(db.execute(GROUP_SQL)))
+    native_group_s, native_rows = best_of(env.repeat, lambda: list(db.execute(GROUP_SQL)))
     db.close()
 
     select_rate = select_rows / select_s
     group_rate = select_rows / group_s
-    met = select_rate >= TARGET
+    native_select = select_rows / native_select_s
+    native_group = select_rows / native_group_s
+    met = select_rate >= SELECT_TARGET and group_rate >= GROUP_TARGET
     result = Result(
         5,
-        f"SQLite path over {select_rows:,} {TABLE} rows",
-        f"SELECT * at least {TARGET:,} rows/s",
+        f"Client work over {select_rows:,} {TABLE} rows (records in memory)",
+        f"SELECT * at least {SELECT_TARGET:,} rows/s, GROUP BY at least {GROUP_TARGET:,} rows/s",
         met,
-        f"SELECT * {select_rate:,.0f} rows/s ({native_select_s / select_s:.2f}x native SQLite), "
-        f"GROUP BY {group_rate:,.0f} rows/s",
+        f"SELECT * {select_rate:,.0f} rows/s (native SQLite {native_select:,.0f}), "
+        f"GROUP BY {group_rate:,.0f} rows/s (native {native_group:,.0f})",
     )
     result.add(
-        "SELECT *, SQLite path (records in memory)",
-        f"{select_s:.2f} s, {select_rate:,.0f} rows/s",
+        f"SELECT *, route {select_route}",
+        f"{select_s:.3f} s, {select_rate:,.0f} rows/s ({select_s / native_select_s:.1f}x native)",
     )
     result.add(
-        "GROUP BY, SQLite path (records in memory)",
-        f"{group_s:.2f} s, {group_rate:,.0f} rows/s",
+        f"GROUP BY, route {group_route}",
+        f"{group_s:.3f} s, {group_rate:,.0f} rows/s ({group_s / native_group_s:.1f}x native)",
+    )
+    result.add(
+        "SELECT *, forced through SQLite (rest route off)",
+        f"{forced_s:.3f} s, {select_rows / forced_s:,.0f} rows/s",
     )
     result.add(
         "SELECT *, native SQLite table (ceiling)",
-        f"{native_select_s:.3f} s, {select_rows / native_select_s:,.0f} rows/s",
+        f"{native_select_s:.3f} s, {native_select:,.0f} rows/s",
     )
     result.add(
         "GROUP BY, native SQLite table (ceiling)",
-        f"{native_group_s:.3f} s, {select_rows / native_group_s:,.0f} rows/s",
+        f"{native_group_s:.3f} s, {native_group:,.0f} rows/s",
     )
     result.add(
         "SELECT *, end to end over HTTP (page 1000)",
@@ -168,10 +189,18 @@ def run(env: Env) -> Result:
         "bare requests loop, same pages",
         f"{bare_s:.2f} s, {rows / bare_s:,.0f} rows/s (end to end / bare {e2e_s / bare_s:.2f}x)",
     )
-    if [tuple(r) for r in ours] != [tuple(r) for r in native_group]:
+    if not met:
+        result.notes.append(
+            f"The native table read {native_select:,.0f} rows/s (SELECT *) and "
+            f"{native_group:,.0f} rows/s (GROUP BY) in this run: the targets are "
+            f"{SELECT_TARGET / native_select:.0%} and {GROUP_TARGET / native_group:.0%} of those "
+            "ceilings, and other work on the machine slows both sides alike."
+        )
+    if [tuple(r) for r in ours] != [tuple(r) for r in native_rows]:
         result.notes.append("The GROUP BY differs from native SQLite's: a correctness bug.")
     result.notes.append(
-        "Per row the SQLite path converts each API value to a Python value (REST adapter), "
-        "to SQLite's storage value (virtual table) and back for the cursor (timestamps)."
+        "SELECT * converts each column once per batch of records straight to the cursor's "
+        "values; the GROUP BY's virtual table converts only the columns it reads, once per row, "
+        "and SQLite calls back into Python for every row and every cell it reads."
     )
     return result

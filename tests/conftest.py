@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from posthog_dbapi.driver import reset_budgets
+from posthog_dbapi.driver import clear_query_cache, reset_budgets
 from posthog_dbapi.emulator import Emulator, EmulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,8 +63,10 @@ def _restore_package_logging() -> Iterator[None]:
 def _fresh_budgets() -> Iterator[None]:
     # Client-side rate budgets are shared per process; each test starts with a fresh window.
     reset_budgets()
+    clear_query_cache()  # answers are shared per process too; a test sees its own requests
     yield
     reset_budgets()
+    clear_query_cache()
 
 
 @pytest.fixture(scope="session")

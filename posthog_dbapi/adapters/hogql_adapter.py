@@ -6,6 +6,14 @@ down what it is given (equalities and ranges on the table's columns, such as eve
 timestamp range, distinct_id, person_id, and LIMIT/OFFSET) by composing a plain SELECT that the
 pushdown translator turns into HogQL, so it pages by keyset exactly as a pushed-down scan does.
 
+Fetched once per statement: SQLite may ask a virtual table for rows once per outer row of a join
+(``events JOIN persons ON person_id = id`` asked ``persons`` once per event). The adapter keeps
+each scan's rows in the statement's context (`posthog_dbapi.adapters.state`): a repeated scan
+replays them, and once a statement asks the same table with a different value of a bound, the
+table is fetched whole (with the bounds every call shared) and later calls are answered from
+those rows. A table costs at most its first scan and one whole fetch per statement, whatever
+SQLite's plan.
+
 Rows hold native values: timestamps as aware UTC ``datetime`` (the virtual table stores them as
 ``isoformat()`` text, the representation `posthog_dbapi.sql.pushdown_tables` describes),
 UUIDs and JSON as text, booleans as 1/0. The shape follows the REST adapter's
@@ -15,13 +23,15 @@ UUIDs and JSON as text, booleans as 1/0. The shape follows the REST adapter's
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from shillelagh.fields import Field
 from shillelagh.filters import Equal, Filter, Impossible, Operator, Range
 
 from posthog_dbapi.adapters.filters import AnyOf
+from posthog_dbapi.adapters.state import CachedScan, ConnectionState
 from posthog_dbapi.adapters.values import field_for
 from posthog_dbapi.exceptions import NotSupportedError
 from posthog_dbapi.sql.pushdown_planner import MAX_ROWS_PER_QUERY, PushdownPlan, execute, plan
@@ -59,8 +69,10 @@ def scan(
     offset: int | None = None,
     page_size: int = MAX_ROWS_PER_QUERY,
     on_query: Callable[[str], None] | None = None,
+    queries: list[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Rows of `table` matching `bounds`, in keyset order, fetched page by page."""
+    """Rows of `table` matching `bounds`, in keyset order, fetched page by page; the HogQL of
+    each request sent is added to `queries`."""
     names = columns or table.column_names
     conditions: list[str] = []
     params: list[Any] = []
@@ -105,8 +117,53 @@ def scan(
         )
         assert isinstance(chosen_all, PushdownPlan)
         chosen = chosen_all
-    for row in execute(driver, chosen, page_size=page_size, on_query=on_query):
+    for row in execute(driver, chosen, page_size=page_size, on_query=on_query, queries=queries):
         yield dict(zip(names, row))
+
+
+def _bounds_key(bounds: dict[str, Filter]) -> tuple[Any, ...]:
+    return tuple(sorted((name, repr(bound)) for name, bound in bounds.items()))
+
+
+def _stored(value: Any) -> Any:
+    """A row value as SQLite holds it (what a bound's value was compared with)."""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return utc_text(value)
+    return value
+
+
+def _equal(stored: Any, wanted: Any) -> bool:
+    if stored is None or wanted is None:
+        return False
+    numbers = (int, float)
+    if isinstance(stored, numbers) and isinstance(wanted, numbers):
+        return bool(stored == wanted)
+    if isinstance(stored, numbers) != isinstance(wanted, numbers):
+        return False  # SQLite: a number never equals text in a column without affinity
+    return bool(stored == wanted)
+
+
+def _index_key(value: Any) -> tuple[str, Any] | None:
+    """A hash key under which values `_equal` counts equal meet (1 and 1.0 hash alike)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ("n", value)
+    return ("t", value)
+
+
+def _matches(row: dict[str, Any], bounds: dict[str, Filter]) -> bool:
+    """Whether `row` passes `bounds` as the scan would have filtered it. Ranges and IN lists are
+    pre-filters (SQLite checks them again), equalities are final (SQLite omits them)."""
+    for name, bound in bounds.items():
+        value = _stored(row.get(name))
+        if isinstance(bound, Impossible):
+            return False
+        if isinstance(bound, Equal) and not _equal(value, bound.value):
+            return False
+        if isinstance(bound, AnyOf) and not any(_equal(value, v) for v in bound.values):
+            return False
+    return True
 
 
 class HogQLAdapter:
@@ -122,6 +179,7 @@ class HogQLAdapter:
         *,
         page_size: int = MAX_ROWS_PER_QUERY,
         on_query: Callable[[str], None] | None = None,
+        state: ConnectionState | None = None,
     ) -> None:
         spec = HOGQL_TABLES.get(table)
         if spec is None:
@@ -131,9 +189,16 @@ class HogQLAdapter:
             )
         self.table = spec
         self.driver = driver
+        self.state = state
+        # The bounds and columns of this statement's first scan and of its whole fetch (only
+        # read while the statement's context holds the matching scan).
+        self._first_bounds: dict[str, Filter] = {}
+        self._first_columns: tuple[str, ...] = ()
+        self._whole_bounds: dict[str, Filter] = {}
+        self._whole_columns: tuple[str, ...] = ()
+        self._index: dict[str, dict[tuple[str, Any], list[int]]] = {}
         self.page_size = page_size
-        self.on_query = on_query
-        """Told each Query API request's id before it is sent (see ``ConnectionState``)."""
+        self._on_query = on_query
         self._columns: dict[str, Field] = {
             name: field_for(_FIELD_KIND[kind], filters=[Equal, Range], exact=True)
             for name, kind in spec.columns
@@ -179,16 +244,92 @@ class HogQLAdapter:
     ) -> Iterator[dict[str, Any]]:
         columns = [n for n in self.table.column_names if not requested_columns
                    or n in requested_columns] or self.table.column_names[:1]  # fmt: skip
-        yield from scan(
-            self.driver,
-            self.table,
-            bounds,
-            columns=columns,
-            limit=limit,
-            offset=offset,
-            page_size=self.page_size,
-            on_query=self.on_query,
-        )
+        if self.state is None:
+            yield from scan(self.driver, self.table, bounds, columns=columns, limit=limit,
+                            offset=offset, page_size=self.page_size,
+                            on_query=self.on_query)  # fmt: skip
+            return
+        yield from self._memoised(bounds, columns, limit, offset)
+
+    def _lookup(self, whole: CachedScan, rest: dict[str, Filter]) -> Iterator[dict[str, Any]]:
+        """The rows of the whole fetch that pass `rest`: by a hash index on an equality or IN
+        column (SQLite asks once per outer row of a join), else by a pass over the rows."""
+        column = next((n for n, b in rest.items() if isinstance(b, (Equal, AnyOf))), None)
+        if column is None:
+            return (row for row in whole if _matches(row, rest))
+        index = self._index.get(column)
+        if index is None:
+            index = {}
+            for position, row in enumerate(whole.fill()):
+                key = _index_key(_stored(row.get(column)))
+                if key is not None:
+                    index.setdefault(key, []).append(position)
+            self._index[column] = index
+        bound = rest[column]
+        wanted = [bound.value] if isinstance(bound, Equal) else list(cast(AnyOf, bound).values)
+        keys = [k for k in (_index_key(v) for v in wanted) if k is not None]
+        positions = sorted({p for k in keys for p in index.get(k, ())})
+        rows = whole.rows
+        return (rows[p] for p in positions if _matches(rows[p], rest))
+
+    def _fetch(self, bounds: dict[str, Filter], columns: list[str], limit: int | None,
+               offset: int | None) -> CachedScan:  # fmt: skip
+        assert self.state is not None
+        return CachedScan(scan(self.driver, self.table, bounds, columns=columns, limit=limit,
+                               offset=offset, page_size=self.page_size,
+                               on_query=self.on_query,
+                               queries=self.state.statement.queries))  # fmt: skip
+
+    def _memoised(self, bounds: dict[str, Filter], columns: list[str], limit: int | None,
+                  offset: int | None) -> Iterator[dict[str, Any]]:  # fmt: skip
+        assert self.state is not None
+        scans = self.state.statement.scans
+        wanted = tuple(sorted(columns))
+        key = ("hogql", self.table.name, wanted, _bounds_key(bounds), limit, offset)
+        hit = scans.get(key)
+        if hit is not None:
+            yield from hit
+            return
+        whole_key = ("hogql-whole", self.table.name)
+        whole = scans.get(whole_key)
+        first_key = ("hogql-first", self.table.name)
+        first = scans.get(first_key)
+        if whole is None and first is None:
+            # The first scan of this table in the statement: pushed down as it is.
+            scans[first_key] = scans[key] = fetched = self._fetch(bounds, columns, limit, offset)
+            self._first_bounds = dict(bounds)
+            self._first_columns = wanted
+            yield from fetched
+            return
+        if (
+            whole is None
+            or not set(self._whole_columns) >= set(wanted)
+            or any(bounds.get(n) != b for n, b in self._whole_bounds.items())
+        ):
+            # Asked again with other bounds: fetch the table once with what the calls share,
+            # with every column asked so far, and answer every later call from those rows.
+            previous = self._whole_bounds if whole is not None else self._first_bounds
+            shared = {n: b for n, b in bounds.items() if previous.get(n) == b}
+            known = set(self._whole_columns if whole is not None else self._first_columns)
+            self._whole_columns = tuple(sorted(known | set(wanted)))
+            self._whole_bounds = shared
+            scans[whole_key] = whole = self._fetch(shared, list(self._whole_columns), None, None)
+            self._index = {}
+        rest = {n: b for n, b in bounds.items() if n not in self._whole_bounds}
+        matched: Iterator[dict[str, Any]] = self._lookup(whole, rest)
+        if offset:
+            matched = itertools.islice(matched, offset, None)
+        if limit is not None:
+            matched = itertools.islice(matched, limit)
+        yield from matched
+
+    @property
+    def on_query(self) -> Callable[[str], None] | None:
+        """Told each Query API request's id before it is sent (see ``ConnectionState``); read
+        at each scan, since the connection may set its hook after the table is made."""
+        if self._on_query is not None or self.state is None:
+            return self._on_query
+        return self.state.on_query
 
     def _read_only(self) -> NotSupportedError:
         return NotSupportedError(

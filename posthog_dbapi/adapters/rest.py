@@ -79,10 +79,12 @@ class RESTAdapter(Adapter):
         self.resource = get_resource(table)
         self.route = self.resource.route
         self.infos = state.fields(table)
+        self.column_names = list(self.infos)
+        self.kinds = [str(info.get("type", "string")) for info in self.infos.values()]
         self._converters = [
-            (name, storage_converter(info.get("type", "string")))
-            for name, info in self.infos.items()
+            (name, storage_converter(kind)) for name, kind in zip(self.column_names, self.kinds)
         ]
+        self._converter_of = dict(self._converters)
         self.integer_keys = self.route.lookup_type == "int"
         self.exact_params = {
             name
@@ -133,20 +135,32 @@ class RESTAdapter(Adapter):
             return 600.0, 200
         return 1000.0, 1000
 
-    def _row(self, record: dict[str, Any], ctx: StatementContext) -> dict[str, Any]:
-        key = record.get(self.route.lookup_field, record.get(self.route.id_field))
+    def stored_values(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Every column of ``record`` as the value SQLite holds for it."""
         get = record.get
-        row = {name: convert(get(name)) for name, convert in self._converters}
-        row["rowid"] = self.state.rowid_for(self.table, key, integer_keys=self.integer_keys)
-        ctx.seen[(self.table, row["rowid"])] = row
+        return {name: convert(get(name)) for name, convert in self._converters}
+
+    def rowid_of(self, record: dict[str, Any]) -> int:
+        """The SQLite rowid of a record this statement read; an UPDATE of that row diffs
+        against the record."""
+        key = record.get(self.route.lookup_field, record.get(self.route.id_field))
+        rowid = self.state.rowid_for(self.table, key, integer_keys=self.integer_keys)
+        self.state.statement.seen[(self.table, rowid)] = record
+        return rowid
+
+    def _row(self, record: dict[str, Any]) -> dict[str, Any]:
+        row = self.stored_values(record)
+        row["rowid"] = self.rowid_of(record)
         return row
 
-    def _matches(self, row: dict[str, Any], bounds: dict[str, Filter]) -> bool:
+    def _matches(self, record: dict[str, Any], bounds: dict[str, Filter]) -> bool:
         for name, bound in bounds.items():
             if isinstance(bound, Impossible):
                 return False
-            if isinstance(bound, Equal) and not _same(row.get(name), bound.value):
-                return False
+            if isinstance(bound, Equal):
+                stored = self._converter_of[name](record.get(name))
+                if not _same(stored, bound.value):
+                    return False
         return True
 
     def _scan(
@@ -214,6 +228,15 @@ class RESTAdapter(Adapter):
         requested_columns: set[str] | None = None,
         **kwargs: Any,
     ) -> Iterator[dict[str, Any]]:
+        """shillelagh's interface: rows as dicts of storage values, with their ``rowid``."""
+        for record in self.scan_records(bounds, limit=limit, offset=offset):
+            yield self._row(record)
+
+    def scan_records(
+        self, bounds: dict[str, Filter], *, limit: int | None = None, offset: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The API records of the rows within ``bounds`` and the LIMIT/OFFSET window, fetched
+        a page at a time as they are consumed; each is converted only by its reader."""
         ctx = self.state.statement
         if any(isinstance(b, Impossible) for b in bounds.values()):
             return
@@ -240,9 +263,9 @@ class RESTAdapter(Adapter):
                 # Every pushed filter is exact, so the API can apply the window.
                 records = iter(self._scan(ctx, params, limit, offset or 0))
                 local_window = False
-        rows: Iterator[dict[str, Any]] = (
-            r for r in (self._row(rec, ctx) for rec in records) if self._matches(r, bounds)
-        )
+        rows = records
+        if bounds:
+            rows = (r for r in records if self._matches(r, bounds))
         if local_window and (limit is not None or offset):
             stop = None if limit is None else (offset or 0) + limit
             rows = islice(rows, offset or 0, stop)
@@ -321,9 +344,10 @@ class RESTAdapter(Adapter):
                 {"table": self.table},
                 suggestion=self.route.create_unsupported_reason or "Change it in PostHog.",
             )
-        old = ctx.seen.get((self.table, row_id))
-        if old is None:
+        record = ctx.seen.get((self.table, row_id))
+        if record is None:
             raise InternalError(f"UPDATE of {self.table} lost track of row {row_id}.")
+        old = self.stored_values(record)
         changed = [
             name
             for name, value in row.items()

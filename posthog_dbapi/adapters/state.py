@@ -106,13 +106,24 @@ class CachedScan:
         return True
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
+        # Runs once per row of every REST scan: pulls inline rather than through ``_pull``.
+        rows = self._rows
         index = 0
         while True:
-            if index < len(self._rows):
-                yield self._rows[index]
+            if index < len(rows):
+                yield rows[index]
                 index += 1
-            elif not self._pull():
+                continue
+            source = self._source
+            if source is None:
                 return
+            record = next(source, None)
+            if record is None:
+                self._source = None
+                return
+            rows.append(record)
+            index += 1
+            yield record
 
     def fill(self) -> list[dict[str, Any]]:
         """Fetch every remaining page and return all rows."""
@@ -133,6 +144,8 @@ class StatementContext:
     applied: list[Any] = field(default_factory=list)
     """Ids of the records this statement has already created, changed or deleted."""
     created_rowid: int | None = None
+    queries: list[str] = field(default_factory=list)
+    """The HogQL text of every Query API request the statement's scans sent."""
 
 
 class ConnectionState:

@@ -22,7 +22,9 @@ from posthog_dbapi.exceptions import DataError
 from posthog_dbapi.types import utc_text
 
 __all__ = [
+    "dumps_json",
     "field_for",
+    "from_storage",
     "parse_datetime",
     "storage_converter",
     "stored_timestamp",
@@ -75,6 +77,38 @@ def stored_timestamp(value: str) -> str:
     return utc_text(parse_datetime(value))
 
 
+def _json_encoder() -> Callable[[Any], str]:
+    """``json.dumps`` with its default settings, minus the encoder object ``dumps`` builds on
+    every call (most of the cost of encoding a small object or an empty list, which is what an
+    API record's nested columns mostly are). The text is the same as ``json.dumps``'s."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # an interpreter without the C accelerator
+        return json.dumps
+    # Decoded JSON holds no cycles, so the circular-reference markers (None) are not needed.
+    encode = make(
+        None,
+        json.JSONEncoder().default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        ": ",
+        ", ",
+        False,
+        False,
+        True,
+    )
+
+    def dumps(value: Any) -> str:
+        if value.__class__ is str:
+            return json.encoder.encode_basestring_ascii(value)
+        return "".join(encode(value, 0))
+
+    return dumps
+
+
+dumps_json: Callable[[Any], str] = _json_encoder()
+"""``json.dumps(value)`` for a value decoded from JSON: the text a JSON column holds."""
+
+
 def _stored_integer(value: Any) -> Any:
     return value if value.__class__ is int else int(value)
 
@@ -94,11 +128,11 @@ def _stored_date(value: Any) -> Any:
 def _stored_text(value: Any) -> Any:
     if value.__class__ is str:
         return value
-    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    return dumps_json(value) if isinstance(value, (dict, list)) else str(value)
 
 
 def _stored_json(value: Any) -> Any:
-    return json.dumps(value)
+    return dumps_json(value)
 
 
 # Per-kind conversions of a non-null scalar to its SQLite storage value.
@@ -126,7 +160,7 @@ def storage_converter(kind: str) -> Callable[[Any], Any]:
         if value is None:
             return None
         if isinstance(value, (dict, list)):
-            return json.dumps(value)
+            return dumps_json(value)
         if convert is None:
             return value
         try:
@@ -138,6 +172,32 @@ def storage_converter(kind: str) -> Callable[[Any], Any]:
         # The most common cell: text, returned as it is without another call.
         return lambda value: value if value.__class__ is str else stored(value)
     return stored
+
+
+def _to_datetime(value: Any) -> Any:
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+def _to_date(value: Any) -> Any:
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _to_bool(value: Any) -> Any:
+    return bool(value) if isinstance(value, int) else value
+
+
+_FROM_STORAGE: dict[str, Callable[[Any], Any]] = {
+    "datetime": _to_datetime,
+    "date": _to_date,
+    "boolean": _to_bool,
+}
+
+
+def from_storage(code: str | None) -> Callable[[Any], Any] | None:
+    """The conversion of a non-null SQLite value of a column with type ``code`` into the Python
+    value the cursor returns (timestamps as ``datetime``, booleans as ``bool``); ``None`` when
+    the value is returned as SQLite holds it."""
+    return _FROM_STORAGE.get(code) if code is not None else None
 
 
 def _refuse(table: str, column: str, value: Any, expected: str) -> DataError:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import apsw
@@ -30,6 +30,7 @@ from shillelagh.filters import Equal, Filter, Impossible, Operator, Range
 from posthog_dbapi.adapters.filters import AnyOf
 from posthog_dbapi.adapters.hogql_adapter import HogQLAdapter
 from posthog_dbapi.adapters.rest import RESTAdapter
+from posthog_dbapi.adapters.rows import storage_row_builder
 from posthog_dbapi.adapters.state import lookup_state
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.types import utc_text
@@ -73,6 +74,44 @@ def _sqlite_value(value: Any) -> Any:
     return str(value)
 
 
+def _scan_arguments(
+    indexname: str, constraintargs: tuple[Any, ...]
+) -> tuple[dict[str, Any], dict[str, Filter], Any, Any]:
+    """(plan, bounds, limit, offset) of one scan, from the plan ``BestIndexObject`` chose and the
+    values SQLite bound to its constraints."""
+    plan = json.loads(indexname)
+    args = list(constraintargs)
+    bounds: dict[str, Filter] = {}
+    for name, position in plan["eq"]:
+        value = args[position]
+        previous = bounds.get(name)
+        if isinstance(previous, Equal) and previous.value != value:
+            bounds[name] = Impossible()
+        elif not isinstance(previous, Impossible):
+            bounds[name] = Equal(value)
+    for name, position in plan["in"]:
+        if name not in bounds:  # an equality on the same column already narrows more
+            bounds[name] = AnyOf(frozenset(args[position]))
+    for name, op, position in plan["range"]:
+        value = args[position]
+        if value is None:  # a comparison with NULL matches nothing
+            bounds[name] = Impossible()
+            continue
+        start, end = (value, None) if op in (">", ">=") else (None, value)
+        bound: Filter = Range(start, end, include_start=op == ">=", include_end=op == "<=")
+        previous = bounds.get(name)
+        if isinstance(previous, Impossible):
+            continue
+        if isinstance(previous, Range):
+            bound = previous + bound
+        elif previous is not None:
+            continue  # an equality already narrows more; SQLite checks the rest
+        bounds[name] = bound
+    limit = args[plan["limit"]] if plan["limit"] is not None else None
+    offset = args[plan["offset"]] if plan["offset"] is not None else None
+    return plan, bounds, limit, offset
+
+
 class PostHogVTModule:
     """The apsw module object: builds one table per ``CREATE VIRTUAL TABLE``."""
 
@@ -85,7 +124,7 @@ class PostHogVTModule:
         adapter: Adapter
         if hogql_table is not None:
             # Event-scale tables are read through the Query API by keyset, never paged by REST.
-            adapter = HogQLAdapter(hogql_table, state.driver, on_query=state.on_query)
+            adapter = HogQLAdapter(hogql_table, state.driver, state=state)
         else:
             adapter = RESTAdapter(name, state)
         table = VTTable(adapter)
@@ -177,7 +216,9 @@ class VTTable:
         info.estimatedRows = rows
         return True
 
-    def Open(self) -> VTCursor:
+    def Open(self) -> VTCursor | RecordCursor:
+        if isinstance(self.adapter, RESTAdapter):
+            return RecordCursor(self, self.adapter)
         return VTCursor(self)
 
     def Disconnect(self) -> None:
@@ -209,36 +250,7 @@ class VTCursor:
         self._serial = 0
 
     def Filter(self, indexnum: int, indexname: str, constraintargs: tuple[Any, ...]) -> None:
-        plan = json.loads(indexname)
-        args = list(constraintargs)
-        bounds: dict[str, Filter] = {}
-        for name, position in plan["eq"]:
-            value = args[position]
-            previous = bounds.get(name)
-            if isinstance(previous, Equal) and previous.value != value:
-                bounds[name] = Impossible()
-            elif not isinstance(previous, Impossible):
-                bounds[name] = Equal(value)
-        for name, position in plan["in"]:
-            if name not in bounds:  # an equality on the same column already narrows more
-                bounds[name] = AnyOf(frozenset(args[position]))
-        for name, op, position in plan["range"]:
-            value = args[position]
-            if value is None:  # a comparison with NULL matches nothing
-                bounds[name] = Impossible()
-                continue
-            start, end = (value, None) if op in (">", ">=") else (None, value)
-            bound: Filter = Range(start, end, include_start=op == ">=", include_end=op == "<=")
-            previous = bounds.get(name)
-            if isinstance(previous, Impossible):
-                continue
-            if isinstance(previous, Range):
-                bound = previous + bound
-            elif previous is not None:
-                continue  # an equality already narrows more; SQLite checks the rest
-            bounds[name] = bound
-        limit = args[plan["limit"]] if plan["limit"] is not None else None
-        offset = args[plan["offset"]] if plan["offset"] is not None else None
+        plan, bounds, limit, offset = _scan_arguments(indexname, constraintargs)
         self._rows = self.table.adapter.get_data(
             bounds,
             [],
@@ -276,3 +288,47 @@ class VTCursor:
 
     def Close(self) -> None:
         self._rows = iter(())
+
+
+class RecordCursor:
+    """A scan of a REST table: API records in, SQLite storage values out, converting only the
+    columns the statement uses, once per row, and the rowid only when SQLite asks for it."""
+
+    def __init__(self, table: VTTable, adapter: RESTAdapter) -> None:
+        self.table = table
+        self.adapter = adapter
+        self._records: Iterator[dict[str, Any]] = iter(())
+        self._record: dict[str, Any] = {}
+        self._current: Sequence[Any] = ()
+        self._build: Callable[[dict[str, Any]], Sequence[Any]] = lambda record: ()
+        self._eof = True
+
+    def Filter(self, indexnum: int, indexname: str, constraintargs: tuple[Any, ...]) -> None:
+        plan, bounds, limit, offset = _scan_arguments(indexname, constraintargs)
+        adapter = self.adapter
+        self._build = storage_row_builder(adapter.column_names, adapter.kinds, set(plan["columns"]))
+        self._records = adapter.scan_records(bounds, limit=limit, offset=offset)
+        self.Next()
+
+    def Eof(self) -> bool:
+        return self._eof
+
+    def Rowid(self) -> int:
+        return self.adapter.rowid_of(self._record)
+
+    def Column(self, number: int) -> Any:
+        if number < 0:
+            return self.Rowid()
+        return self._current[number]
+
+    def Next(self) -> None:
+        record = next(self._records, None)
+        if record is None:
+            self._eof = True
+            return
+        self._record = record
+        self._current = self._build(record)
+        self._eof = False
+
+    def Close(self) -> None:
+        self._records = iter(())

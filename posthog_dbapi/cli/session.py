@@ -73,6 +73,9 @@ class LastStatement:
     route: str | None = None
     hogql: str | None = None
     stats: StatementStats = field(default_factory=StatementStats)
+    queries: list[str] = field(default_factory=list)
+    """The HogQL of each Query API request the statement sent (the cursor's live list)."""
+    estimated: int | None = None
 
 
 class Session:
@@ -160,6 +163,8 @@ class Session:
                 cursor.execute(sql)
                 self.last.route = getattr(cursor, "route", None)
                 self.last.hogql = getattr(cursor, "hogql", None)
+                self.last.queries = getattr(cursor, "queries", [])
+                self.last.estimated = getattr(cursor, "estimated_queries", None)
                 if cursor.description is not None:
                     writer = make_writer(self.format, self.out)
                     writer.start([d[0] for d in cursor.description])
@@ -197,7 +202,10 @@ class Session:
             return
         elapsed = self.clock() - started
         requests = f"{stats.requests} API request" + ("" if stats.requests == 1 else "s")
+        sent = len(self.last.queries)
         parts = [f"{what} in {elapsed:.2f} s", requests]
+        if sent or self.last.estimated:
+            parts.append(f"{sent} Query API quer" + ("y" if sent == 1 else "ies"))
         if extra:
             parts.append(extra)
         if self.last.route == "hogql":
@@ -326,6 +334,7 @@ class Session:
         where = {
             "hogql": "run whole inside PostHog as one HogQL query (pushdown)",
             "sqlite": "run in local SQLite over the API's virtual tables",
+            "rest": "answered whole by the REST list, without SQLite",
         }.get(route, route)
         lines = [f"statement: {last.sql}", f"route:     {route} ({where})"]
         if last.hogql:
@@ -333,6 +342,8 @@ class Session:
         lines.append(f"requests:  {last.stats.requests}")
         for path in last.stats.paths:
             lines.append(f"           {path}")
+        estimate = "" if last.estimated is None else f" (estimated {last.estimated})"
+        lines.append(f"queries:   {len(last.queries)} to the Query API{estimate}")
         self._write("\n".join(lines) + "\n")
         return True
 

@@ -41,6 +41,7 @@ from posthog_dbapi.exceptions import (
     ProgrammingError,
     Warning,
 )
+from posthog_dbapi.sql.cost import check_max_queries
 from posthog_dbapi.types import (
     BINARY,
     DATETIME,
@@ -96,7 +97,7 @@ apilevel = "2.0"
 threadsafety = 1
 paramstyle = "qmark"
 
-_CONNECTION_OPTIONS = ("pushdown", "hogql", "query_timeout", "statement_timeout")
+_CONNECTION_OPTIONS = ("pushdown", "hogql", "query_timeout", "statement_timeout", "max_queries")
 # Every keyword PostHogDriver takes, read from its signature so the two cannot drift apart.
 _DRIVER_OPTIONS = frozenset(
     name
@@ -139,7 +140,10 @@ def connect(
     verbatim to the Query API as HogQL, with parameters as its ``values``; ``query_timeout``
     (seconds) cancels a Query API query inside PostHog when it runs longer;
     ``statement_timeout`` (seconds of work, default 600, 0 for none) stops any statement that
-    runs longer, local evaluation included (see ``posthog_dbapi.dbapi.sandbox``).
+    runs longer, local evaluation included (see ``posthog_dbapi.dbapi.sandbox``);
+    ``max_queries`` (default 10, 0 for any) refuses, before sending anything, a statement
+    expected to need more Query API requests; ``query_cache_ttl`` (seconds, default 60, 0 off)
+    reuses an identical query's answer.
     Other keyword arguments go to ``PostHogDriver`` (``timeout``, ``max_retries``, ``verify``,
     ...). ``driver=`` uses an existing ``PostHogDriver`` instead; the connection then leaves it
     open on ``close()``.
@@ -151,6 +155,7 @@ def connect(
     _check_options(options, with_driver=driver is not None)
     check_pushdown_mode(connection_options.get("pushdown", "auto"))
     check_query_timeout(connection_options.get("query_timeout"))
+    check_max_queries(connection_options.get("max_queries"))
     check_hogql_flag(connection_options.get("hogql", False))
     check_statement_timeout(connection_options.get("statement_timeout"))
     if driver is not None:

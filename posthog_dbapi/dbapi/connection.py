@@ -34,12 +34,14 @@ from posthog_dbapi.adapters.vtable import MODULE_NAME, PostHogVTModule, create_t
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.dbapi.cursor import Cursor
 from posthog_dbapi.dbapi.errors import translate
+from posthog_dbapi.dbapi.plans import PlanCache
 from posthog_dbapi.dbapi.sandbox import (
     DEFAULT_STATEMENT_TIMEOUT,
     Sandbox,
     check_statement_timeout,
 )
 from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, ProgrammingError
+from posthog_dbapi.sql.cost import DEFAULT_MAX_QUERIES, check_max_queries
 from posthog_dbapi.sql.pushdown_planner import check_pushdown_mode
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, REST_SHARED_TABLES
 from posthog_dbapi.types import bool_from_text
@@ -117,6 +119,7 @@ class Connection:
         hogql: bool | str = False,
         query_timeout: float | str | None = None,
         statement_timeout: float | str | None = DEFAULT_STATEMENT_TIMEOUT,
+        max_queries: int | str | None = DEFAULT_MAX_QUERIES,
     ) -> None:
         self.pushdown = check_pushdown_mode(pushdown)
         """``auto``: SELECTs over event tables run as HogQL when they translate exactly, else in
@@ -125,6 +128,9 @@ class Connection:
         """Seconds a Query API query may run; then it is cancelled inside PostHog and the
         statement raises ``TimeoutError``. ``None``: no limit beyond the HTTP timeout."""
         self._statement_timeout = check_statement_timeout(statement_timeout)
+        self.max_queries = check_max_queries(max_queries)
+        """The most Query API requests one statement may be expected to need (None: any); a
+        statement estimated above it is refused before anything is sent."""
         self.native_hogql = check_hogql_flag(hogql)
         """Send every statement verbatim to the Query API as HogQL (parameters as values)."""
         self.hogql_tables = {
@@ -135,10 +141,15 @@ class Connection:
         """The tables a SELECT can be pushed down to, by connection table name."""
         self.hogql_tables.update(REST_SHARED_TABLES)
         self.rest_shared_tables = frozenset(REST_SHARED_TABLES)
+        self.rest_tables = frozenset(n for n in RESOURCES if n not in self.hogql_tables)
+        """Tables read only through their REST list: a plain SELECT of them runs on the
+        ``"rest"`` route, without SQLite (``direct.py``)."""
         """Tables whose own route is REST (``persons``): a SELECT over them runs as HogQL when
         it uses only columns HogQL has, else on the REST route, which is not a degradation, so
         ``pushdown="required"`` does not refuse it."""
         self.state = ConnectionState(driver)
+        self.plans = PlanCache()
+        """The route plans of recent SELECTs over HogQL tables (``plans.py``)."""
         self._owns_driver = owns_driver
         self._db = apsw.Connection(":memory:")
         self._db.createmodule(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import apsw
 
-from posthog_dbapi.adapters.values import parse_datetime
+from posthog_dbapi.adapters.values import from_storage
+from posthog_dbapi.dbapi.direct import DirectRows, direct_plan, run_direct
 from posthog_dbapi.dbapi.errors import translate
 from posthog_dbapi.dbapi.writes import check_write
 from posthog_dbapi.exceptions import (
@@ -32,6 +34,7 @@ from posthog_dbapi.exceptions import (
     PartialWriteError,
     ProgrammingError,
 )
+from posthog_dbapi.sql.cost import check_budget, estimate
 from posthog_dbapi.sql.pushdown_planner import (
     MAX_ROWS_PER_QUERY,
     Fallback,
@@ -50,6 +53,10 @@ if TYPE_CHECKING:
 __all__ = ["Cursor"]
 
 ColumnDescription = tuple[str, Any, None, None, None, None, bool]
+
+# What a statement is depends on its text alone; BI tools send the same few texts again and
+# again, and parsing one costs more than a small Query API answer takes to decode.
+_classify = functools.lru_cache(maxsize=256)(classify)
 
 _DECLTYPE_CODES = {
     "INTEGER": "integer",
@@ -93,28 +100,6 @@ def _binding(value: Any) -> Any:
     return str(value)
 
 
-def _converter(code: str | None) -> Any:
-    if code == "datetime":
-
-        def to_datetime(value: Any) -> Any:
-            return parse_datetime(value) if isinstance(value, str) else value
-
-        return to_datetime
-    if code == "date":
-
-        def to_date(value: Any) -> Any:
-            return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
-
-        return to_date
-    if code == "boolean":
-
-        def to_bool(value: Any) -> Any:
-            return bool(value) if isinstance(value, int) else value
-
-        return to_bool
-    return None
-
-
 # A decoded Query API page costs memory by its cells, not its rows (about 300 bytes a cell
 # with the JSON body it came from); 50,000 rows of ``SELECT * FROM events`` held ~60 MB decoded
 # plus the body, and a stream's peak stayed above 100 MB. Narrow selects keep the 50,000 pages.
@@ -144,16 +129,22 @@ class Cursor:
         self._peeked: list[tuple[Any, ...]] = []
         self._converters: list[Any] = []
         self._converting: list[tuple[int, Any]] = []
+        self._batches: DirectRows | None = None
         self._raw_description: tuple[tuple[Any, ...], ...] | None = None
         self.route: str | None = None
         """How the last statement ran: ``"hogql"`` (whole, inside PostHog, through the Query
-        API) or ``"sqlite"`` (in SQLite over the tables' adapters)."""
+        API), ``"rest"`` (whole, by one REST list: plain columns of one table, at most a
+        LIMIT/OFFSET) or ``"sqlite"`` (in SQLite over the tables' adapters)."""
         self.route_reason: str | None = None
         """Why a SELECT over an event table ran in SQLite instead of as HogQL."""
         self.hogql: str | None = None
         """The HogQL text of the last statement's first Query API request (``"hogql"`` route)."""
         self.queries: list[str] = []
-        """Every HogQL request the last statement has sent so far (keyset pages add more)."""
+        """The HogQL text of every Query API request the last statement has sent so far, by
+        either route (keyset pages add more as rows are read; cached answers are not sent)."""
+        self.estimated_queries: int | None = None
+        """The Query API requests the last statement was expected to need before it ran
+        (`posthog_dbapi.sql.cost`); above the connection's ``max_queries`` it is refused."""
         self.query_id: str | None = None
         """The Query API id of the statement's latest request (``client_query_id``)."""
         self._cancelled = False
@@ -175,6 +166,7 @@ class Cursor:
 
     def close(self) -> None:
         self._rows = iter(())
+        self._batches = None
         self._peeked = []
         self._closed = True
 
@@ -290,6 +282,7 @@ class Cursor:
         self.route_reason = None
         self.hogql = None
         self.queries = []
+        self.estimated_queries = None
         self.query_id = None
         self._cancelled = False
         self.description = None
@@ -299,6 +292,7 @@ class Cursor:
         self._peeked = []
         self._converters = []
         self._converting = []
+        self._batches = None
 
     def _take(self, size: int | None) -> list[tuple[Any, ...]]:
         out: list[tuple[Any, ...]] = []
@@ -306,6 +300,8 @@ class Cursor:
             out.append(self._peeked.pop(0))
         try:
             with self._limited():
+                if self._batches is not None:
+                    out += self._batches.take(None if size is None else size - len(out))
                 while size is None or len(out) < size:
                     raw = next(self._rows, None)
                     if raw is None:
@@ -313,6 +309,7 @@ class Cursor:
                     out.append(self._convert(raw))
         except Exception as exc:
             self._rows = iter(())
+            self._batches = None
             error = self._error(exc)
             if error is exc:
                 raise
@@ -372,14 +369,24 @@ class Cursor:
             )
         else:
             bindings = tuple(_binding(v) for v in parameters)
-        statement = classify(operation)
+        statement = _classify(operation)
         if self._run_as_hogql(operation, statement, parameters, bindings):
+            return
+        if statement.kind is StatementKind.SELECT and self._run_direct(operation, bindings):
             return
         check_write(self.connection, statement, bindings)
         self.route = "sqlite"
         self._raw_description = None
         state = self.connection.state
+        if statement.kind is StatementKind.SELECT:
+            scanned = [t for t in statement.tables if t in self.connection.hogql_tables
+                       and t not in self.connection.rest_shared_tables]  # fmt: skip
+            if scanned:
+                chosen = Fallback(self.route_reason or "a statement SQLite runs")
+                self.estimated_queries = estimate(chosen, scanned, MAX_ROWS_PER_QUERY)
+                check_budget(self.estimated_queries, self.connection.max_queries, chosen)
         context = state.begin_statement()
+        self.queries = context.queries
         apsw_cursor = self.connection._run(operation, bindings, self._trace)
         if statement.kind in (StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE):
             list(apsw_cursor)
@@ -399,6 +406,21 @@ class Cursor:
                     (d[0], d[1] if d[1] is not None else _code_of_value(first[i]), *d[2:])
                     for i, d in enumerate(self.description)
                 ]
+
+    def _run_direct(self, operation: str, bindings: Any) -> bool:
+        """Answer a SELECT the REST API answers whole without SQLite; False otherwise."""
+        connection = self.connection
+        chosen = direct_plan(operation, bindings, connection.state, connection.rest_tables)
+        if chosen is None:
+            return False
+        connection._check_open()
+        self.route = "rest"
+        rows = run_direct(chosen, connection.state)
+        self.description = list(rows.description)
+        self._batches = rows
+        # Like SQLite, compute the first row now, so a failing request fails execute().
+        self._peeked = self._take(1)
+        return True
 
     def _run_as_hogql(
         self, operation: str, statement: Statement, parameters: Any, bindings: Any
@@ -420,11 +442,14 @@ class Cursor:
             if isinstance(bindings, Mapping):
                 chosen = Fallback("named parameters (use ? placeholders for pushdown)")
             else:
-                chosen = plan(
-                    operation,
-                    list(bindings or ()),
-                    tables=connection.hogql_tables,
-                    pushdown=mode,
+                chosen = connection.plans.get(
+                    (operation, tuple(bindings or ()), mode),
+                    lambda: plan(
+                        operation,
+                        list(bindings or ()),
+                        tables=connection.hogql_tables,
+                        pushdown=mode,
+                    ),
                 )
             if isinstance(chosen, Fallback):
                 self.route_reason = chosen.reason
@@ -432,6 +457,8 @@ class Cursor:
         else:
             return False
         connection._check_open()
+        self.estimated_queries = estimate(chosen, (), _page_rows(chosen))
+        check_budget(self.estimated_queries, connection.max_queries, chosen)
 
         def started(query_id: str) -> None:
             if self._cancelled:
@@ -444,6 +471,7 @@ class Cursor:
             result = execute(
                 cast(QueryRunner, connection.driver),
                 chosen,
+                queries=self.queries,
                 page_size=_page_rows(chosen),
                 timeout=timeout,
                 # With a timeout the query runs async and is polled, so PostHog can be told
@@ -458,7 +486,6 @@ class Cursor:
             raise stopped from exc
         self.route = "hogql"
         self.hogql = chosen.hogql
-        self.queries = result.queries
         self.description = [tuple(d) for d in result.description]  # type: ignore[misc]
         self._rows = iter(result)
         return True
@@ -486,7 +513,7 @@ class Cursor:
             elif decltype:
                 code = _DECLTYPE_CODES.get(decltype.upper(), "string")
             description.append((name, code, None, None, None, None, True))
-            converters.append(_converter(code))
+            converters.append(from_storage(code))
         self.description = description
         self._converters = converters if any(c is not None for c in converters) else []
         self._converting = [(i, c) for i, c in enumerate(converters) if c is not None]

@@ -78,6 +78,8 @@ OPTIONS: Mapping[str, tuple[str, Callable[[str, str], Any]]] = {
     "prefetch_pages": ("prefetch_pages", _number(int)),
     "query_timeout": ("query_timeout", _number(float)),
     "statement_timeout": ("statement_timeout", _number(float)),
+    "query_cache_ttl": ("query_cache_ttl", _number(float)),
+    "max_queries": ("max_queries", _number(int)),
     "pushdown": ("pushdown", _choice(*PUSHDOWN_MODES)),
     "hogql": ("hogql", _bool),
 }

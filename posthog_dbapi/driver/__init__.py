@@ -8,6 +8,7 @@ from posthog_dbapi.driver.config import normalize_api_url
 from posthog_dbapi.driver.driver import DriverCapabilities, InsecureTLSWarning, PostHogDriver
 from posthog_dbapi.driver.listeners import RequestEvent, RequestListener
 from posthog_dbapi.driver.query import QueryResult
+from posthog_dbapi.driver.query_cache import clear_query_cache
 from posthog_dbapi.driver.routes import (
     DeleteStyle,
     PaginationStyle,
@@ -30,6 +31,7 @@ __all__ = [
     "RequestListener",
     "ResourceDirectory",
     "ResourceRoute",
+    "clear_query_cache",
     "get_directory",
     "normalize_api_url",
     "register_directory",

@@ -8,6 +8,7 @@ tables, and ``call_endpoint`` reaches any API path the resource methods do not c
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from posthog_dbapi import exceptions as exc
 from posthog_dbapi.driver import query as query_api
 from posthog_dbapi.driver.addressing import category_for, check_open, endpoint_path
 from posthog_dbapi.driver.query import QueryResult, cancel_query, run_query
+from posthog_dbapi.driver.query_cache import QueryCache, query_cache
 from posthog_dbapi.driver.transport import Transport
 
 __all__ = ["QueryOperations"]
@@ -43,7 +45,22 @@ class QueryOperations:
         another thread while this call waits; ``timeout`` cancels it server-side when an async
         (``refresh="async"``) query is still running after that many seconds."""
         check_open(self._transport)
-        return run_query(
+        ttl = getattr(self, "query_cache_ttl", 0.0)
+        key = None
+        # Only the refresh modes that accept a cached answer; "force_*" asks for a fresh one.
+        if (
+            ttl > 0
+            and refresh in ("blocking", "async")
+            and isinstance(values, (Mapping, type(None)))
+        ):
+            key = QueryCache.key(
+                self._transport.base_url, getattr(self, "_key_digest", ""), self.project_id,
+                str(getattr(self, "timezone", None) or ""), hogql, values,
+            )  # fmt: skip
+            hit = query_cache.get(key, ttl)
+            if hit is not None:
+                return dataclasses.replace(hit, from_cache=True)
+        result = run_query(
             self._transport,
             self.project_id,
             hogql,
@@ -52,6 +69,10 @@ class QueryOperations:
             timeout=timeout,
             client_query_id=client_query_id,
         )
+        if key is not None:
+            width = max(len(result.columns), len(result.types), 1)
+            query_cache.put(key, result, len(result.results) * width)
+        return result
 
     def database_schema(
         self, *, tables: list[str] | None = None, include_fields: bool | None = None

@@ -43,6 +43,7 @@ from posthog_dbapi.driver.construction import (
     warn_if_insecure,
 )
 from posthog_dbapi.driver.listeners import RequestListener
+from posthog_dbapi.driver.query_cache import key_digest
 from posthog_dbapi.driver.records import RecordOperations
 from posthog_dbapi.driver.routes import DeleteStyle, PaginationStyle, get_directory
 from posthog_dbapi.driver.schema import SCHEMA_PATH, SchemaSource
@@ -102,6 +103,7 @@ class PostHogDriver(RecordOperations, QueryOperations):
         rng: random.Random | None = None,
         session: requests.Session | None = None,
         prefetch_pages: int = 0,
+        query_cache_ttl: float = 60,
     ) -> None:
         self.debug = bool(debug)
         if self.debug:
@@ -110,6 +112,11 @@ class PostHogDriver(RecordOperations, QueryOperations):
         check_number("timeout", timeout, minimum=0.001)
         check_number("retry_after_cap", retry_after_cap, minimum=0)
         check_number("schema_cache_ttl", schema_cache_ttl, minimum=0)
+        check_number("query_cache_ttl", query_cache_ttl, minimum=0)
+        self.query_cache_ttl = float(query_cache_ttl)
+        """Seconds a Query API answer is reused for the same HogQL and values (0: never);
+        see ``posthog_dbapi.driver.query_cache``."""
+        self._key_digest = key_digest(key)
         if schema_cache_dir is not None and not isinstance(schema_cache_dir, (str, os.PathLike)):
             raise exc.InterfaceError(
                 f"schema_cache_dir must be a directory path, not {type(schema_cache_dir).__name__}",

@@ -47,6 +47,8 @@ class QueryResult:
     """PostHog's ``hasMore``: set when it applied its default LIMIT and more rows exist; ``None``
     when the query carried its own LIMIT."""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    from_cache: bool = False
+    """Answered from the process's query cache: no request was sent (``query_cache``)."""
 
     def dicts(self) -> list[dict[str, Any]]:
         """The rows as dicts keyed by column name."""

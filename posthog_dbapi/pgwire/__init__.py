@@ -7,10 +7,13 @@ translated to SQLite's with sqlglot (so the DB-API's HogQL pushdown still applie
 queries (``pg_catalog``, ``information_schema``) are answered from an emulated catalog built
 from the package's resource catalog.
 
-Modules: ``codec`` (wire format), ``auth`` (SCRAM-SHA-256, MD5, cleartext), ``commands``
-(SET/SHOW/transactions/cursors), ``translate`` (SQL), ``pgcatalog`` (catalog tables),
-``hints`` (column types SQLite loses), ``errors`` (SQLSTATEs), ``execute`` (running
-statements), ``session`` (query protocols), ``server`` (TCP, TLS, cancel),
+Modules: ``codec`` (wire format) and ``binvalues`` (numeric/interval/time binary forms),
+``auth`` (SCRAM-SHA-256, MD5, cleartext), ``commands`` (SET/SHOW/transactions/cursors),
+``copyout`` (COPY TO STDOUT), ``translate`` (SQL), ``paramtypes`` (parameter and result types a
+statement implies), ``catalogsql`` (catalog-query idioms SQLite lacks), ``pgschema`` (catalog
+relations), ``pgcatalog`` (their contents), ``pgfunctions`` (catalog SQL functions),
+``pgtypes`` (built-in types), ``hints`` (column types SQLite loses), ``errors`` (SQLSTATEs),
+``execute`` (running statements), ``session`` (query protocols), ``server`` (TCP, TLS, cancel),
 ``cli`` (``main``).
 
 Layer: like the dialect, it sits on top of the DB-API and imports from every layer below.

@@ -2,14 +2,13 @@
 
 Reading: ``read_startup`` (length-prefixed, no type byte) and ``read_message`` (type byte and
 length). ``Reader`` walks a message body. Writing: ``Writer`` collects backend messages and
-flushes them in one ``sendall``. Values go out in text format unless the client asks for binary,
-which is supported for the fixed-size types and text-like ones; parameters come in either format.
+flushes them in one ``sendall``. ``encode_value`` writes a result value in text or binary
+format (every built-in type the server sends, arrays included); ``paramcodec`` reads parameters.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import json
 import math
 import re
@@ -18,16 +17,24 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, BinaryIO, Protocol
 
-from posthog_dbapi.types import bool_from_text
+from posthog_dbapi.pgwire.binvalues import (
+    encode_interval,
+    encode_numeric,
+    encode_time,
+    interval_text,
+)
 
 __all__ = [
+    "ARRAY_ELEMENTS",
+    "FLOAT_STRUCTS",
+    "INT_STRUCTS",
     "OID",
+    "TEXT_TYPES",
     "TYPE_NAMES",
     "TYPE_SIZES",
     "ProtocolError",
     "Reader",
     "Writer",
-    "decode_param",
     "encode_value",
     "read_message",
     "read_startup",
@@ -60,10 +67,18 @@ class OID:
     TIME = 1083
     TIMESTAMP = 1114
     TIMESTAMPTZ = 1184
+    INTERVAL = 1186
     NUMERIC = 1700
     REGCLASS = 2205
+    REGTYPE = 2206
     UUID = 2950
     JSONB = 3802
+    INT2VECTOR = 22
+    OIDVECTOR = 30
+    INT2_ARRAY = 1005
+    TEXT_ARRAY = 1009
+    CHAR_ARRAY = 1002
+    OID_ARRAY = 1028
 
 
 TYPE_NAMES: dict[int, str] = {
@@ -72,19 +87,33 @@ TYPE_NAMES: dict[int, str] = {
     OID.JSON: "json", OID.FLOAT4: "float4", OID.FLOAT8: "float8", OID.UNKNOWN: "unknown",
     OID.BPCHAR: "bpchar", OID.VARCHAR: "varchar", OID.DATE: "date", OID.TIME: "time",
     OID.TIMESTAMP: "timestamp", OID.TIMESTAMPTZ: "timestamptz", OID.NUMERIC: "numeric",
-    OID.REGCLASS: "regclass", OID.UUID: "uuid", OID.JSONB: "jsonb",
+    OID.REGCLASS: "regclass", OID.UUID: "uuid", OID.JSONB: "jsonb", OID.INTERVAL: "interval",
+    OID.REGTYPE: "regtype", OID.INT2VECTOR: "int2vector", OID.OIDVECTOR: "oidvector",
 }  # fmt: skip
 
 TYPE_SIZES: dict[int, int] = {
     OID.BOOL: 1, OID.CHAR: 1, OID.NAME: 64, OID.INT8: 8, OID.INT2: 2, OID.INT4: 4,
     OID.REGPROC: 4, OID.OID: 4, OID.FLOAT4: 4, OID.FLOAT8: 8, OID.DATE: 4, OID.TIME: 8,
-    OID.TIMESTAMP: 8, OID.TIMESTAMPTZ: 8, OID.REGCLASS: 4, OID.UUID: 16,
+    OID.TIMESTAMP: 8, OID.TIMESTAMPTZ: 8, OID.REGCLASS: 4, OID.UUID: 16, OID.INTERVAL: 16,
+    OID.REGTYPE: 4,
 }  # fmt: skip
 
-_INT_TYPES = {OID.INT2: "!h", OID.INT4: "!i", OID.INT8: "!q", OID.OID: "!I", OID.REGCLASS: "!I"}
-_FLOAT_TYPES = {OID.FLOAT4: "!f", OID.FLOAT8: "!d"}
-_TEXT_TYPES = {
+INT_STRUCTS = {
+    OID.INT2: "!h", OID.INT4: "!i", OID.INT8: "!q", OID.OID: "!I", OID.REGCLASS: "!I",
+    OID.REGTYPE: "!I",
+}  # fmt: skip
+FLOAT_STRUCTS = {OID.FLOAT4: "!f", OID.FLOAT8: "!d"}
+TEXT_TYPES = {
     OID.TEXT, OID.VARCHAR, OID.BPCHAR, OID.NAME, OID.CHAR, OID.UNKNOWN, OID.JSON, OID.NUMERIC,
+}  # fmt: skip
+# The array types results carry (catalog arrays are JSON text): element type of each.
+ARRAY_ELEMENTS = {
+    OID.INT2_ARRAY: OID.INT2, OID.TEXT_ARRAY: OID.TEXT, OID.CHAR_ARRAY: OID.CHAR,
+    OID.OID_ARRAY: OID.OID, OID.INT2VECTOR: OID.INT2, OID.OIDVECTOR: OID.OID,
+    1000: OID.BOOL, 1001: OID.BYTEA, 1003: OID.NAME, 1007: OID.INT4, 1014: OID.BPCHAR,
+    1015: OID.VARCHAR, 1016: OID.INT8, 1021: OID.FLOAT4, 1022: OID.FLOAT8,
+    1115: OID.TIMESTAMP, 1182: OID.DATE, 1185: OID.TIMESTAMPTZ, 1231: OID.NUMERIC,
+    2951: OID.UUID,
 }  # fmt: skip
 _TZ_SUFFIX = re.compile(r"([+-]\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$")
 
@@ -238,7 +267,48 @@ def format_formats(count: int, formats: Sequence[int]) -> list[int]:
 # --- values out -----------------------------------------------------------------------------
 
 
+def _array_items(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        loaded = json.loads(value) if value.startswith("[") else value.split()
+        return list(loaded)
+    return list(value)
+
+
+def _array_text(value: Any, element: int) -> str:
+    parts = []
+    for item in _array_items(value):
+        if item is None:
+            parts.append("NULL")
+            continue
+        text = _text(item, element)
+        if text == "" or re.search(r'[{},"\\\s]', text) or text.upper() == "NULL":
+            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        parts.append(text)
+    return "{" + ",".join(parts) + "}"
+
+
+def _array_binary(value: Any, element: int) -> bytes:
+    items = _array_items(value)
+    head = struct.pack("!iii", 1 if items else 0, int(None in items), element)
+    if items:
+        head += struct.pack("!ii", len(items), 1)
+    body = []
+    for item in items:
+        if item is None:
+            body.append(struct.pack("!i", -1))
+        else:
+            data = _binary(item, element)
+            body.append(struct.pack("!i", len(data)) + data)
+    return head + b"".join(body)
+
+
 def _text(value: Any, oid: int) -> str:
+    if oid in (OID.INT2VECTOR, OID.OIDVECTOR):
+        return " ".join(str(item) for item in _array_items(value))
+    if oid in ARRAY_ELEMENTS:
+        return _array_text(value, ARRAY_ELEMENTS[oid])
+    if oid == OID.INTERVAL:
+        return interval_text(value)
     if isinstance(value, bool):
         return "t" if value else "f"
     if oid == OID.BOOL and isinstance(value, (int, float)):
@@ -269,10 +339,12 @@ def _as_datetime(value: Any) -> dt.datetime:
 
 
 def _binary(value: Any, oid: int) -> bytes:
-    if oid in _INT_TYPES:
-        return struct.pack(_INT_TYPES[oid], int(value))
-    if oid in _FLOAT_TYPES:
-        return struct.pack(_FLOAT_TYPES[oid], float(value))
+    if oid in ARRAY_ELEMENTS:
+        return _array_binary(value, ARRAY_ELEMENTS[oid])
+    if oid in INT_STRUCTS:
+        return struct.pack(INT_STRUCTS[oid], int(value))
+    if oid in FLOAT_STRUCTS:
+        return struct.pack(FLOAT_STRUCTS[oid], float(value))
     if oid == OID.BOOL:
         return b"\x01" if value else b"\x00"
     if oid in (OID.TIMESTAMP, OID.TIMESTAMPTZ):
@@ -294,6 +366,12 @@ def _binary(value: Any, oid: int) -> bytes:
         )
     if oid == OID.JSONB:
         return b"\x01" + _text(value, oid).encode("utf-8")
+    if oid == OID.NUMERIC:
+        return encode_numeric(value)
+    if oid == OID.TIME:
+        return encode_time(value)
+    if oid == OID.INTERVAL:
+        return encode_interval(value)
     return _text(value, oid).encode("utf-8")
 
 
@@ -324,50 +402,3 @@ def parse_timestamp(text: str) -> dt.datetime:
         text, offset = text[:-1], dt.timezone.utc
     value = dt.datetime.fromisoformat(text)
     return value.replace(tzinfo=offset or dt.timezone.utc)
-
-
-def decode_param(data: bytes | None, oid: int, fmt: int) -> Any:
-    """A Bind parameter as the Python value the DB-API binds."""
-    if data is None:
-        return None
-    if fmt == 1:
-        if oid in _INT_TYPES:
-            (value,) = struct.unpack(_INT_TYPES[oid], data)
-            return int(value)
-        if oid in _FLOAT_TYPES:
-            (fvalue,) = struct.unpack(_FLOAT_TYPES[oid], data)
-            return float(fvalue)
-        if oid == OID.BOOL:
-            return data != b"\x00"
-        if oid in (OID.TIMESTAMP, OID.TIMESTAMPTZ):
-            (micros,) = struct.unpack("!q", data)
-            return PG_EPOCH + dt.timedelta(microseconds=micros)
-        if oid == OID.DATE:
-            (days,) = struct.unpack("!i", data)
-            return PG_EPOCH_DATE + dt.timedelta(days=days)
-        if oid == OID.UUID:
-            return str(uuid.UUID(bytes=data))
-        if oid == OID.BYTEA:
-            return data
-        if oid == OID.JSONB:
-            return data[1:].decode("utf-8")
-        if oid in _TEXT_TYPES or oid == 0:
-            return data.decode("utf-8")
-        raise ValueError(f"binary parameters of type {TYPE_NAMES.get(oid, oid)} are not supported")
-    text = data.decode("utf-8")
-    if oid in _INT_TYPES:
-        return int(text)
-    if oid in _FLOAT_TYPES:
-        return float(text)
-    if oid == OID.NUMERIC:
-        number = decimal.Decimal(text)
-        return int(number) if number == number.to_integral_value() else float(number)
-    if oid == OID.BOOL:
-        return bool_from_text(text)
-    if oid in (OID.TIMESTAMP, OID.TIMESTAMPTZ):
-        return parse_timestamp(text)
-    if oid == OID.DATE:
-        return dt.date.fromisoformat(text.strip())
-    if oid == OID.BYTEA and text.startswith("\\x"):
-        return bytes.fromhex(text[2:])
-    return text

@@ -41,6 +41,9 @@ _FETCH = re.compile(
     r"(?:FROM|IN)\s+(?P<name>\"(?:[^\"]|\"\")+\"|\w+)\s*$",
     re.I,
 )
+_DEALLOCATE = re.compile(
+    r"^DEALLOCATE\s+(?:PREPARE\s+)?(?P<name>\"(?:[^\"]|\"\")+\"|\w+)\s*$", re.I
+)
 _CLOSE = re.compile(r"^CLOSE\s+(?P<name>\"(?:[^\"]|\"\")+\"|\w+)\s*$", re.I)
 _TAGS = [
     (re.compile(r"^(BEGIN|START\s+TRANSACTION)\b", re.I), "begin", "BEGIN"),
@@ -52,7 +55,6 @@ _TAGS = [
     (re.compile(r"^SET\s+(SESSION\s+CHARACTERISTICS|TRANSACTION)\b", re.I), "tag", "SET"),
     (re.compile(r"^RESET\b", re.I), "tag", "RESET"),
     (re.compile(r"^DISCARD\b", re.I), "tag", "DISCARD ALL"),
-    (re.compile(r"^DEALLOCATE\b", re.I), "tag", "DEALLOCATE"),
     (re.compile(r"^LISTEN\b", re.I), "tag", "LISTEN"),
     (re.compile(r"^UNLISTEN\b", re.I), "tag", "UNLISTEN"),
     (re.compile(r"^CLOSE\s+ALL\b", re.I), "close", "CLOSE CURSOR"),
@@ -94,6 +96,12 @@ def parse_command(sql: str) -> Command | None:
         raw = match.group("count") or match.group("count2") or "1"
         count = None if raw.upper() == "ALL" else int(raw)
         return Command("fetch", _unquote(match.group("name")), tag="FETCH", count=count)
+    match = _DEALLOCATE.match(text)
+    if match:
+        # psqlODBC deallocates a statement's plan before preparing the next under its name.
+        name = match.group("name")
+        return Command("deallocate", "" if name.upper() == "ALL" else _unquote(name),
+                       tag="DEALLOCATE ALL" if name.upper() == "ALL" else "DEALLOCATE")  # fmt: skip
     match = _CLOSE.match(text)
     if match:
         return Command("close", _unquote(match.group("name")), tag="CLOSE CURSOR")

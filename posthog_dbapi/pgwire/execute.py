@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,15 +21,22 @@ from posthog_dbapi.dbapi.errors import translate as translate_error
 from posthog_dbapi.dbapi.sandbox import Sandbox
 from posthog_dbapi.exceptions import NotSupportedError
 from posthog_dbapi.pgwire.codec import OID
-from posthog_dbapi.pgwire.pgcatalog import FIRST_TABLE_OID, KIND_TYPES, CatalogDatabase
-from posthog_dbapi.pgwire.translate import Translation, Translator
+from posthog_dbapi.pgwire.pgcatalog import (
+    FIRST_TABLE_OID,
+    KIND_TYPES,
+    CatalogDatabase,
+    catalog_column_type,
+)
+from posthog_dbapi.pgwire.translate import USER_SCHEMA, Translation, Translator
 
 __all__ = ["Backend", "Result"]
 
 _DECLTYPES = {
     "OID": OID.OID, "NAME": OID.NAME, "BOOL": OID.BOOL, "INT2": OID.INT2, "INT4": OID.INT4,
     "INT8": OID.INT8, "CHAR": OID.CHAR, "TEXT": OID.TEXT, "FLOAT4": OID.FLOAT4,
-    "FLOAT8": OID.FLOAT8,
+    "FLOAT8": OID.FLOAT8, "INT2ARRAY": OID.INT2_ARRAY, "OIDARRAY": OID.OID_ARRAY,
+    "TEXTARRAY": OID.TEXT_ARRAY, "CHARARRAY": OID.CHAR_ARRAY, "INT2VECTOR": OID.INT2VECTOR,
+    "OIDVECTOR": OID.OIDVECTOR,
 }  # fmt: skip
 _HINTS = {"bool": OID.BOOL, "timestamp": OID.TIMESTAMP, "date": OID.DATE}
 FETCH_BATCH = 200
@@ -88,6 +95,8 @@ def _with_hints(
             oid = OID.BOOL
         elif hint in ("timestamp", "date") and oid == OID.TEXT:
             oid = _HINTS[hint]
+        elif hint == "array" and oid == OID.TEXT:
+            oid = OID.TEXT_ARRAY
         out.append((name, oid))
     return out
 
@@ -110,8 +119,9 @@ class Backend:
         self.database = database
         self.settings = settings
         self.translator = Translator(
-            connection.table_names(), user=user, database=database, version=version, now=now
-        )
+            connection.table_names(), user=user, database=database, version=version, now=now,
+            column_type=self._column_type, fields=lambda t: list(connection.get_fields(t)),
+        )  # fmt: skip
         self._catalog: CatalogDatabase | None = None
         self._catalog_sandbox: Sandbox | None = None
 
@@ -141,8 +151,17 @@ class Backend:
             self._catalog.close()
         self.connection.close()
 
-    def translate(self, sql: str) -> Translation:
-        return self.translator.translate(sql)
+    def translate(self, sql: str, literals: Mapping[int, Any] | None = None) -> Translation:
+        return self.translator.translate(sql, literals)
+
+    def _column_type(self, schema: str, table: str, column: str) -> int | None:
+        """A column's type OID, for parameter types (no request: the fields are cached)."""
+        if schema in ("", USER_SCHEMA) and table in self.translator.tables:
+            info = self.connection.get_fields(table).get(column)
+            if info is None:
+                return None
+            return KIND_TYPES.get(str(info.get("type")), KIND_TYPES["string"])[0]
+        return catalog_column_type(schema, table, column)
 
     def run(
         self, translation: Translation, params: Sequence[Any], *, describe_only: bool = False

@@ -28,6 +28,9 @@ def _unparen(node: exp.Expression) -> exp.Expression:
 def _hint(node: exp.Expression) -> str | None:
     node = node.this if isinstance(node, exp.Alias) else node
     node = _unparen(node)
+    if isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression, exp.Interval):
+        # Metabase's Sunday weeks: date_trunc('week', x + INTERVAL '1 day') + INTERVAL '-1 day'
+        return _hint(node.this)
     if isinstance(node, (exp.Predicate, exp.Connector, exp.Not, exp.Boolean)):
         return "bool"
     if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Anonymous):
@@ -36,6 +39,8 @@ def _hint(node: exp.Expression) -> str | None:
         return "bool"
     if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)):
         return "timestamp"
+    if isinstance(node, exp.ArrayAgg):
+        return "array"
     if isinstance(node, exp.Cast):
         if node.to.is_type(exp.DataType.Type.BOOLEAN):
             return "bool"

@@ -14,17 +14,18 @@ SELECT on every table, INSERT/UPDATE/DELETE where PostHog allows them.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import apsw
 
 from posthog_dbapi.catalog import RESOURCES
-from posthog_dbapi.driver.routes import DeleteStyle
-from posthog_dbapi.pgwire.codec import OID, TYPE_NAMES, TYPE_SIZES
+from posthog_dbapi.pgwire.codec import OID, TYPE_SIZES
+from posthog_dbapi.pgwire.pgfunctions import quote_ident, register_functions
+from posthog_dbapi.pgwire.pgschema import TABLES, catalog_column_type, column_names
+from posthog_dbapi.pgwire.pgtypes import PG_TYPES
 
-__all__ = ["KIND_TYPES", "CatalogDatabase", "Relation"]
+__all__ = ["KIND_TYPES", "CatalogDatabase", "Relation", "catalog_column_type"]
 
 NS_PG_CATALOG, NS_PUBLIC, NS_INFORMATION_SCHEMA = 11, 2200, 13000
 PG_CLASS_OID = 1259
@@ -45,120 +46,27 @@ KIND_TYPES: dict[str, tuple[int, str]] = {
     "binary": (OID.BYTEA, "bytea"),
 }
 
-_TABLES = {
-    "pg_catalog": {
-        "pg_namespace": "oid OID, nspname NAME, nspowner OID, nspacl TEXT",
-        "pg_class": "oid OID, relname NAME, relnamespace OID, reltype OID, reloftype OID, "
-        "relowner OID, relam OID, relfilenode OID, reltablespace OID, relpages INT4, "
-        "reltuples FLOAT4, relallvisible INT4, reltoastrelid OID, relhasindex BOOL, "
-        "relisshared BOOL, relpersistence CHAR, relkind CHAR, relnatts INT2, relchecks INT2, "
-        "relhasrules BOOL, relhastriggers BOOL, relhassubclass BOOL, relrowsecurity BOOL, "
-        "relforcerowsecurity BOOL, relispopulated BOOL, relreplident CHAR, relispartition BOOL, "
-        "relacl TEXT, reloptions TEXT, relpartbound TEXT",
-        "pg_attribute": "attrelid OID, attname NAME, atttypid OID, attstattarget INT4, "
-        "attlen INT2, attnum INT2, attndims INT4, attcacheoff INT4, atttypmod INT4, "
-        "attbyval BOOL, attstorage CHAR, attalign CHAR, attnotnull BOOL, atthasdef BOOL, "
-        "atthasmissing BOOL, attidentity CHAR, attgenerated CHAR, attisdropped BOOL, "
-        "attislocal BOOL, attinhcount INT4, attcollation OID, attacl TEXT, attoptions TEXT",
-        "pg_type": "oid OID, typname NAME, typnamespace OID, typowner OID, typlen INT2, "
-        "typbyval BOOL, typtype CHAR, typcategory CHAR, typispreferred BOOL, typisdefined BOOL, "
-        "typdelim CHAR, typrelid OID, typelem OID, typarray OID, typinput TEXT, typoutput TEXT, "
-        "typreceive TEXT, typsend TEXT, typalign CHAR, typstorage CHAR, typnotnull BOOL, "
-        "typbasetype OID, typtypmod INT4, typndims INT4, typcollation OID, typdefault TEXT",
-        "pg_description": "objoid OID, classoid OID, objsubid INT4, description TEXT",
-        "pg_constraint": "oid OID, conname NAME, connamespace OID, contype CHAR, "
-        "condeferrable BOOL, condeferred BOOL, convalidated BOOL, conrelid OID, contypid OID, "
-        "conindid OID, confrelid OID, confupdtype CHAR, confdeltype CHAR, confmatchtype CHAR, "
-        "conislocal BOOL, coninhcount INT4, conkey TEXT, confkey TEXT, conbin TEXT",
-        "pg_enum": "oid OID, enumtypid OID, enumsortorder FLOAT4, enumlabel NAME",
-        "pg_attrdef": "oid OID, adrelid OID, adnum INT2, adbin TEXT",
-        "pg_index": "indexrelid OID, indrelid OID, indnatts INT2, indisunique BOOL, "
-        "indisprimary BOOL, indkey TEXT",
-        "pg_inherits": "inhrelid OID, inhparent OID, inhseqno INT4",
-        "pg_am": "oid OID, amname NAME, amhandler TEXT, amtype CHAR",
-        "pg_database": "oid OID, datname NAME, datdba OID, encoding INT4, datcollate NAME, "
-        "datctype NAME, datistemplate BOOL, datallowconn BOOL, datacl TEXT",
-        "pg_roles": "oid OID, rolname NAME, rolsuper BOOL, rolinherit BOOL, rolcreaterole BOOL, "
-        "rolcreatedb BOOL, rolcanlogin BOOL",
-        "pg_user": "usename NAME, usesysid OID, usecreatedb BOOL, usesuper BOOL",
-        "pg_settings": "name TEXT, setting TEXT, unit TEXT, category TEXT, short_desc TEXT",
-        "pg_tables": "schemaname NAME, tablename NAME, tableowner NAME, tablespace NAME, "
-        "hasindexes BOOL, hasrules BOOL, hastriggers BOOL, rowsecurity BOOL",
-        "pg_views": "schemaname NAME, viewname NAME, viewowner NAME, definition TEXT",
-        "pg_matviews": "schemaname NAME, matviewname NAME, matviewowner NAME, "
-        "tablespace NAME, hasindexes BOOL, ispopulated BOOL, definition TEXT",
-        "pg_stat_user_tables": "relid OID, schemaname NAME, relname NAME, n_live_tup INT8",
-        "pg_proc": "oid OID, proname NAME, pronamespace OID, prorettype OID, prokind CHAR",
-        "pg_extension": "oid OID, extname NAME, extversion TEXT",
-        "pg_collation": "oid OID, collname NAME, collnamespace OID",
-    },
-    "information_schema": {
-        "schemata": "catalog_name TEXT, schema_name TEXT, schema_owner TEXT",
-        "tables": "table_catalog TEXT, table_schema TEXT, table_name TEXT, table_type TEXT, "
-        "is_insertable_into TEXT, is_typed TEXT",
-        "columns": "table_catalog TEXT, table_schema TEXT, table_name TEXT, column_name TEXT, "
-        "ordinal_position INT4, column_default TEXT, is_nullable TEXT, data_type TEXT, "
-        "character_maximum_length INT4, numeric_precision INT4, numeric_scale INT4, "
-        "datetime_precision INT4, udt_catalog TEXT, udt_schema TEXT, udt_name TEXT, "
-        "is_identity TEXT, identity_generation TEXT, is_generated TEXT, is_updatable TEXT, "
-        "dtd_identifier TEXT",
-        "table_constraints": "constraint_catalog TEXT, constraint_schema TEXT, "
-        "constraint_name TEXT, table_catalog TEXT, table_schema TEXT, table_name TEXT, "
-        "constraint_type TEXT, is_deferrable TEXT, initially_deferred TEXT, enforced TEXT",
-        "key_column_usage": "constraint_catalog TEXT, constraint_schema TEXT, "
-        "constraint_name TEXT, table_catalog TEXT, table_schema TEXT, table_name TEXT, "
-        "column_name TEXT, ordinal_position INT4, position_in_unique_constraint INT4",
-        "referential_constraints": "constraint_catalog TEXT, constraint_schema TEXT, "
-        "constraint_name TEXT, unique_constraint_catalog TEXT, unique_constraint_schema TEXT, "
-        "unique_constraint_name TEXT, match_option TEXT, update_rule TEXT, delete_rule TEXT",
-        "constraint_column_usage": "table_catalog TEXT, table_schema TEXT, table_name TEXT, "
-        "column_name TEXT, constraint_catalog TEXT, constraint_schema TEXT, "
-        "constraint_name TEXT",
-        "views": "table_catalog TEXT, table_schema TEXT, table_name TEXT, view_definition TEXT",
-    },
+
+# PostgreSQL's own OIDs for the catalog relations (clients compare classoid with 'pg_x'::regclass).
+_CATALOG_OIDS = {
+    "pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_class": PG_CLASS_OID,
+    "pg_database": 1262, "pg_constraint": 2606, "pg_description": 2609, "pg_index": 2610,
+    "pg_namespace": 2615, "pg_am": 2601, "pg_attrdef": 2604, "pg_tablespace": 1213,
+}  # fmt: skip
+
+# information_schema.columns' precision columns for the types the tables use.
+_PRECISION: dict[int, dict[str, int]] = {
+    OID.INT8: {"numeric_precision": 64, "numeric_precision_radix": 2, "numeric_scale": 0},
+    OID.FLOAT8: {"numeric_precision": 53, "numeric_precision_radix": 2},
+    OID.TIMESTAMPTZ: {"datetime_precision": 6},
+    OID.DATE: {"datetime_precision": 0},
 }
 
-_TYPE_CATEGORY = {
-    OID.BOOL: "B", OID.INT2: "N", OID.INT4: "N", OID.INT8: "N", OID.FLOAT4: "N",
-    OID.FLOAT8: "N", OID.NUMERIC: "N", OID.OID: "N", OID.DATE: "D", OID.TIMESTAMP: "D",
-    OID.TIMESTAMPTZ: "D", OID.TIME: "D", OID.JSON: "U", OID.JSONB: "U", OID.UUID: "U",
-    OID.BYTEA: "U",
-}  # fmt: skip
+# A table's primary key index has OID table OID + this (clear of the constraint OIDs).
+_INDEX_OID_OFFSET = 20000
 
 Relation = tuple[int, str, dict[str, dict[str, Any]]]
 """(oid, table name, fields as get_fields reports them)."""
-
-
-def _pg_format(fmt: str, *args: Any) -> str:
-    """PostgreSQL's ``format()``: ``%s``, ``%I`` (identifier), ``%L`` (literal), ``%%``."""
-    values = iter(args)
-
-    def one(match: re.Match[str]) -> str:
-        spec = match.group(1)
-        if spec == "%":
-            return "%"
-        value = next(values, None)
-        if spec == "I":
-            return _quote_ident(str(value))
-        if spec == "L":
-            return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
-        return "" if value is None else str(value)
-
-    return re.sub(r"%([sIL%])", one, fmt)
-
-
-def _quote_ident(name: str) -> str:
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _unquote_relation(name: str) -> tuple[str | None, str]:
-    parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', name)
-    names = [quoted.replace('""', '"') if quoted else bare.lower() for quoted, bare in parts]
-    if len(names) >= 2:
-        return names[-2], names[-1]
-    return None, names[-1] if names else ""
 
 
 class CatalogDatabase:
@@ -176,16 +84,20 @@ class CatalogDatabase:
         self.database = database
         self.settings = settings
         self.db = apsw.Connection(":memory:")
-        for schema in _TABLES:
+        for schema in TABLES:
             self.db.execute(f"ATTACH DATABASE ':memory:' AS {schema}")
-        for schema, tables in _TABLES.items():
+        for schema, tables in TABLES.items():
             for name, columns in tables.items():
                 self.db.execute(f"CREATE TABLE {schema}.{name} ({columns})")
-        self._oids: dict[tuple[str, str], int] = {("pg_catalog", "pg_class"): PG_CLASS_OID}
-        self._relations = {name: (oid, fields) for oid, name, fields in relations}
-        self._comments: dict[tuple[int, int], str] = {}
+        self.oids: dict[tuple[str, str], int] = {
+            ("pg_catalog", name): oid for name, oid in _CATALOG_OIDS.items()
+        }
+        self.relations = {name: (oid, fields) for oid, name, fields in relations}
+        self.comments: dict[tuple[int, int], str] = {}
+        self.constraint_defs: dict[int, str] = {}
+        self.index_defs: dict[int, tuple[str, list[str]]] = {}
         self._fill(relations)
-        self._register_functions()
+        register_functions(self)
 
     def close(self) -> None:
         self.db.close(True)
@@ -202,86 +114,132 @@ class CatalogDatabase:
         with self.db:
             self.db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
+    def _insert_named(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Rows given by column name; the columns not named are NULL."""
+        schema, name = table.split(".")
+        names = column_names(schema, name)
+        self._insert(table, [tuple(row.get(column) for column in names) for row in rows])
+
     def _fill(self, relations: list[Relation]) -> None:
         db, user = self.database, self.user
         schemas = [(NS_PG_CATALOG, "pg_catalog"), (NS_PUBLIC, "public"),
                    (NS_INFORMATION_SCHEMA, "information_schema")]  # fmt: skip
         self._insert("pg_namespace", [(oid, name, OWNER_OID, None) for oid, name in schemas])
-        self._insert("schemata", [(db, name, user) for _, name in schemas])
+        self._insert_named(
+            "information_schema.schemata",
+            [
+                {"catalog_name": db, "schema_name": name, "schema_owner": user}
+                for _, name in schemas
+            ],
+        )
         self._insert("pg_database", [(1, db, OWNER_OID, 6, "C", "C", 0, 1, None)])
         self._insert("pg_roles", [(OWNER_OID, user, 0, 1, 0, 0, 1)])
         self._insert("pg_user", [(user, OWNER_OID, 0, 0)])
-        self._insert("pg_am", [(2, "heap", "heap_tableam_handler", "t")])
-        self._insert("pg_settings", [(k, v, None, None, None) for k, v in self.settings.items()])
-        types = []
-        for oid, name in TYPE_NAMES.items():
-            size = TYPE_SIZES.get(oid, -1)
-            types.append((oid, name, NS_PG_CATALOG, OWNER_OID, size, int(0 < size <= 8), "b",
-                          _TYPE_CATEGORY.get(oid, "S"), 0, 1, ",", 0, 0, 0, f"{name}in",
-                          f"{name}out", f"{name}recv", f"{name}send", "i", "p", 0, 0, -1, 0, 0,
-                          None))  # fmt: skip
+        self._insert("pg_am", [(2, "heap", "heap_tableam_handler", "t"),
+                               (403, "btree", "bthandler", "i")])  # fmt: skip
+        # Compile-time limits clients read (pgjdbc's getMaxIndexKeys), then the session's settings.
+        fixed = {"max_index_keys": "32", "max_identifier_length": "63", "block_size": "8192"}
+        settings = {**fixed, **self.settings}
+        self._insert("pg_settings", [(k, v, None, None, None) for k, v in settings.items()])
+        types = [
+            (t.oid, t.name, NS_PG_CATALOG, OWNER_OID, t.size, int(0 < t.size <= 8), "b",
+             t.category, 0, 1, ",", 0, t.elem, t.array, t.function("in"), t.function("out"),
+             t.function("recv"), t.function("send"), "d" if t.size == 8 else "i", "p", 0, 0, -1,
+             0, 0, None)
+            for t in PG_TYPES.values()
+        ]  # fmt: skip
         self._insert("pg_type", types)
-        self._insert("pg_class", [_class_row(PG_CLASS_OID, "pg_class", NS_PG_CATALOG, 0)])
+        self._insert("pg_class", [_class_row(oid, name, NS_PG_CATALOG, 0)
+                                  for name, oid in _CATALOG_OIDS.items()])  # fmt: skip
+        self._insert("pg_tablespace", [(1663, "pg_default", OWNER_OID, None, None)])
         for oid, name, _ in relations:
-            self._oids[("public", name)] = oid
+            self.oids[("public", name)] = oid
         Rows = list[tuple[Any, ...]]
         classes: Rows = []
         attributes: Rows = []
         descriptions: Rows = []
-        columns: Rows = []
-        tables: Rows = []
+        columns: list[dict[str, Any]] = []
+        tables: list[dict[str, Any]] = []
         privileges: Rows = []
         constraints: Rows = []
         table_constraints: Rows = []
         key_usage: Rows = []
         references: Rows = []
         stats: Rows = []
+        indexes: Rows = []
         constraint_oid = 30000
         for oid, name, fields in relations:
             resource = RESOURCES[name]
             classes.append(_class_row(oid, name, NS_PUBLIC, len(fields)))
-            tables.append((db, "public", name, "BASE TABLE",
-                           "YES" if resource.route.can_create else "NO", "NO"))  # fmt: skip
+            insertable = "YES" if resource.route.can_create else "NO"
+            tables.append({"table_catalog": db, "table_schema": "public", "table_name": name,
+                           "table_type": "BASE TABLE", "is_typed": "NO",
+                           "is_insertable_into": insertable})  # fmt: skip
             privileges.append(("public", name, user, None, 1, 0, 0, 0))
             stats.append((oid, "public", name, None))
             if resource.description:
                 descriptions.append((oid, PG_CLASS_OID, 0, resource.description))
-                self._comments[(oid, 0)] = resource.description
+                self.comments[(oid, 0)] = resource.description
             positions: dict[str, int] = {}
+            oid_start = len(attributes)
             for attnum, (column, info) in enumerate(fields.items(), start=1):
                 positions[column] = attnum
                 type_oid, data_type = KIND_TYPES.get(str(info.get("type")), KIND_TYPES["string"])
                 not_null = column == resource.primary_key or not info.get("nullable", True)
                 attributes.append((oid, column, type_oid, -1, TYPE_SIZES.get(type_oid, -1),
                                    attnum, 0, -1, -1, 0, "p", "i", int(not_null), 0, 0, "", "",
-                                   0, 1, 0, 0, None, None))  # fmt: skip
-                columns.append((db, "public", name, column, attnum, None,
-                                "NO" if not_null else "YES", data_type, None, None, None, None,
-                                db, "pg_catalog", TYPE_NAMES[type_oid], "NO", None, "NEVER",
-                                "NO" if info.get("read_only") else "YES", str(attnum)))  # fmt: skip
+                                   0, 1, 0, 0, None, None, ""))  # fmt: skip
+                columns.append({
+                    "table_catalog": db, "table_schema": "public", "table_name": name,
+                    "column_name": column, "ordinal_position": attnum,
+                    "is_nullable": "NO" if not_null else "YES", "data_type": data_type,
+                    **_PRECISION.get(type_oid, {}), "udt_catalog": db, "udt_schema": "pg_catalog",
+                    "udt_name": PG_TYPES[type_oid].name, "dtd_identifier": str(attnum),
+                    "is_self_referencing": "NO", "is_identity": "NO", "is_generated": "NEVER",
+                    "is_updatable": "NO" if info.get("read_only") else "YES",
+                })  # fmt: skip
                 comment = str(info.get("description") or "")
                 if comment:
                     descriptions.append((oid, PG_CLASS_OID, attnum, comment))
-                    self._comments[(oid, attnum)] = comment
+                    self.comments[(oid, attnum)] = comment
             if resource.primary_key in positions:
                 constraint_oid += 1
                 pkey = f"{name}_pkey"
                 key = json.dumps([positions[resource.primary_key]])
-                constraints.append((constraint_oid, pkey, NS_PUBLIC, "p", 0, 0, 1, oid, 0, 0, 0,
-                                    " ", " ", " ", 1, 0, key, None, None))  # fmt: skip
+                constraints.append((constraint_oid, pkey, NS_PUBLIC, "p", 0, 0, 1, oid, 0,
+                                    oid + _INDEX_OID_OFFSET, 0, " ", " ", " ", 1, 0, key, None,
+                                    None))  # fmt: skip
                 table_constraints.append((db, "public", pkey, db, "public", name, "PRIMARY KEY",
                                           "NO", "NO", "YES"))  # fmt: skip
                 key_usage.append((db, "public", pkey, db, "public", name, resource.primary_key,
                                   1, None))  # fmt: skip
+                # The primary key's unique index, as pg_index-based clients (pgjdbc, psqlODBC,
+                # SQLAlchemy) find primary keys and statistics through it.
+                index_oid = oid + _INDEX_OID_OFFSET
+                classes.append(_class_row(index_oid, pkey, NS_PUBLIC, 1, kind="i"))
+                indexes.append((index_oid, oid, 1, 1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 0,
+                                key, "[0]", "[1978]", "[0]", None, None))  # fmt: skip
+                pk_attribute = attributes[oid_start + positions[resource.primary_key] - 1]
+                attributes.append((index_oid, resource.primary_key, *pk_attribute[2:5], 1,
+                                   *pk_attribute[6:]))  # fmt: skip
+                column_name = quote_ident(resource.primary_key)
+                self.constraint_defs[constraint_oid] = f"PRIMARY KEY ({column_name})"
+                self.index_defs[index_oid] = (
+                    f"CREATE UNIQUE INDEX {pkey} ON public.{quote_ident(name)} USING btree "
+                    f"({column_name})",
+                    [column_name],
+                )
+                self.oids[("public", pkey)] = index_oid
             for fk in resource.foreign_keys:
-                target = self._relations.get(fk.table)
+                target = self.relations.get(fk.table)
                 if fk.column not in positions or target is None or fk.table_column not in target[1]:
                     continue
                 constraint_oid += 1
                 fkey = f"{name}_{fk.column}_fkey"
                 target_num = list(target[1]).index(fk.table_column) + 1
-                constraints.append((constraint_oid, fkey, NS_PUBLIC, "f", 0, 0, 1, oid, 0, 0,
-                                    target[0], "a", "a", "s", 1, 0,
+                # conindid: the referenced table's primary key index (pgjdbc joins on it)
+                constraints.append((constraint_oid, fkey, NS_PUBLIC, "f", 0, 0, 1, oid, 0,
+                                    target[0] + _INDEX_OID_OFFSET, target[0], "a", "a", "s", 1, 0,
                                     json.dumps([positions[fk.column]]), json.dumps([target_num]),
                                     None))  # fmt: skip
                 table_constraints.append((db, "public", fkey, db, "public", name, "FOREIGN KEY",
@@ -289,97 +247,25 @@ class CatalogDatabase:
                 key_usage.append((db, "public", fkey, db, "public", name, fk.column, 1, 1))
                 references.append((db, "public", fkey, db, "public", f"{fk.table}_pkey", "NONE",
                                    "NO ACTION", "NO ACTION"))  # fmt: skip
+                self.constraint_defs[constraint_oid] = (
+                    f"FOREIGN KEY ({quote_ident(fk.column)}) REFERENCES "
+                    f"{quote_ident(fk.table)}({quote_ident(fk.table_column)})"
+                )
         self._insert("pg_class", classes)
         self._insert("pg_attribute", attributes)
         self._insert("pg_description", descriptions)
         self._insert("pg_constraint", constraints)
+        self._insert("pg_index", indexes)
         self._insert("pg_tables", privileges)
         self._insert("pg_stat_user_tables", stats)
-        self._insert("information_schema.tables", tables)
-        self._insert("information_schema.columns", columns)
+        self._insert_named("information_schema.tables", tables)
+        self._insert_named("information_schema.columns", columns)
         self._insert("information_schema.table_constraints", table_constraints)
         self._insert("information_schema.key_column_usage", key_usage)
         self._insert("information_schema.referential_constraints", references)
 
-    # --- functions ----------------------------------------------------------------------------
 
-    def regclass(self, name: Any) -> int | None:
-        """The OID of a relation named ``name`` (``'public.events'``, ``'"public"."events"'``)."""
-        if name is None:
-            return None
-        if isinstance(name, int):
-            return name
-        schema, table = _unquote_relation(str(name))
-        for candidate in [schema] if schema else ["public", "pg_catalog"]:
-            oid = self._oids.get((candidate, table))
-            if oid is not None:
-                return oid
-        from posthog_dbapi.exceptions import ProgrammingError
-
-        raise ProgrammingError(f'relation "{name}" does not exist', {"table": str(name)})
-
-    def _privilege(self, *args: Any) -> int:
-        """has_table_privilege([user,] table, privilege): the real rights PostHog gives."""
-        table, privilege = args[-2], str(args[-1]).lower()
-        oid = self.regclass(table)
-        name = next((n for n, (o, _) in self._relations.items() if o == oid), None)
-        if name is None:
-            return int("select" in privilege)
-        route = RESOURCES[name].route
-        allowed = {"select": True, "insert": route.can_create, "update": route.can_update,
-                   "delete": route.delete_style is not DeleteStyle.NONE}  # fmt: skip
-        asked = [p.strip() for p in privilege.replace(" with grant option", "").split(",")]
-        return int(any(allowed.get(p, False) for p in asked))
-
-    def _schema_privilege(self, *args: Any) -> int:
-        return int(str(args[-1]).lower() == "usage")
-
-    def _format_type(self, oid: Any, typmod: Any = None) -> str | None:
-        if oid is None:
-            return None
-        return TYPE_NAMES.get(int(oid), "???")
-
-    def _register_functions(self) -> None:
-        def regexp(pattern: Any, value: Any) -> int | None:
-            if pattern is None or value is None:
-                return None
-            return int(re.search(str(pattern), str(value)) is not None)
-
-        scalar: dict[str, Callable[..., Any]] = {
-            "regexp": regexp,
-            "pg_regclass": self.regclass,
-            "has_table_privilege": self._privilege,
-            "has_any_column_privilege": self._privilege,
-            "has_column_privilege": lambda *a: self._privilege(*a[:-2], a[-1]),
-            "has_schema_privilege": self._schema_privilege,
-            "has_database_privilege": lambda *a: 1,
-            "pg_table_is_visible": lambda *a: 1,
-            "pg_type_is_visible": lambda *a: 1,
-            "pg_function_is_visible": lambda *a: 1,
-            "format_type": self._format_type,
-            "col_description": lambda oid, n: self._comments.get((oid, n)),
-            "obj_description": lambda oid, *a: self._comments.get((oid, 0)),
-            "shobj_description": lambda *a: None,
-            "pg_get_userbyid": lambda *a: self.user,
-            "pg_get_expr": lambda *a: None,
-            "pg_get_constraintdef": lambda *a: None,
-            "pg_get_indexdef": lambda *a: None,
-            "pg_encoding_to_char": lambda *a: "UTF8",
-            "pg_backend_pid": lambda: 1,
-            "txid_current": lambda: 1,
-            "format": _pg_format,
-            "quote_ident": lambda name: None if name is None else _quote_ident(str(name)),
-            "current_setting": lambda name, *a: self.settings.get(str(name).lower()),
-            "array_upper": lambda array, dim=1: len(json.loads(array)) if array else None,
-            "array_length": lambda array, dim=1: len(json.loads(array)) if array else None,
-            "array_to_string": lambda array, sep, *a: (
-                sep.join(map(str, json.loads(array))) if array else None
-            ),
-        }
-        for name, function in scalar.items():
-            self.db.create_scalar_function(name, function, -1, deterministic=True)
-
-
-def _class_row(oid: int, name: str, namespace: int, natts: int) -> tuple[Any, ...]:
-    return (oid, name, namespace, 0, 0, OWNER_OID, 2, oid, 0, 0, -1.0, 0, 0, 0, 0, "p", "r",
-            natts, 0, 0, 0, 0, 0, 0, 1, "d", 0, None, None, None)  # fmt: skip
+def _class_row(oid: int, name: str, namespace: int, natts: int, kind: str = "r") -> tuple[Any, ...]:
+    am = 403 if kind == "i" else 2
+    return (oid, name, namespace, 0, 0, OWNER_OID, am, oid, 0, 0, -1.0, 0, 0, int(kind == "r"),
+            0, "p", kind, natts, 0, 0, 0, 0, 0, 0, 1, "d", 0, None, None, None)  # fmt: skip

@@ -33,14 +33,15 @@ from posthog_dbapi.pgwire.codec import (
     ProtocolError,
     Reader,
     Writer,
-    decode_param,
     encode_value,
     format_formats,
 )
 from posthog_dbapi.pgwire.commands import Command, parse_command, split
+from posthog_dbapi.pgwire.copyout import CopyOut, parse_copy, send_copy
 from posthog_dbapi.pgwire.errors import QueryCanceled, error_fields
 from posthog_dbapi.pgwire.execute import Backend, Result
 from posthog_dbapi.pgwire.guard import format_timeout, parse_timeout
+from posthog_dbapi.pgwire.paramcodec import decode_param
 from posthog_dbapi.pgwire.translate import Translation
 
 __all__ = ["REPORTED_SETTINGS", "Session"]
@@ -62,10 +63,23 @@ class Prepared:
     translation: Translation | None
     param_oids: list[int]
     described: list[tuple[str, int]] | None = None
+    copy: CopyOut | None = None
+
+    def param_oid(self, index: int) -> int:
+        """The parameter's type: the client's OID, else the one the statement implies."""
+        given = self.param_oids[index] if index < len(self.param_oids) else 0
+        if given:
+            return given
+        inferred = self.translation.param_types if self.translation else {}
+        return inferred.get(index, OID.TEXT)
 
     @property
     def param_count(self) -> int:
-        used = max(self.translation.param_order, default=-1) + 1 if self.translation else 0
+        translation = self.translation
+        used = 0
+        if translation is not None:
+            numbers = [*translation.param_order, *translation.literal_params]
+            used = max(numbers, default=-1) + 1
         return max(used, len(self.param_oids))
 
 
@@ -184,7 +198,7 @@ class Session:
                     portal = Portal(self._prepare(text, []), [])
                     try:
                         self._start(portal)
-                        if portal.columns is not None:
+                        if portal.columns is not None and portal.prepared.copy is None:
                             self.writer.row_description(portal.columns, [0] * len(portal.columns))
                         self._send_rows(portal, 0)
                     finally:
@@ -197,6 +211,9 @@ class Session:
     # --- extended protocol --------------------------------------------------------------------
 
     def _prepare(self, sql: str, param_oids: list[int]) -> Prepared:
+        copy = parse_copy(sql)
+        if copy is not None:
+            return Prepared(sql, None, self.backend.translate(copy.query), param_oids, copy=copy)
         command = parse_command(sql)
         translation = None if command is not None else self.backend.translate(sql)
         return Prepared(sql, command, translation, param_oids)
@@ -228,7 +245,7 @@ class Session:
         param_formats = format_formats(count, formats)
         params = []
         for index, data in enumerate(raw):
-            oid = prepared.param_oids[index] if index < len(prepared.param_oids) else 0
+            oid = prepared.param_oid(index)
             try:
                 params.append(decode_param(data, oid, param_formats[index]))
             except (ValueError, UnicodeDecodeError) as exc:
@@ -246,11 +263,7 @@ class Session:
             prepared = self.statements.get(name)
             if prepared is None:
                 raise ProgrammingError(f'prepared statement "{name}" does not exist')
-            given = prepared.param_oids
-            oids = [
-                given[i] if i < len(given) and given[i] else OID.TEXT
-                for i in range(prepared.param_count)
-            ]
+            oids = [prepared.param_oid(i) for i in range(prepared.param_count)]
             self.writer.parameter_description(oids)
             columns = self._describe_statement(prepared)
             if columns is None:
@@ -260,7 +273,7 @@ class Session:
             return
         portal = self._portal(name)
         self._start(portal)
-        if portal.columns is None:
+        if portal.columns is None or portal.prepared.copy is not None:
             self.writer.message(b"n")
         else:
             formats = format_formats(len(portal.columns), portal.formats)
@@ -270,9 +283,14 @@ class Session:
         command = prepared.command
         if command is not None:
             return [(command.name, OID.TEXT)] if command.kind == "show" else None
+        if prepared.copy is not None:
+            return None
         assert prepared.translation is not None
         if prepared.translation.command != "SELECT":
             return None
+        if prepared.translation.static_columns is not None:
+            prepared.described = prepared.translation.static_columns
+            return prepared.described
         result = self.backend.run(prepared.translation, [], describe_only=True)
         result.close()
         prepared.described = result.columns
@@ -313,9 +331,14 @@ class Session:
         if prepared.command is not None:
             portal.result = self._command(prepared.command, portal.params)
         else:
-            assert prepared.translation is not None
-            portal.result = self.backend.run(prepared.translation, portal.params)
-            if prepared.translation.command != "SELECT":
+            translation = prepared.translation
+            assert translation is not None
+            if translation.literal_params:
+                literals = {i: portal.params[i] for i in translation.literal_params
+                            if i < len(portal.params)}  # fmt: skip
+                translation = self.backend.translate(prepared.sql, literals)
+            portal.result = self.backend.run(translation, portal.params)
+            if translation.command != "SELECT":
                 self._wrote_in_transaction = True
         if self.cancel.is_set():
             raise QueryCanceled("canceling statement due to user request")
@@ -331,6 +354,9 @@ class Session:
         if portal.columns is None:
             self.writer.command_complete(result.tag(0))
             portal.done = True
+            return
+        if portal.prepared.copy is not None:
+            self._send_copy(portal, portal.prepared.copy)
             return
         formats = format_formats(len(portal.columns), portal.formats)
         oids = [oid for _, oid in portal.columns]
@@ -355,6 +381,21 @@ class Session:
                 self.writer.flush()
         portal.done = True
         self.writer.command_complete(result.tag(portal.sent))
+
+    def _send_copy(self, portal: Portal, copy: CopyOut) -> None:
+        result, columns = portal.result, portal.columns
+        assert result is not None and columns is not None
+
+        def rows() -> Iterator[Sequence[Any]]:
+            for row in _chain(portal.pending, result.rows):
+                if self.cancel.is_set():
+                    raise QueryCanceled("canceling statement due to user request")
+                yield row
+
+        portal.pending = []
+        portal.sent += send_copy(self.writer, copy, columns, rows())
+        portal.done = True
+        self.writer.command_complete(f"COPY {portal.sent}")
 
     def _command(self, command: Command, params: list[Any]) -> Result:
         kind = command.kind
@@ -383,6 +424,11 @@ class Session:
                 fields = {"S": "WARNING", "V": "WARNING", "C": "01000", "M": warning}
                 self.writer.error(fields, notice=True)
             self.status, self._wrote_in_transaction = b"I", False
+        elif kind == "deallocate":
+            if not command.name:
+                self.statements.clear()
+            elif self.statements.pop(command.name, None) is None:
+                raise ProgrammingError(f'prepared statement "{command.name}" does not exist')
         elif kind == "declare":
             self._declare(command, params)
         elif kind == "fetch":

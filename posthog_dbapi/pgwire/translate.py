@@ -2,17 +2,18 @@
 
 sqlglot reads PostgreSQL and writes SQLite; what it leaves invalid for SQLite is rewritten here:
 
-- ``date_trunc`` becomes SQLite's ``DATETIME(col, 'start of day')``-style grains, the shapes the
-  DB-API's HogQL pushdown recognises, so a Metabase time series over events still runs inside
-  PostHog. Weeks start on Monday, as in PostgreSQL.
-- ``extract``/``date_part`` become ``strftime``; ``col ± INTERVAL '…'`` becomes
-  ``DATETIME(col, '±N unit')``; ``now()``, ``current_date`` and timestamp literals are folded to
-  ISO text in the tables' own format (``2024-01-02T03:04:05+00:00``), so text comparisons with
-  stored timestamps order correctly.
-- Catalog idioms: ``'x'::regclass`` → ``pg_regclass('x')``, ``::oid``/``::name``/``::char``
-  dropped, ``x = ANY(array)`` → ``x IN (SELECT value FROM json_each(array))`` (arrays are JSON
-  text), ``(array)[n]`` → ``json_extract``, ``pg_catalog.f()`` → ``f()``, ``current_user`` and
-  friends → literals.
+- ``date_trunc``, ``extract`` and ``± INTERVAL`` become the SQLite grains the DB-API's HogQL
+  pushdown recognises (``timefuncs``), so a time series over events still runs inside PostHog;
+  ``now()``, ``current_date`` and timestamp literals are folded to ISO text in the tables' own
+  format (``2024-01-02T03:04:05+00:00``), so text comparisons with stored timestamps order
+  correctly; ``"public"."events"."timestamp"`` loses its schema.
+- Catalog idioms: ``'x'::regclass``/``::regtype`` → ``pg_regclass``/``pg_regtype`` (and their
+  ``::text`` the name), ``::oid``/``::name``/``::char`` dropped, ``x = ANY(array)`` →
+  ``x IN (SELECT value FROM json_each(array))`` (arrays are JSON text), ``pg_catalog.f()`` →
+  ``f()``, ``version()``, ``current_user``, ``current_schemas(true)`` and friends → literals;
+  the rest of the catalog-only forms in ``catalogsql``.
+- ``date_trunc($1, ...)``'s unit is written in at Bind (``literal_params``); each parameter's
+  type comes from what it meets (``paramtypes``).
 - ``$n`` parameters become ``?`` in text order, with ``param_order`` saying which ``$n`` each
   ``?`` binds (a parameter may repeat).
 
@@ -23,18 +24,26 @@ else (``pg_catalog``, ``information_schema``, no table at all) to the session's 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
+from posthog_dbapi.pgwire.catalogsql import rewrite_catalog
 from posthog_dbapi.pgwire.hints import projection_hints
-from posthog_dbapi.types import utc_text
+from posthog_dbapi.pgwire.paramtypes import (
+    ColumnType,
+    infer_param_types,
+    parameter_number,
+    static_columns,
+)
+from posthog_dbapi.pgwire.timefuncs import extract_part, iso, parse_moment, shift, truncate
 
 __all__ = ["CATALOG_SCHEMAS", "USER_SCHEMA", "Translation", "Translator"]
 
@@ -46,48 +55,11 @@ _KEYWORD_COLUMN = re.compile(
 _OPERATOR = re.compile(r"OPERATOR\(\s*pg_catalog\.([^)\s]+)\s*\)", re.I)
 _COLLATE = re.compile(r'\s+COLLATE\s+(?:pg_catalog\.)?"?(?:default|C|POSIX)"?', re.I)
 _MARKER = re.compile(r":pgp(\d+)\b")
-_TRUNC = {
-    "second": "DATETIME(STRFTIME('%Y-%m-%dT%H:%M:%S', {c}))",
-    "minute": "DATETIME(STRFTIME('%Y-%m-%dT%H:%M:00', {c}))",
-    "hour": "DATETIME(STRFTIME('%Y-%m-%dT%H:00:00', {c}))",
-    "day": "DATETIME({c}, 'start of day')",
-    "week": "DATETIME({c}, 'start of day', -((STRFTIME('%w', {c}) + 6) % 7) || ' days')",
-    "month": "DATETIME({c}, 'start of month')",
-    "quarter": "DATETIME({c}, 'start of month', "
-    "PRINTF('-%d month', (STRFTIME('%m', {c}) - 1) % 3))",
-    "year": "DATETIME({c}, 'start of year')",
-}
-_EXTRACT = {
-    "year": "CAST(STRFTIME('%Y', {c}) AS INTEGER)",
-    "month": "CAST(STRFTIME('%m', {c}) AS INTEGER)",
-    "day": "CAST(STRFTIME('%d', {c}) AS INTEGER)",
-    "hour": "CAST(STRFTIME('%H', {c}) AS INTEGER)",
-    "minute": "CAST(STRFTIME('%M', {c}) AS INTEGER)",
-    "second": "CAST(STRFTIME('%S', {c}) AS INTEGER)",
-    "dow": "CAST(STRFTIME('%w', {c}) AS INTEGER)",
-    "isodow": "((CAST(STRFTIME('%w', {c}) AS INTEGER) + 6) % 7 + 1)",
-    "doy": "CAST(STRFTIME('%j', {c}) AS INTEGER)",
-    "quarter": "((CAST(STRFTIME('%m', {c}) AS INTEGER) + 2) / 3)",
-    "week": "CAST(STRFTIME('%W', {c}) AS INTEGER)",
-    "epoch": "CAST(STRFTIME('%s', {c}) AS INTEGER)",
-}
 _FUNCTION_NAMES: dict[type[exp.Expression], str] = {
     exp.CurrentVersion: "version", exp.CurrentSchema: "current_schema",
     exp.CurrentUser: "current_user", exp.CurrentDatabase: "current_database",
     exp.CurrentTimestamp: "now", exp.CurrentDate: "current_date",
 }  # fmt: skip
-_UNITS = {
-    "second": ("seconds", 1), "minute": ("minutes", 1), "hour": ("hours", 1),
-    "day": ("days", 1), "week": ("days", 7), "month": ("months", 1), "quarter": ("months", 3),
-    "year": ("years", 1),
-}  # fmt: skip
-
-
-def _unit(text: str) -> str:
-    unit = text.strip().lower().rstrip("s")
-    aliases = {"sec": "second", "min": "minute", "hr": "hour", "mon": "month", "yr": "year",
-               "millisecond": "second", "dayofweek": "dow", "dayofyear": "doy"}  # fmt: skip
-    return aliases.get(unit, unit)
 
 
 @dataclass
@@ -107,6 +79,13 @@ class Translation:
     """Per projection, the PostHog table and column it reads unchanged (column ``None``: the
     table's ``*``), or ``("", None)``; lets the catalog type columns the HogQL route reports
     only as text."""
+    param_types: dict[int, int] = field(default_factory=dict)
+    """0-based parameter index -> the type OID the statement implies (Describe reports it)."""
+    static_columns: list[tuple[str, int]] | None = None
+    """The result columns when the statement alone tells them (Describe needs no run)."""
+    literal_params: frozenset[int] = frozenset()
+    """Parameters that must be written into the SQL (a ``date_trunc`` unit): the statement is
+    translated again with their values at Bind; ``sql`` is a stand-in until then."""
 
 
 class Translator:
@@ -120,8 +99,12 @@ class Translator:
         database: str,
         version: str,
         now: Callable[[], dt.datetime] | None = None,
+        column_type: ColumnType | None = None,
+        fields: Callable[[str], list[str]] | None = None,
     ) -> None:
         self.tables = frozenset(tables)
+        self._column_type: ColumnType = column_type or (lambda _s, _t, _c: None)
+        self._fields: Callable[[str], list[str]] = fields or (lambda _t: [])
         self.user = user
         self.database = database
         self.version = version
@@ -129,7 +112,8 @@ class Translator:
 
     # --- entry point --------------------------------------------------------------------------
 
-    def translate(self, sql: str) -> Translation:
+    def translate(self, sql: str, literals: Mapping[int, Any] | None = None) -> Translation:
+        """``sql`` for SQLite; ``literals`` (0-based index -> value) inlines those parameters."""
         # Metabase names columns "select", "update", ...: quote them so sqlglot can parse.
         text = _KEYWORD_COLUMN.sub(
             lambda m: m.group(0)[: -len(m.group(1))] + f'"{m.group(1).lower()}"', sql
@@ -148,14 +132,24 @@ class Translator:
         tree = normalize_identifiers(tree, dialect="postgres")
         command = self._command(tree)
         target = self._route(tree)
+        param_types = infer_param_types(tree, self._column_type)
+        literal_params = _inline_literals(tree, literals)
         if command == "SELECT":
             self._name_columns(tree)
+        static = (
+            static_columns(tree, self._column_type, self._fields)
+            if command == "SELECT" and target == "posthog"
+            else None
+        )
         hints = self._hints(tree) if command == "SELECT" else None
         sources = self._sources(tree) if command == "SELECT" and target == "posthog" else None
         now = self._now()
         for dot in list(tree.find_all(exp.Dot)):
             if isinstance(dot.expression, exp.Func) and dot.this.name == "pg_catalog":
                 dot.replace(dot.expression)
+        _name_casts(tree)
+        if target == "catalog":
+            tree = rewrite_catalog(tree)
         nodes = cast(list[exp.Expression], list(tree.walk(bfs=False)))
         for node in reversed(nodes):
             replacement = self._rewrite(node, target, now)
@@ -172,7 +166,9 @@ class Translator:
             return "?"
 
         out = _MARKER.sub(number, out)
-        return Translation(out, target, command, order, hints, sources)
+        return Translation(
+            out, target, command, order, hints, sources, param_types, static, literal_params
+        )
 
     # --- analysis -----------------------------------------------------------------------------
 
@@ -289,6 +285,10 @@ class Translator:
         if isinstance(node, exp.Table) and node.db == USER_SCHEMA:
             node.set("db", None)
             return node
+        if isinstance(node, exp.Column) and node.args.get("db") and node.db == USER_SCHEMA:
+            # Metabase's "public"."events"."timestamp": the table name alone is the reference
+            node.set("db", None)
+            return node
         if isinstance(node, exp.CurrentUser) or (
             isinstance(node, exp.Column) and node.name in ("current_user", "session_user", "user")
             and not node.table and not node.this.quoted
@@ -298,16 +298,28 @@ class Translator:
             return exp.Literal.string(USER_SCHEMA)
         if isinstance(node, exp.CurrentDatabase):
             return exp.Literal.string(self.database)
-        if isinstance(node, exp.CurrentVersion):
+        if isinstance(node, exp.CurrentVersion) or _named(node, "version"):
             return exp.Literal.string(self.version)
+        if _named(node, "current_database"):
+            return exp.Literal.string(self.database)
+        if _named(node, "current_schema"):
+            return exp.Literal.string(USER_SCHEMA)
         if isinstance(node, exp.CurrentTimestamp) or (
             isinstance(node, exp.Anonymous) and str(node.this).lower() in ("now", "clock_timestamp")
         ):
-            return exp.Literal.string(_iso(now))
+            return exp.Literal.string(iso(now))
         if isinstance(node, exp.CurrentDate):
             return exp.Literal.string(now.date().isoformat())
-        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "current_schemas":
-            return exp.Literal.string(f'["{USER_SCHEMA}"]')
+        if _named(node, "current_schemas") or type(node).__name__ == "CurrentSchemas":
+            # current_schemas(true) includes the implicit pg_catalog, as PostgreSQL's does.
+            argument = (
+                node.this
+                if type(node).__name__ == "CurrentSchemas"
+                else (node.expressions[0] if node.expressions else None)
+            )
+            implicit = not (isinstance(argument, exp.Boolean) and not argument.this)
+            schemas = ["pg_catalog", USER_SCHEMA] if implicit else [USER_SCHEMA]
+            return exp.Literal.string(json.dumps(schemas))
         if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
             index = node.expressions[0]
             if isinstance(index, exp.Literal) and not index.is_string:
@@ -325,16 +337,16 @@ class Translator:
         if isinstance(node, exp.Cast):
             return self._cast(node)
         if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)):
-            unit = _unit(node.unit.name if node.unit is not None else "day")
+            unit = node.unit.name if node.unit is not None else "day"
             if isinstance(node, exp.DateTrunc) and isinstance(node.this, exp.Literal):
-                unit, column = _unit(node.this.name), node.expression
+                unit, column = node.this.name, node.expression
             else:
                 column = node.this
-            return _template(_TRUNC, unit, column, "date_trunc")
+            return truncate(unit, column)
         if isinstance(node, exp.Extract):
-            return _template(_EXTRACT, _unit(node.this.name), node.expression, "extract")
+            return extract_part(node.this.name, node.expression)
         if isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression, exp.Interval):
-            return _shift(node.this, node.expression, isinstance(node, exp.Sub))
+            return shift(node.this, node.expression, isinstance(node, exp.Sub))
         if isinstance(node, exp.UnixToTime):
             return exp.Anonymous(
                 this="DATETIME", expressions=[node.this, exp.Literal.string("unixepoch")]
@@ -348,9 +360,9 @@ class Translator:
             str(to.this) if isinstance(to, exp.ObjectIdentifier) else to.sql("postgres")
         ).lower()
         inner = node.this
-        if name == "regclass":
-            return exp.Anonymous(this="pg_regclass", expressions=[inner])
-        if name in ("oid", "regproc", "regtype", "regnamespace", "name", "char", '"char"', "json",
+        if name in ("regclass", "regtype"):
+            return exp.Anonymous(this=f"pg_{name}", expressions=[inner])
+        if name in ("oid", "regproc", "regnamespace", "name", "char", '"char"', "json",
                     "jsonb", "uuid", "text[]", "name[]"):  # fmt: skip
             return inner
         if to.is_type(exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR) and not to.expressions:
@@ -358,12 +370,12 @@ class Translator:
         if to.is_type(*exp.DataType.TEMPORAL_TYPES):
             if isinstance(inner, exp.Literal) and inner.is_string:
                 try:
-                    moment = _parse_moment(inner.this)
+                    moment = parse_moment(inner.this)
                 except ValueError:
                     return None
                 if to.is_type(exp.DataType.Type.DATE):
                     return exp.Literal.string(moment.date().isoformat())
-                return exp.Literal.string(_iso(moment))
+                return exp.Literal.string(iso(moment))
             if to.is_type(exp.DataType.Type.DATE):
                 return exp.Anonymous(this="DATE", expressions=[inner])
             return exp.Anonymous(this="DATETIME", expressions=[inner])
@@ -372,64 +384,47 @@ class Translator:
         return None
 
 
+def _inline_literals(tree: exp.Expression, literals: Mapping[int, Any] | None) -> frozenset[int]:
+    """Writes the parameters that must be SQL text (``date_trunc($1, ...)``'s unit) into
+    ``tree``: their values from ``literals``, or a stand-in (``day``) until Bind gives them."""
+    found: set[int] = set()
+    for node in list(tree.find_all(exp.TimestampTrunc, exp.DateTrunc)):
+        unit = node.args.get("unit")
+        while isinstance(unit, (exp.Cast, exp.Paren)):
+            unit = unit.this
+        number = parameter_number(unit) if unit is not None else None
+        if number is None:
+            continue
+        found.add(number)
+        value = (literals or {}).get(number, "day")
+        node.set("unit", exp.var(str(value).upper()))
+    return frozenset(found)
+
+
+def _name_casts(tree: exp.Expression) -> None:
+    """``x::regtype::text`` and ``x::regclass::text`` print the name, not the OID (psql writes
+    them schema-qualified: ``x::pg_catalog.regtype::pg_catalog.text``)."""
+    for node in list(tree.find_all(exp.Cast)):
+        to = node.to.sql("postgres")
+        if to.lower().startswith("pg_catalog."):
+            node.set("to", exp.DataType.build(to[len("pg_catalog.") :], dialect="postgres"))
+    for node in list(tree.find_all(exp.Cast)):
+        inner = node.this
+        to = node.to.sql("postgres").lower()
+        if to in ("text", "varchar", "name") and isinstance(inner, exp.Cast):
+            kind = inner.to.sql("postgres").lower()
+            if kind in ("regtype", "regclass"):
+                value = inner.this
+                if isinstance(value, exp.Literal) and value.is_string:
+                    value = exp.Anonymous(this=f"pg_{kind}", expressions=[value])
+                node.replace(exp.Anonymous(this=f"pg_{kind}_text", expressions=[value]))
+
+
+def _named(node: exp.Expression, name: str) -> bool:
+    return isinstance(node, exp.Anonymous) and str(node.this).lower() == name
+
+
 def _unparen(node: exp.Expression) -> exp.Expression:
     while isinstance(node, exp.Paren):
         node = node.this
     return node
-
-
-def _iso(moment: dt.datetime) -> str:
-    return utc_text(moment)
-
-
-def _parse_moment(text: str) -> dt.datetime:
-    from posthog_dbapi.pgwire.codec import parse_timestamp
-
-    return parse_timestamp(text)
-
-
-def _template(
-    table: dict[str, str], unit: str, column: exp.Expression, what: str
-) -> exp.Expression:
-    if unit not in table:
-        raise NotSupportedError(
-            f"{what} with unit {unit!r} is not supported.",
-            suggestion="Use one of: " + ", ".join(table),
-        )
-    text = table[unit].format(c=column.sql(dialect="sqlite"))
-    return cast(exp.Expression, sqlglot.parse_one(text, read="sqlite"))
-
-
-def _interval_parts(interval: exp.Interval) -> list[tuple[float, str]]:
-    text = interval.this.name if interval.this is not None else ""
-    if interval.unit is not None and interval.unit.name:
-        text = f"{text} {interval.unit.name}"
-    tokens = text.replace(",", " ").split()
-    parts: list[tuple[float, str]] = []
-    for amount, unit in zip(tokens[::2], tokens[1::2]):
-        base = _unit(unit)
-        if base not in _UNITS:
-            raise NotSupportedError(f"INTERVAL unit {unit!r} is not supported.")
-        modifier, factor = _UNITS[base]
-        parts.append((float(amount) * factor, modifier))
-    if not parts:
-        raise ProgrammingError(f"Cannot read INTERVAL '{text}'.", suggestion="Write '7 days'.")
-    return parts
-
-
-def _shift(base: exp.Expression, interval: exp.Interval, subtract: bool) -> exp.Expression:
-    parts = _interval_parts(interval)
-    sign = -1 if subtract else 1
-    if isinstance(base, exp.Literal) and base.is_string:
-        try:
-            moment = _parse_moment(base.this)
-        except ValueError:
-            moment = None
-        if moment is not None and all(
-            unit in ("seconds", "minutes", "hours", "days") for _, unit in parts
-        ):
-            for amount, unit in parts:
-                moment += sign * dt.timedelta(**{unit: amount})
-            return exp.Literal.string(_iso(moment))
-    modifiers = [exp.Literal.string(f"{sign * amount:+g} {unit}") for amount, unit in parts]
-    return exp.Anonymous(this="DATETIME", expressions=[base, *modifiers])

@@ -7,6 +7,7 @@ rows, and raises `Unsupported` for anything else.
 
 from __future__ import annotations
 
+import json
 from typing import cast
 
 from sqlglot import exp
@@ -34,6 +35,9 @@ class ExpressionRules(TranslatorBase):
 
     # --- expressions ---------------------------------------------------------------------
     def expr(self, node: exp.Expression, scope: Scope, alias_ok: bool = False) -> Typed:
+        folded = self.constant(node)
+        if folded is not None:
+            return folded
         handler = getattr(self, f"x_{type(node).__name__}", None)
         if handler is None:
             raise Unsupported(f"{type(node).__name__} ({node.sql(dialect='sqlite')[:60]})")
@@ -52,8 +56,7 @@ class ExpressionRules(TranslatorBase):
             alias, kind = scope.outputs[name]
             return Typed(exp.column(identifier(alias)), kind)
         source, col = scope.resolve(name, table)
-        return Typed(exp.column(identifier(col.hogql), identifier(source.alias)), col.kind,
-                     normalise=col.normalise)  # fmt: skip
+        return Typed(source.ref(col), col.kind, normalise=col.normalise, textual=col.textual)
 
     def x_Literal(self, node: exp.Literal, scope: Scope, alias_ok: bool) -> Typed:
         if node.is_string:
@@ -151,6 +154,8 @@ class ExpressionRules(TranslatorBase):
             present = exp.Not(this=exp.In(this=raw.copy(), expressions=[
                 exp.Literal.string(""), exp.Literal.string("null")]))  # fmt: skip
             return exp.Paren(this=exp.and_(present, exp.Not(this=exp.Paren(this=equal))))
+        if lk == "jval" and rk in ("int", "float"):
+            return self.json_number_comparison(op, left, right)
         raise Unsupported(f"comparing {lk} with {rk}")
 
     def x_Is(self, node: exp.Is, scope: Scope, alias_ok: bool) -> Typed:
@@ -170,9 +175,17 @@ class ExpressionRules(TranslatorBase):
         query = node.args.get("query")
         if query is not None:
             inner, cols, _ = self.select(query.this if isinstance(query, exp.Subquery) else query)
-            if len(cols) != 1 or cols[0].kind != left.kind or left.kind not in ("str", "int"):
+            if len(cols) != 1 or cols[0].kind != left.kind or left.kind not in ORDERABLE:
                 raise Unsupported("IN (subquery) of another kind")
-            return Typed(exp.In(this=left.node, query=exp.Subquery(this=inner)), "int",
+            subject = left.node
+            if left.kind == "uuid":
+                if not isinstance(inner, exp.Select) or isinstance(inner, exp.SetOperation):
+                    raise Unsupported("IN over a compound SELECT of UUIDs")
+                # Both sides as text, the way the fallback compares its UUID text.
+                subject = fn("toString", subject)
+                for projection in inner.expressions:
+                    projection.set("this", fn("toString", projection.this))
+            return Typed(exp.In(this=subject, query=exp.Subquery(this=inner)), "int",
                           agg=left.agg)  # fmt: skip
         if node.args.get("unnest") or node.args.get("field"):
             raise Unsupported("IN UNNEST")
@@ -187,6 +200,11 @@ class ExpressionRules(TranslatorBase):
         ):
             return Typed(exp.In(this=left.node, expressions=[i.node for i in items]), "int",
                           agg=left.agg)  # fmt: skip
+        if left.kind == "uuid" and all(i.kind == "str" for i in items):
+            # One flat IN: a chain of thousands of ORs nests too deep for a parser (a 500 from
+            # the emulator's sqlglot for `person_id IN (SELECT id FROM persons)` run locally).
+            flat = exp.In(this=fn("toString", left.node), expressions=[i.node for i in items])
+            return Typed(flat, "int", agg=left.agg)
         condition: exp.Expression = parts[0]
         for part in parts[1:]:
             condition = cast(exp.Expression, exp.or_(condition, part))
@@ -296,6 +314,17 @@ class ExpressionRules(TranslatorBase):
             self.expr(e, scope, alias_ok) for e in node.expressions
         ]
         kinds = {a.kind for a in args} - {"null"}
+        first, rest = args[0], args[1:]
+        if first.kind == "jval" and len(rest) == 1 and isinstance(rest[0].const, (str, int, float)):
+            # coalesce(json_extract(...), 'none'): a missing or null property reads as the
+            # constant, carried as the JSON text it decodes from (values, never HogQL text).
+            assert first.text is not None
+            missing = exp.In(this=first.node.copy(), expressions=[
+                exp.Literal.string(""), exp.Literal.string("null")])  # fmt: skip
+            constant = rest[0].const
+            raw = fn("if", missing, self.value(json.dumps(constant)), first.node)
+            text = fn("if", missing.copy(), self.value(str(constant)), first.text)
+            return Typed(raw, "jval", agg=first.agg, text=text)
         if len(kinds) != 1 or kinds & {"jval", "json", "unknown"}:
             raise Unsupported("COALESCE over values of different kinds")
         return Typed(fn("coalesce", *[a.node for a in args]), kinds.pop(),
@@ -340,10 +369,14 @@ class ExpressionRules(TranslatorBase):
         if target in (T.TEXT, T.VARCHAR) and inner.kind in ("str", "uuid", "int"):
             built = inner.node if inner.kind == "str" else fn("toString", inner.node)
             return Typed(built, "str", agg=inner.agg)
-        if target in (T.INT, T.BIGINT) and inner.kind in ("int", "float"):
-            return Typed(fn("toInt64", inner.node), "int", agg=inner.agg)
+        # HogQL's names: toInt is accurateCastOrNull(x, 'Int64'), NULL for a fraction, so a
+        # float is truncated first, as SQLite's CAST does.
+        if target in (T.INT, T.BIGINT) and inner.kind == "int":
+            return Typed(inner.node, "int", inner.const, agg=inner.agg)
+        if target in (T.INT, T.BIGINT) and inner.kind == "float":
+            return Typed(fn("toInt", fn("trunc", inner.node)), "int", agg=inner.agg)
         if target in (T.FLOAT, T.DOUBLE) and inner.kind in ("int", "float"):
-            return Typed(fn("toFloat64", inner.node), "float", agg=inner.agg)
+            return Typed(fn("toFloat", inner.node), "float", agg=inner.agg)
         raise Unsupported(f"CAST of {inner.kind} AS {node.to.sql(dialect='sqlite')}")
 
     # Aggregates.
@@ -393,4 +426,15 @@ class ExpressionRules(TranslatorBase):
         inner, cols, _ = self.select(node.this)
         if len(cols) != 1 or cols[0].kind in ("jval", "json"):
             raise Unsupported("a scalar subquery of more than one column")
+        # SQLite takes the first row of a scalar subquery; ClickHouse refuses more than one.
+        # One row in the subquery's own order is the same row; without an order it is not.
+        one_row = not inner.args.get("group") and any(
+            e.find(exp.AggFunc) for e in inner.expressions
+        )
+        if not one_row:
+            if inner.args.get("order") is None:
+                raise Unsupported("a scalar subquery of several rows without ORDER BY")
+            current = inner.args.get("limit")
+            if current is None or int(current.expression.name) > 1:
+                inner.set("limit", exp.Limit(expression=exp.Literal.number(1)))
         return Typed(exp.Subquery(this=inner), cols[0].kind)

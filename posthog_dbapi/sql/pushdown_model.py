@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from sqlglot import exp
 
-from posthog_dbapi.sql.pushdown_dialect import placeholder
+from posthog_dbapi.sql.pushdown_dialect import identifier, placeholder
 from posthog_dbapi.sql.pushdown_tables import HogQLTable
 from posthog_dbapi.types import utc_text
 
@@ -65,6 +65,9 @@ class Typed:
     normalise: bool = False
     """json: the table's other route holds this JSON as ``json.dumps`` text (see
     `HogQLTable.normalise_json`), so the output is re-encoded the same way."""
+    textual: bool = False
+    """dt: a computed timestamp, which SQLite hands out as its stored ISO text (it knows the
+    column type only of a plain table column), so this route does too."""
 
 
 @dataclass
@@ -72,6 +75,8 @@ class OutputColumn:
     name: str
     kind: str
     decode: Callable[[Any], Any] | None = None
+    code: str | None = None
+    """The PEP 249 type code when `decode` changes the value's type."""
 
 
 @dataclass
@@ -79,6 +84,7 @@ class Col:
     hogql: str
     kind: str
     normalise: bool = False
+    textual: bool = False
 
 
 @dataclass
@@ -87,6 +93,20 @@ class Source:
     columns: dict[str, Col]
     order: list[str]
     table: HogQLTable | None = None
+    marker: str | None = None
+    """The generated column that is 1 on this source's real rows: set when an outer join may
+    pad the source with a row of NULLs (see `pushdown_joins`)."""
+
+    def ref(self, col: Col) -> exp.Expression:
+        """A column of this source as HogQL: NULL on a padded row, as in SQLite."""
+        node: exp.Expression = exp.column(identifier(col.hogql), identifier(self.alias))
+        if self.marker is None:
+            return node
+        # ClickHouse pads with default values unless join_use_nulls is set (UNVERIFIED whether
+        # PostHog sets it); the marker is 0 or NULL on a padded row either way.
+        matched = exp.EQ(this=exp.column(identifier(self.marker), identifier(self.alias)),
+                         expression=exp.Literal.number(1))  # fmt: skip
+        return fn("if", matched, node, exp.Null())
 
 
 @dataclass
@@ -196,6 +216,19 @@ class TranslatorBase:
         raise NotImplementedError
 
     def select(self, node: exp.Expression) -> tuple[exp.Select, list[OutputColumn], Scope]:
+        raise NotImplementedError
+
+    def source(self, node: exp.Expression, scope: Scope) -> exp.Expression:
+        raise NotImplementedError
+
+    def constant(self, node: exp.Expression) -> Typed | None:
+        return None
+
+    def json_number_comparison(self, op: type[exp.Expression], left: Typed, right: Typed
+                               ) -> exp.Expression:  # fmt: skip
+        raise NotImplementedError
+
+    def comparison(self, op: type[exp.Expression], left: Typed, right: Typed) -> exp.Expression:
         raise NotImplementedError
 
     def dt_comparison(self, op: type[exp.Expression], column: exp.Expression, text: str

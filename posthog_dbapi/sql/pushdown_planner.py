@@ -249,33 +249,39 @@ def execute(
     timeout: float | None = None,
     refresh: str = "blocking",
     on_query: Callable[[str], None] | None = None,
+    queries: list[str] | None = None,
 ) -> PushdownResult:
     """Run `chosen`; the first request is made now (so errors and the description come at
     execute time), the following pages as the rows are consumed.
 
     ``timeout`` and ``refresh`` go to each Query API request; ``on_query`` is told the id of
-    each request before it is sent (so a caller can cancel it from another thread)."""
+    each request before it is sent (so a caller can cancel it from another thread);
+    ``queries`` (a list the caller owns) gets the HogQL text of each request actually sent, an
+    answer from the driver's query cache is not one."""
     page_size = max(1, min(page_size, MAX_ROWS_PER_QUERY))
-    queries: list[str] = []
+    sent: list[str] = queries if queries is not None else []
 
     def send(hogql: str, values: Mapping[str, Any]) -> Any:
-        queries.append(hogql)
         logger.debug("HogQL request: %s", hogql)
         if on_query is None and refresh == "blocking":
-            return driver.query(hogql, values, timeout=timeout)
-        query_id = uuid.uuid4().hex
-        if on_query is not None:
-            on_query(query_id)
-        return driver.query(
-            hogql, values, refresh=refresh, timeout=timeout, client_query_id=query_id
-        )
+            answer = driver.query(hogql, values, timeout=timeout)
+        else:
+            query_id = uuid.uuid4().hex
+            if on_query is not None:
+                on_query(query_id)
+            answer = driver.query(
+                hogql, values, refresh=refresh, timeout=timeout, client_query_id=query_id
+            )
+        if not getattr(answer, "from_cache", False):
+            sent.append(hogql)
+        return answer
 
     if chosen.mode == "native" or chosen.translation is None:
         answer = send(chosen.hogql, chosen.values)
         converters = [converter_for(t) for t in answer.types]
         description = [description_for(n, t) for n, t in zip(answer.columns, answer.types)]
         rows = (tuple(f(v) for f, v in zip(converters, row)) for row in answer.results)
-        return PushdownResult(description, rows, queries)
+        return PushdownResult(description, rows, sent)
     translation = chosen.translation
     width = len(translation.columns)
     limit = _first_limit(translation, chosen.mode, page_size)
@@ -287,7 +293,7 @@ def execute(
     for column, type_name in zip(translation.columns, first.types[:width]):
         entry = description_for(column.name, type_name)
         if column.decode is not None:
-            entry = (column.name, "json", None, None, None, None, True)
+            entry = (column.name, column.code or "json", None, None, None, None, True)
         description.append(entry)
 
     def convert(row: list[Any]) -> tuple[Any, ...]:
@@ -296,9 +302,7 @@ def execute(
             out.append(decode(value) if decode is not None else conv(value))
         return tuple(out)
 
-    return PushdownResult(
-        description, _rows(send, chosen, first, limit, page_size, convert), queries
-    )
+    return PushdownResult(description, _rows(send, chosen, first, limit, page_size, convert), sent)
 
 
 def _rows(

@@ -17,7 +17,12 @@ import re
 from sqlglot import exp
 
 from posthog_dbapi.sql.pushdown_model import Scope, TranslatorBase, Typed, Unsupported, fn
-from posthog_dbapi.sql.pushdown_timegrains import datetime_call, strftime_format
+from posthog_dbapi.sql.pushdown_timegrains import (
+    DATETIME_FORMAT,
+    datetime_call,
+    modifier_chain,
+    strftime_parts,
+)
 from posthog_dbapi.types import utc_text
 
 __all__ = ["PropertyTimeRules", "first_moment", "json_path_keys"]
@@ -111,6 +116,36 @@ class PropertyTimeRules(TranslatorBase):
         return exp.Not(this=between)
 
     # Properties.
+    def json_number_comparison(self, op: type[exp.Expression], left: Typed, right: Typed
+                               ) -> exp.Expression:  # fmt: skip
+        """A JSON property compared with a number, by SQLite's rules for what json_extract
+        returns: NULL for a missing key or JSON null; 1/0 for true/false; a number compared
+        as a number; text (a string, object or array) greater than every number."""
+        raw = left.node
+
+        def literal(text: str) -> exp.Expression:
+            return exp.Literal.string(text)
+
+        def compare(value: exp.Expression) -> exp.Expression:
+            return op(this=value, expression=right.node.copy())
+
+        text_wins = op in (exp.GT, exp.GTE, exp.NEQ)
+        textual = exp.or_(*[fn("startsWith", raw.copy(), literal(c)) for c in ('"', "{", "[")])
+        return exp.Case(
+            ifs=[
+                exp.If(this=exp.In(this=raw.copy(), expressions=[literal(""), literal("null")]),
+                       true=exp.Null()),
+                exp.If(this=textual, true=exp.Literal.number(1 if text_wins else 0)),
+                exp.If(this=exp.EQ(this=raw.copy(), expression=literal("true")),
+                       true=compare(exp.Literal.number(1))),
+                exp.If(this=exp.EQ(this=raw.copy(), expression=literal("false")),
+                       true=compare(exp.Literal.number(0))),
+            ],
+            # UNVERIFIED: HogQL's toFloat (accurateCastOrNull to Float64) reads JSON number
+            # text exactly as ClickHouse parses a Float64 literal.
+            default=compare(fn("toFloat", raw.copy())),
+        )  # fmt: skip
+
     def x_JSONExtractScalar(self, node: exp.Expression, scope: Scope, alias_ok: bool
                             ) -> Typed:  # fmt: skip
         base = self.expr(node.this, scope, alias_ok)
@@ -146,27 +181,55 @@ class PropertyTimeRules(TranslatorBase):
         fmt = self.const_of(node.args["format"])
         if value.kind != "dt" or not isinstance(fmt, str):
             raise Unsupported("strftime of a non-timestamp or a computed format")
-        mapped = strftime_format(fmt)
-        if mapped is None:
+        parts = strftime_parts(fmt)
+        if parts is None:
             raise Unsupported(f"strftime format {fmt!r}")
-        return Typed(fn("formatDateTime", value.node, self.value(mapped)), "str",
-                      agg=value.agg)  # fmt: skip
+        pieces: list[exp.Expression] = []
+        for part in parts:
+            moment = value.node.copy()
+            if part == "%W":
+                # SQLite: (day of year from 0 + 7 - weekday from Monday 0) / 7, two digits.
+                week = fn("intDiv", exp.Sub(this=exp.Add(this=fn("toDayOfYear", moment),
+                          expression=exp.Literal.number(7)),
+                          expression=fn("toDayOfWeek", moment.copy())),
+                          exp.Literal.number(7))  # fmt: skip
+                pieces.append(fn("leftPad", fn("toString", week), exp.Literal.number(2),
+                                 exp.Literal.string("0")))  # fmt: skip
+            elif part == "%s":
+                pieces.append(fn("toString", fn("toUnixTimestamp", moment)))
+            else:
+                pieces.append(fn("formatDateTime", moment, self.value(part)))
+        built = pieces[0] if len(pieces) == 1 else fn("concat", *pieces)
+        return Typed(built, "str", agg=value.agg)
 
     def x_Date(self, node: exp.Date, scope: Scope, alias_ok: bool) -> Typed:
-        if node.expressions or node.args.get("zone"):
-            raise Unsupported("date() with modifiers")
-        value = self.expr(node.this, scope, alias_ok)
-        if value.kind != "dt":
-            raise Unsupported("date() of a non-timestamp")
-        return Typed(fn("formatDateTime", value.node, self.value("%Y-%m-%d")), "str",
-                      agg=value.agg)  # fmt: skip
+        if node.args.get("zone"):
+            raise Unsupported("date() with a zone")
+        return self.moved(node.this, list(node.expressions), "%Y-%m-%d", scope, alias_ok)
+
+    def moved(self, column: exp.Expression, modifiers: list[exp.Expression], fmt: str,
+              scope: Scope, alias_ok: bool) -> Typed:  # fmt: skip
+        """date()/datetime() of a timestamp with constant modifiers, as SQLite's text."""
+        value = self.expr(column, scope, alias_ok)
+        texts = [self.const_of(m) for m in modifiers]
+        if value.kind != "dt" or not all(isinstance(t, str) for t in texts):
+            raise Unsupported("date()/datetime() of a non-timestamp or with computed modifiers")
+        moment = modifier_chain(value.node, [str(t) for t in texts])
+        if moment is None:
+            raise Unsupported(f"date modifiers {texts!r}")
+        return Typed(fn("formatDateTime", moment, self.value(fmt)), "str", agg=value.agg)
 
     def x_Anonymous(self, node: exp.Anonymous, scope: Scope, alias_ok: bool) -> Typed:
-        if node.name.lower() != "datetime" or not node.expressions:
+        name = node.name.lower()
+        if name == "date" and node.expressions:
+            return self.moved(node.expressions[0], node.expressions[1:], "%Y-%m-%d", scope,
+                              alias_ok)  # fmt: skip
+        if name != "datetime" or not node.expressions:
             raise Unsupported(f"function {node.name}")
         grain = datetime_call(node)
         if grain is None:
-            raise Unsupported(f"datetime() form {node.sql(dialect='sqlite')[:80]}")
+            return self.moved(node.expressions[0], node.expressions[1:], DATETIME_FORMAT, scope,
+                              alias_ok)  # fmt: skip
         column, start_of, fmt = grain
         value = self.expr(column, scope, alias_ok)
         if value.kind != "dt":

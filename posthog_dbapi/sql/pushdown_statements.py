@@ -8,8 +8,8 @@ mapped, never copied.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
@@ -19,6 +19,8 @@ from sqlglot.tokens import TokenType
 
 from posthog_dbapi.sql.pushdown_dialect import identifier
 from posthog_dbapi.sql.pushdown_expressions import ExpressionRules
+from posthog_dbapi.sql.pushdown_functions import FunctionRules
+from posthog_dbapi.sql.pushdown_joins import JoinRules
 from posthog_dbapi.sql.pushdown_model import (
     ORDERABLE,
     PARAM,
@@ -33,7 +35,7 @@ from posthog_dbapi.sql.pushdown_model import (
 )
 from posthog_dbapi.sql.pushdown_properties import PropertyTimeRules
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, HogQLTable
-from posthog_dbapi.sql.pushdown_types import decode_json_value, normalise_json
+from posthog_dbapi.sql.pushdown_types import decode_json_value, dt_text, normalise_json
 
 __all__ = ["Translator", "translate"]
 
@@ -110,15 +112,57 @@ def _projection_texts(sql: str) -> list[str]:
     return texts
 
 
-class Translator(ExpressionRules, PropertyTimeRules):
+class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
     """One translation: the statement rules here, the expression and property rules mixed in."""
 
     # --- statements ----------------------------------------------------------------------
+    def compound(self, node: exp.SetOperation) -> tuple[exp.Select, list[OutputColumn], Scope]:
+        """UNION [ALL], INTERSECT, EXCEPT: the same operation over the translated members."""
+        if node.args.get("order") or node.args.get("limit") or node.args.get("offset"):
+            # ORDER BY / LIMIT of the whole compound: a SELECT * over it.
+            bare = node.copy()
+            for arg in ("order", "limit", "offset"):
+                bare.set(arg, None)
+            wrapper = exp.Select(expressions=[exp.Star()]).from_(
+                exp.Subquery(this=bare, alias=exp.TableAlias(this=exp.to_identifier("u")))
+            )
+            for arg in ("order", "limit", "offset"):
+                wrapper.set(arg, node.args.get(arg))
+            return self.select(wrapper)
+        distinct = bool(node.args.get("distinct"))
+        if not isinstance(node, exp.Union) and not distinct:
+            raise Unsupported(f"{type(node).__name__.upper()} ALL")
+        if node.args.get("by_name") or node.args.get("side") or node.args.get("kind"):
+            raise Unsupported("a compound SELECT with modifiers")
+        left, left_cols, _ = self.select(node.this)
+        right, right_cols, _ = self.select(node.expression)
+        if len(left_cols) != len(right_cols):
+            raise Unsupported("compound SELECTs of different widths")
+        for i, (a, b) in enumerate(zip(left_cols, right_cols)):
+            kinds = {a.kind, b.kind} - {"null"}
+            if len(kinds) > 1 or kinds & {"jval", "json"}:
+                raise Unsupported("compound SELECT columns of different or JSON kinds")
+            left_cols[i] = OutputColumn(a.name, kinds.pop() if kinds else "null", a.decode)
+        if isinstance(node, exp.Except):
+            # HogQL has no EXCEPT DISTINCT, and ClickHouse's EXCEPT takes away one copy per
+            # match; over members made distinct first that is SQLite's set difference.
+            for member in (left, right):
+                if isinstance(member, exp.SetOperation) or member.args.get("limit"):
+                    raise Unsupported("EXCEPT of a compound or limited SELECT")
+                member.set("distinct", exp.Distinct())
+            built: exp.Expression = exp.Except(this=left, expression=right, distinct=False)
+        else:
+            built = type(node)(this=left, expression=right, distinct=distinct)
+        # Typed as a SELECT for the callers: they use it only as a subquery or IN source.
+        return cast(exp.Select, built), left_cols, Scope()
+
     def select(self, node: exp.Expression) -> tuple[exp.Select, list[OutputColumn], Scope]:
+        if isinstance(node, (exp.Union, exp.Intersect, exp.Except)):
+            return self.compound(node)
         if not isinstance(node, exp.Select):
             raise Unsupported(f"{type(node).__name__} (only plain SELECT is pushed down)")
         allowed = {"expressions", "from_", "from", "where", "group", "having", "order", "limit",
-                   "offset", "distinct", "with_", "with"}  # fmt: skip
+                   "offset", "distinct", "with_", "with", "joins"}  # fmt: skip
         for arg, val in node.args.items():
             if val and arg not in allowed:
                 raise Unsupported(f"SELECT ... {arg.upper()}")
@@ -135,7 +179,9 @@ class Translator(ExpressionRules, PropertyTimeRules):
                 self.ctes[cte.alias_or_name] = Source(
                     name,
                     {
-                        c.name: Col(f"c{i}", c.kind, c.decode is normalise_json)
+                        c.name: Col(
+                            f"c{i}", c.kind, c.decode is normalise_json, c.decode is dt_text
+                        )
                         for i, c in enumerate(cols)
                     },
                     [c.name for c in cols],
@@ -149,8 +195,9 @@ class Translator(ExpressionRules, PropertyTimeRules):
         if from_ is None:
             raise Unsupported("SELECT without FROM")
         out.set("from_", exp.From(this=self.source(from_.this, scope)))
-        if node.args.get("joins"):
-            raise Unsupported("JOIN")
+        moved: list[exp.Expression] = []
+        for join in node.args.get("joins") or []:
+            moved += self.join(join, scope, out)
         # Projections.
         projections: list[Typed] = []
         names: list[str] = []
@@ -172,31 +219,33 @@ class Translator(ExpressionRules, PropertyTimeRules):
                     for name in source.order:
                         col = source.columns[name]
                         projections.append(
-                            Typed(
-                                exp.column(identifier(col.hogql), identifier(source.alias)),
-                                col.kind,
-                                normalise=col.normalise,
-                            )
+                            Typed(source.ref(col), col.kind, normalise=col.normalise)
                         )
                         names.append(name)
                         explicit.append(None)
                 continue
             alias = proj.alias if isinstance(proj, exp.Alias) else None
             inner = proj.this if isinstance(proj, exp.Alias) else proj
-            projections.append(self.expr(inner, scope))
+            typed = self.expr(inner, scope)
+            if typed.kind == "dt" and not isinstance(inner, exp.Column):
+                typed.textual = True
+            projections.append(typed)
             names.append(alias or (inner.name if isinstance(inner, exp.Column) else ""))
             same = isinstance(inner, exp.Column) and inner.name == alias
             explicit.append(alias if alias and not same else None)
         columns: list[OutputColumn] = []
         for i, (typed, name) in enumerate(zip(projections, names)):
             node_out = typed.node
-            decode = None
+            decode: Callable[[Any], Any] | None = None
             if typed.kind == "jval":
                 decode = decode_json_value
             elif typed.kind == "json" and typed.normalise:
                 decode = normalise_json
+            elif typed.kind == "dt" and typed.textual:
+                decode = dt_text
             out.append("expressions", exp.alias_(node_out, identifier(f"c{i}")))
-            columns.append(OutputColumn(name, typed.kind, decode))
+            columns.append(OutputColumn(name, typed.kind, decode,
+                                        "string" if decode is dt_text else None))  # fmt: skip
             if explicit[i]:
                 scope.outputs.setdefault(str(explicit[i]), (f"c{i}", typed.kind))
         out.set("distinct", exp.Distinct() if node.args.get("distinct") else None)
@@ -209,7 +258,12 @@ class Translator(ExpressionRules, PropertyTimeRules):
             cond = self.expr(where.this, scope)
             if cond.agg:
                 raise Unsupported("aggregate in WHERE")
-            out.set("where", exp.Where(this=cond.node))
+            moved.append(cond.node)
+        if moved:
+            condition = moved[0]
+            for part in moved[1:]:
+                condition = exp.And(this=exp.Paren(this=condition), expression=exp.Paren(this=part))
+            out.set("where", exp.Where(this=condition))
         group = node.args.get("group")
         if group is not None:
             items = []
@@ -251,6 +305,13 @@ class Translator(ExpressionRules, PropertyTimeRules):
                 # SQLite puts NULLs first ascending and last descending.
                 ordered.append(exp.Ordered(this=key, desc=desc, nulls_first=not desc))
             out.set("order", exp.Order(expressions=ordered))
+        # Only a nested SELECT still has these (`translate` takes the outermost ones off): the
+        # Query API caps only the outermost LIMIT, so an inner one is kept as it is.
+        if node.args.get("offset") is not None:
+            raise Unsupported("OFFSET in a subquery (the Query API refuses OFFSET)")
+        limit = _constant_int(node.args.get("limit"), self)
+        if limit is not None and limit >= 0:
+            out.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
         return out, columns, scope
 
     def ordinal(self, item: exp.Expression, projections: list[Typed]) -> Typed | None:
@@ -299,7 +360,7 @@ class Translator(ExpressionRules, PropertyTimeRules):
             scope.sources[user_alias or alias] = Source(
                 alias,
                 {
-                    c.name: Col(f"c{i}", c.kind, c.decode is normalise_json)
+                    c.name: Col(f"c{i}", c.kind, c.decode is normalise_json, c.decode is dt_text)
                     for i, c in enumerate(cols)
                 },
                 [c.name for c in cols],
@@ -322,6 +383,8 @@ def translate(
     if len(statements) != 1:
         raise Unsupported("not exactly one statement")
     tree = statements[0]
+    if isinstance(tree, (exp.Union, exp.Intersect, exp.Except)):
+        tree = _compound_as_select(tree, sql)
     if not isinstance(tree, exp.Select):
         raise Unsupported(f"{type(tree).__name__} (only SELECT is pushed down)")
     translator = Translator(params, dict(tables if tables is not None else HOGQL_TABLES))
@@ -347,7 +410,10 @@ def translate(
         or any(node.find(exp.AggFunc) for node in body.expressions)
     )  # fmt: skip
     source = next(iter(scope.sources.values()))
-    table = source.table if not aggregated else None
+    # A join multiplies rows, so no one table's keys page it; a window sees the whole table,
+    # so a page (rows after the last key) would change its values.
+    pageable = len(scope.sources) == 1 and body.find(exp.Window) is None
+    table = source.table if not aggregated and pageable else None
     used = {node.name for node in out.find_all(exp.Placeholder)}
     for name in [n for n in translator.values if n not in used]:
         del translator.values[name]  # a constant the translation turned into another value
@@ -365,6 +431,31 @@ def translate(
         source_alias=source.alias,
         order_keys=order_keys,
     )
+
+
+def _compound_as_select(tree: exp.SetOperation, sql: str) -> exp.Select:
+    """``a UNION b ORDER BY x LIMIT n`` as ``SELECT * FROM (a UNION b) ORDER BY x LIMIT n``, the
+    first member's unnamed columns named by their text (SQLite's names for the result)."""
+    first: exp.Expression = tree
+    while isinstance(first, exp.SetOperation):
+        first = first.this
+    if not isinstance(first, exp.Select):
+        raise Unsupported("a compound SELECT whose first member is not a SELECT")
+    texts = _projection_texts(sql)
+    if len(texts) == len(first.expressions):
+        first.set("expressions", [
+            p if isinstance(p, (exp.Alias, exp.Column, exp.Star)) else exp.alias_(p, text)
+            for p, text in zip(first.expressions, texts)
+        ])  # fmt: skip
+    bare = tree.copy()
+    for arg in ("order", "limit", "offset"):
+        bare.set(arg, None)
+    wrapper = exp.Select(expressions=[exp.Star()]).from_(
+        exp.Subquery(this=bare, alias=exp.TableAlias(this=exp.to_identifier("u")))
+    )
+    for arg in ("order", "limit", "offset"):
+        wrapper.set(arg, tree.args.get(arg))
+    return wrapper
 
 
 def _constant_int(node: exp.Expression | None, translator: Translator) -> int | None:

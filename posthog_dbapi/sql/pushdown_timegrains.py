@@ -7,26 +7,75 @@ give the same answers by either route. Superset's SQLite time grains are recogni
 - second/minute/hour: ``DATETIME(STRFTIME('%Y-%m-%dT%H:%M:00', col))`` and its siblings;
 - day/month/year: ``DATETIME(col, 'start of day'|'start of month'|'start of year')``;
 - week (starting Sunday): ``DATETIME(col, 'start of day', -strftime('%w', col) || ' days')``;
+- week (starting Monday, PostgreSQL's ``date_trunc('week', ...)`` as the wire server writes it):
+  ``DATETIME(col, 'start of day', -((strftime('%w', col) + 6) % 7) || ' days')`` → ``toMonday``;
 - quarter: ``DATETIME(col, 'start of month', printf('-%d month', (strftime('%m', col) - 1) % 3))``.
 """
 
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
 
-__all__ = ["DATETIME_FORMAT", "datetime_call", "strftime_format"]
+__all__ = [
+    "COMPUTED",
+    "DATETIME_FORMAT",
+    "datetime_call",
+    "modifier_chain",
+    "strftime_format",
+    "strftime_parts",
+]
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%i:%S"
-# SQLite strftime specifiers with an identical ClickHouse formatDateTime specifier.
+# SQLite strftime specifiers with an identical ClickHouse formatDateTime specifier (the second
+# row: SQLite 3.44 and later, checked on both engines: ISO week and year, 12-hour clock, ...).
 _SPECIFIERS = {"Y": "%Y", "m": "%m", "d": "%d", "H": "%H", "M": "%i", "S": "%S", "j": "%j",
-               "w": "%w", "%": "%%"}  # fmt: skip
+               "w": "%w", "%": "%%",
+               "F": "%F", "T": "%T", "R": "%R", "u": "%u", "V": "%V", "G": "%G", "I": "%I",
+               "p": "%p"}  # fmt: skip
+COMPUTED = frozenset({"W", "s"})
+"""Specifiers with no formatDateTime letter, computed from the moment instead (see
+`posthog_dbapi.sql.pushdown_properties`): %W, the week of the year counted from its first
+Monday; %s, seconds since 1970."""
+
+
+def strftime_parts(fmt: str) -> list[str] | None:
+    """`fmt` split into formatDateTime formats and the `COMPUTED` specifiers (as ``"%W"``,
+    ``"%s"``), or None when a specifier has no exact equivalent."""
+    parts: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%" and fmt[i + 1 : i + 2] in COMPUTED:
+            if current:
+                parts.append("".join(current))
+                current = []
+            parts.append(fmt[i : i + 2])
+            i += 2
+            continue
+        if ch == "%":
+            if i + 1 >= len(fmt) or fmt[i + 1] not in _SPECIFIERS:
+                return None
+            current.append(_SPECIFIERS[fmt[i + 1]])
+            i += 2
+            continue
+        current.append(ch)
+        i += 1
+    if current:
+        parts.append("".join(current))
+    return parts
+
+
 _GRAIN_FORMAT = re.compile(r"%Y-%m-%d(?:[T ](%H|00):(%M|00)(?::(%S|00))?)?")
 _START_OF = {"start of day": "toStartOfDay", "start of month": "toStartOfMonth",
              "start of year": "toStartOfYear"}  # fmt: skip
 _WEEK = "DATETIME({c}, 'start of day', -STRFTIME('%w', {c}) || ' days')"
+# PostgreSQL's date_trunc('week', ...) starts on Monday (the wire server writes this form).
+_MONDAY_WEEK = "DATETIME({c}, 'start of day', -((STRFTIME('%w', {c}) + 6) % 7) || ' days')"
 _QUARTER = "DATETIME({c}, 'start of month', PRINTF('-%d month', (STRFTIME('%m', {c}) - 1) % 3))"
 
 
@@ -89,6 +138,50 @@ def datetime_call(node: exp.Anonymous) -> tuple[exp.Expression, str | None, str]
         return first, _START_OF[modifier.this.lower()], DATETIME_FORMAT
     if len(args) == 3 and _same(node, _WEEK, first):
         return first, "toStartOfWeek", DATETIME_FORMAT
+    if len(args) == 3 and _same(node, _MONDAY_WEEK, first):
+        return first, "toMonday", DATETIME_FORMAT
     if len(args) == 3 and _same(node, _QUARTER, first):
         return first, "toStartOfQuarter", DATETIME_FORMAT
     return None
+
+
+_SHIFT = re.compile(r"([+-]?)(\d+) (day|hour|minute|second|month|year)s?")
+_ADD = {"day": "addDays", "hour": "addHours", "minute": "addMinutes", "second": "addSeconds",
+        "month": "addMonths", "year": "addYears"}  # fmt: skip
+
+
+def modifier_chain(moment: exp.Expression, modifiers: list[str]) -> exp.Expression | None:
+    """`moment` moved by SQLite date modifiers, as HogQL; None for a modifier without an exact
+    equivalent. Understood: ``start of day|month|year``, ``weekday N`` and ``±N days|hours|
+    minutes|seconds``; ``±N months|years`` only from the first of a month, since SQLite rolls
+    Jan 31 + 1 month over into March where ClickHouse stops at February's last day."""
+    first_of_month = False
+    for raw in modifiers:
+        text = " ".join(raw.lower().split())
+        if text in _START_OF:
+            moment = cast(exp.Expression, exp.func(_START_OF[text], moment))
+            first_of_month = text != "start of day"
+            continue
+        if text.startswith("weekday ") and text[8:] in tuple("0123456"):
+            # SQLite weekdays count from Sunday = 0; toDayOfWeek from Monday = 1 (Sunday 7).
+            sunday_based = exp.func("modulo", exp.func("toDayOfWeek", moment.copy()),
+                                    exp.Literal.number(7))  # fmt: skip
+            ahead = exp.func("modulo", exp.Sub(this=exp.Literal.number(int(text[8:]) + 7),
+                                               expression=sunday_based),
+                             exp.Literal.number(7))  # fmt: skip
+            moment = cast(exp.Expression, exp.func("addDays", moment, ahead))
+            first_of_month = False
+            continue
+        match = _SHIFT.fullmatch(text)
+        if match is None:
+            return None
+        sign, amount, unit = match.groups()
+        if unit in ("month", "year") and not first_of_month:
+            return None
+        count = int(amount)
+        step: exp.Expression = exp.Literal.number(count)
+        if sign == "-" and count:
+            step = exp.Neg(this=step)
+        moment = cast(exp.Expression, exp.func(_ADD[unit], moment, step))
+        first_of_month = first_of_month and unit in ("month", "year")
+    return moment

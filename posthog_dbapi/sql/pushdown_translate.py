@@ -13,12 +13,15 @@ Injection safety comes from the shape of the output, not from escaping:
   `pushdown_dialect.identifier`) or a generated name (``t0``, ``c0``, ``cte0``): user aliases are
   mapped, never copied.
 
-The translator lives in four modules along its seams; this one is the entry point the planner
+The translator lives in six modules along its seams; this one is the entry point the planner
 and the adapters import:
 
 - `pushdown_model`: the shapes (`Typed`, `Scope`, `Translation`, ...) and value placeholders;
-- `pushdown_statements`: SELECT, FROM, CTEs, subqueries, GROUP BY, ORDER BY, LIMIT/OFFSET;
+- `pushdown_statements`: SELECT, FROM, CTEs, subqueries, compound SELECTs, GROUP BY, ORDER BY,
+  LIMIT/OFFSET;
+- `pushdown_joins`: JOIN clauses, with SQLite's NULL padding of outer joins;
 - `pushdown_expressions`: operators, functions, CASE, CAST, aggregates;
+- `pushdown_functions`: `%`, FILTER, GLOB, typeof, windows, EXISTS, constants SQLite computes;
 - `pushdown_properties`: JSON property paths and timestamps (comparisons, strftime, grains).
 """
 

@@ -22,6 +22,7 @@ __all__ = [
     "converter_for",
     "decode_json_value",
     "description_for",
+    "dt_text",
     "is_nullable",
     "normalise_json",
     "type_code",
@@ -94,9 +95,24 @@ def description_for(name: str, type_name: str) -> Description:
     return (name, type_code(type_name), None, None, None, None, is_nullable(type_name))
 
 
+_UTC = dt.timezone.utc
+
+
 def _to_datetime(value: Any) -> Any:
     if not isinstance(value, str):
         return value
+    # Once per timestamp cell of a page: the usual answer (``...Z``, ``+00:00`` or no offset)
+    # parses in one call; anything else (surrounding spaces, other offsets, Python 3.10 and
+    # ``Z``) takes the general path below.
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is not None:
+        if parsed.tzinfo is _UTC:
+            return parsed
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=_UTC)
     text = value.strip().replace(" ", "T", 1)
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
@@ -108,6 +124,12 @@ def _to_datetime(value: Any) -> Any:
         # ClickHouse prints DateTime in the server (UTC) zone without an offset.
         return parsed.replace(tzinfo=dt.timezone.utc)
     return parsed.astimezone(dt.timezone.utc)
+
+
+def dt_text(value: Any) -> Any:
+    """A DateTime answer as the text SQLite holds for a timestamp (``isoformat()`` in UTC)."""
+    moment = _to_datetime(value)
+    return moment.isoformat() if isinstance(moment, dt.datetime) else moment
 
 
 def _to_date(value: Any) -> Any:

@@ -27,6 +27,7 @@ def test_tour_runs_without_a_terminal() -> None:
     assert "run in PostHog as HogQL" in out
     assert re.search(r"HogQL:\s+SELECT .*FROM events", out)
     assert "requests:  1\n           /api/projects/1/query/" in out
+    assert "queries:   1 to the Query API (estimated 1)" in out
     assert "Emulator stopped." in out
     assert "Open the interactive shell" not in out
     assert "Traceback" not in done.stderr

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -197,3 +198,16 @@ def test_subcommands_dispatch(cli: Callable[..., Any], capsys: Any) -> None:
     except SystemExit as stop:
         assert stop.code == 0
     assert "--demo" in capsys.readouterr().out
+
+
+def test_the_footer_counts_query_api_queries(cli: Callable[..., Any], url: str) -> None:
+    run = cli(
+        "--url",
+        url,
+        "--footer",
+        "-e",
+        "SELECT e.event, count(*) FROM events e JOIN persons p ON e.person_id = p.id GROUP BY 1",
+    )
+    assert run.code == 0, run.err
+    assert re.search(r"\(\d+ rows? in [0-9.]+ s, \d+ API requests?, 1 Query API query, run in "
+                     r"PostHog as HogQL\)", run.out), run.out  # fmt: skip

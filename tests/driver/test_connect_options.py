@@ -15,7 +15,8 @@ import pytest
 import posthog_dbapi.dbapi as dbapi
 from posthog_dbapi.driver import PostHogDriver
 from posthog_dbapi.exceptions import DatabaseError, InterfaceError
-from posthog_dbapi.pgwire.codec import OID, decode_param
+from posthog_dbapi.pgwire.codec import OID
+from posthog_dbapi.pgwire.paramcodec import decode_param
 from posthog_dbapi.sql.pushdown_planner import plan
 from posthog_dbapi.types import bool_from_text
 

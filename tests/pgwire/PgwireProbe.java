@@ -1,6 +1,7 @@
 // A pgjdbc client for tests/pgwire/test_jdbc.py: connects to the wire server, lists schemas,
 // tables and columns through DatabaseMetaData, runs Metabase's sync queries verbatim, a
-// PreparedStatement with parameters, a date_trunc time series and a fetch-size scan, and prints
+// primary/imported keys and index info, a type lookup, a PreparedStatement with parameters, a
+// date_trunc time series and a fetch-size scan, and prints
 // every result as tab-separated lines "<section>\t<value>\t<value>..." (NULL as \N).
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -155,6 +156,16 @@ public class PgwireProbe {
             print("schemas", meta.getSchemas());
             print("tables", meta.getTables(null, "public", "%", new String[] {"TABLE"}));
             print("columns", meta.getColumns(null, "public", "events", "%"));
+            // getPrimaryKeys reads pg_index through information_schema._pg_expandarray(indkey)
+            print("pkeys", meta.getPrimaryKeys(null, "public", "feature_flags"));
+            print("imported", meta.getImportedKeys(null, "public", "annotations"));
+            print("indexinfo", meta.getIndexInfo(null, "public", "feature_flags", false, false));
+            // a type outside pgjdbc's built-in table: TypeInfoCache looks it up by OID with
+            // "n.nspname = ANY(current_schemas(true))"
+            try (Statement st = conn.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT indkey FROM pg_catalog.pg_index LIMIT 1")) {
+                System.out.println("typelookup\t" + rs.getMetaData().getColumnTypeName(1));
+            }
             query(conn, "mb_tables", METABASE_TABLES);
             query(conn, "mb_privileges", METABASE_PRIVILEGES);
             query(conn, "mb_enums", METABASE_ENUMS);

@@ -46,6 +46,20 @@ class Wire:
         }
         return " ".join(f"{k}={v}" for k, v in parts.items())
 
+    def dsn(self, scheme: str = "postgresql") -> str:
+        """A URL for clients that take one (asyncpg, SQLAlchemy, ADBC)."""
+        return (
+            f"{scheme}://analyst:{self.key}@{self.host}:{self.port}/{self.database}?sslmode=disable"
+        )
+
+    def odbc(self) -> str:
+        """A psqlODBC connection string (Debian's odbc-postgresql registers the driver)."""
+        return (
+            "DRIVER={PostgreSQL Unicode};"
+            f"SERVER={self.host};PORT={self.port};DATABASE={self.database};"
+            f"UID=analyst;PWD={self.key};SSLMODE=disable"
+        )
+
 
 def _start(config: ServerConfig) -> PgServer:
     server = PgServer(config, "127.0.0.1", 0)

@@ -88,6 +88,13 @@ def test_jdbc_metadata_metabase_sync_and_queries(
     types = {row[3]: row[5] for row in out["columns"]}
     assert types["timestamp"] == "timestamptz" and types["uuid"] == "uuid"
 
+    # getPrimaryKeys / getImportedKeys / getIndexInfo (pg_index, _pg_expandarray, conkey)
+    assert [row[3:6] for row in out["pkeys"]] == [["id", "1", "feature_flags_pkey"]]
+    imported = {(row[2], row[3], row[7]) for row in out["imported"]}
+    assert ("dashboards", "id", "dashboard_id") in imported
+    assert [(row[5], row[8]) for row in out["indexinfo"]] == [("feature_flags_pkey", "id")]
+    assert out["typelookup"] == [["int2vector"]]
+
     # Metabase: tables, privileges, enums, fields, foreign keys, the probe
     assert [row[1] for row in out["mb_tables"]] == tables
     privileges = {row[2]: row[3:] for row in out["mb_privileges"]}  # update, select, insert, delete

@@ -90,3 +90,35 @@ def test_psql_refuses_a_wrong_key(wire: Wire) -> None:
     done = psql(wire, "-c", "SELECT 1", password="phx_wrong")
     assert done.returncode != 0
     assert "FATAL" in done.stderr and "phx_wrong" not in done.stderr
+
+
+def test_psql_describes_a_table_schemas_and_databases(wire: Wire, dbapi: Connection) -> None:
+    done = psql(
+        wire,
+        "-c",
+        r"\d feature_flags",
+        "-c",
+        r"\dn",
+        "-c",
+        r"\l",
+        "-c",
+        r"\di",
+        "-c",
+        r"\copy (SELECT id, key FROM feature_flags ORDER BY id) TO STDOUT WITH CSV HEADER",
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    fields = dbapi.get_fields("feature_flags")
+    described = [line.split("\t") for line in lines[: len(fields)]]
+    assert [row[0] for row in described] == list(fields)
+    types = {row[0]: row[1] for row in described}
+    assert types["id"] == "bigint" and types["active"] == "boolean"
+    assert types["created_at"] == "timestamp with time zone"
+    assert "not null" in dict((row[0], row[3]) for row in described)["id"]
+    assert "public\tfeature_flags_pkey\tindex\tanalyst\tfeature_flags" in lines  # \di
+    assert "public\tanalyst" in lines  # \dn
+    assert any(line.startswith(f"{wire.database}\tanalyst\tUTF8") for line in lines)  # \l
+    cur = dbapi.cursor()
+    cur.execute("SELECT id, key FROM feature_flags ORDER BY id")
+    expected = ["id,key", *(f"{i},{k}" for i, k in cur.fetchall())]
+    assert lines[-len(expected) :] == expected  # \copy ... TO STDOUT WITH CSV HEADER

@@ -46,7 +46,7 @@ def _stored(value: Any) -> Any:
 def fallback_db(emulator_server: EmulatorServer) -> Iterator[sqlite3.Connection]:
     db = sqlite3.connect(":memory:", check_same_thread=False)
     with make_driver(emulator_server) as drv:
-        for name in ("events", "persons"):
+        for name in ("events", "persons", "person_distinct_ids", "sessions"):
             table = HOGQL_TABLES[name]
             cols = ", ".join(f'"{c}"' for c in table.column_names)
             db.execute(f'CREATE TABLE "{name}" ({cols})')

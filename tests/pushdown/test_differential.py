@@ -213,10 +213,14 @@ def test_an_aggregate_over_all_events_is_one_request(
     "sql",
     [
         "SELECT round(avg(length(event)), 2) FROM events",  # ROUND's ties differ
-        "SELECT event FROM events WHERE json_extract(properties, '$.revenue') > 10",
+        "SELECT event FROM events WHERE json_extract(properties, '$.revenue') * 2 > 10",
         "SELECT e.event FROM events e JOIN dashboards d ON d.name = e.event",
-        "SELECT event, row_number() OVER (ORDER BY timestamp) FROM events",
-        "SELECT event FROM events WHERE event GLOB '$*'",
+        "SELECT event, ntile(4) OVER (ORDER BY timestamp) FROM events",
+        "SELECT event FROM events WHERE event GLOB distinct_id",
+        "SELECT a.event FROM events a LEFT JOIN events b ON a.uuid = b.uuid OR a.event = b.event",
+        "SELECT count(*) FROM events e WHERE EXISTS (SELECT 1 FROM persons p WHERE p.id > 0)",
+        "SELECT uuid FROM events WHERE distinct_id = (SELECT distinct_id FROM events LIMIT 1)",
+        "SELECT random() FROM events",
         "SELECT properties FROM events ORDER BY json_extract(properties, '$.plan')",
         "SELECT count(*) FROM events WHERE event = :name",
     ],

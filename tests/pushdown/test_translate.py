@@ -73,8 +73,8 @@ def test_superset_time_grains(grain: str, function: str) -> None:
 
 
 def test_pushdown_required_refuses_what_cannot_be_pushed() -> None:
-    with pytest.raises(NotSupportedError, match="cannot run as HogQL: Glob"):
-        plan("SELECT event FROM events WHERE event GLOB 'x*'", [], pushdown="required")
+    with pytest.raises(NotSupportedError, match="cannot run as HogQL: StrPosition"):
+        plan("SELECT event FROM events WHERE instr(event, 'x') > 0", [], pushdown="required")
     assert isinstance(plan("SELECT count(*) FROM events", [], pushdown="off"), Fallback)
 
 
@@ -105,3 +105,22 @@ def test_result_types() -> None:
     assert decode_json_value("true") == 1
     assert decode_json_value("") is None
     assert decode_json_value('{"a": [1, 2]}') == '{"a":[1,2]}'
+
+
+GLOB_PATTERNS = ["$*", "user_?", "*view", "[a-c]*", "[^a-c]*", "a[]]b", "*.*", "?*?", "x+y", ""]
+GLOB_SUBJECTS = ["$pageview", "user_1", "user_12", "apple", "dog", "a]b", "a.b", "x+y", "", "é"]
+
+
+@pytest.mark.parametrize("pattern", GLOB_PATTERNS)
+def test_glob_regex_matches_what_sqlite_globs(pattern: str) -> None:
+    import re
+    import sqlite3
+
+    from posthog_dbapi.sql.pushdown_functions import glob_regex
+
+    regex = glob_regex(pattern)
+    assert regex is not None
+    db = sqlite3.connect(":memory:")
+    for subject in GLOB_SUBJECTS:
+        (expected,) = db.execute("SELECT ? GLOB ?", (subject, pattern)).fetchone()
+        assert bool(re.search(regex, subject)) == bool(expected), (pattern, subject)

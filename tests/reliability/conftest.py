@@ -65,6 +65,8 @@ def make_driver(emulator: Any, sleeps: Any) -> Iterator[Any]:
         options.setdefault("rng", random.Random(0))
         options.setdefault("max_retries", MAX_RETRIES)
         options.setdefault("timeout", CLIENT_TIMEOUT)
+        # Every statement must reach the emulator to meet its faults, not the answer cache.
+        options.setdefault("query_cache_ttl", 0)
         driver = PostHogDriver(**options)
         made.append(driver)
         return driver
