@@ -1,8 +1,9 @@
 """``PostHogDriver``'s Query API methods and its raw calls.
 
 ``query`` runs HogQL through ``POST /api/projects/{id}/query/`` (``query.py`` does the polling of
-asynchronous queries), ``cancel_query`` stops one, and ``call_endpoint`` reaches any API path the
-resource methods do not cover. ``QueryOperations`` is a mixin of ``PostHogDriver``.
+asynchronous queries), ``cancel_query`` stops one, ``database_schema`` lists the project's HogQL
+tables, and ``call_endpoint`` reaches any API path the resource methods do not cover.
+``QueryOperations`` is a mixin of ``PostHogDriver``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from posthog_dbapi import exceptions as exc
+from posthog_dbapi.driver import query as query_api
 from posthog_dbapi.driver.addressing import category_for, check_open, endpoint_path
 from posthog_dbapi.driver.query import QueryResult, cancel_query, run_query
 from posthog_dbapi.driver.query_cache import QueryCache, query_cache
@@ -74,6 +76,16 @@ class QueryOperations:
             width = max(len(result.columns), len(result.types), 1)
             query_cache.put(key, result, len(result.results) * width)
         return result
+
+    def database_schema(
+        self, *, tables: list[str] | None = None, include_fields: bool | None = None
+    ) -> dict[str, Any]:
+        """Every table the project's HogQL can read (``DatabaseSchemaQuery``), uncached: one
+        request per call. ``tables``/``include_fields`` ask newer servers for less."""
+        check_open(self._transport)
+        return query_api.database_schema(
+            self._transport, self.project_id, tables=tables, include_fields=include_fields
+        )
 
     def cancel_query(self, query_id: str) -> None:
         """Cancel a running query by its id (``DELETE /query/{id}/``)."""

@@ -18,7 +18,7 @@ from posthog_dbapi.driver.errors import query_failed
 from posthog_dbapi.driver.transport import Transport
 from posthog_dbapi.exceptions import InterfaceError, MalformedResponseError, TimeoutError
 
-__all__ = ["REFRESH_MODES", "QueryResult", "cancel_query", "run_query"]
+__all__ = ["REFRESH_MODES", "QueryResult", "cancel_query", "database_schema", "run_query"]
 
 logger = logging.getLogger("posthog_dbapi.driver")
 
@@ -128,6 +128,39 @@ def run_query(
         if slot and budget is not None:
             budget.release_query_slot()
     return _to_result(payload)
+
+
+def database_schema(
+    transport: Transport,
+    project_id: str,
+    *,
+    tables: list[str] | None = None,
+    include_fields: bool | None = None,
+) -> dict[str, Any]:
+    """The project's ``DatabaseSchemaQuery`` answer: ``{"tables": {...}, "joins": [...]}``.
+
+    ``tables`` and ``include_fields`` are the lighter forms newer PostHog servers accept; they
+    are sent only when given (an older server refuses unknown keys). PostHog throttles this kind
+    with the ClickHouse (analytics) throttles, not the HogQL one."""
+    query: dict[str, Any] = {"kind": "DatabaseSchemaQuery"}
+    if tables is not None:
+        query["tables"] = list(tables)
+    if include_fields is not None:
+        query["includeFields"] = include_fields
+    resp = transport.request(
+        "POST",
+        _query_path(project_id),
+        json={"query": query},
+        category="analytics",
+        idempotent=True,  # it reads the project's metadata only
+    )
+    payload = resp.body
+    if not isinstance(payload, dict) or not isinstance(payload.get("tables"), dict):
+        raise MalformedResponseError(
+            "DatabaseSchemaQuery answered without a 'tables' object",
+            {"got": type(payload).__name__},
+        )
+    return payload
 
 
 def cancel_query(transport: Transport, project_id: str, query_id: str) -> None:

@@ -3,7 +3,8 @@
 Persons and events are served from the project's ``EventStore`` (not the REST state), with
 PostHog's own quirks: persons page with ``next`` links and answer 202 to changes, events page
 by timestamp cursors. ``/query/`` runs HogQL through ``QueryService``, synchronously or as an
-asynchronous query to poll, inside the key's concurrent-query limit.
+asynchronous query to poll, inside the key's concurrent-query limit, and answers
+DatabaseSchemaQuery (``/query/`` or ``/query/DatabaseSchemaQuery/``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .errors import (
     validation_error,
 )
 from .pagination import page_params, page_url, persons_page
-from .queries import QueryService
+from .queries import QueryService, kind_route
 from .ratelimit import RateLimiter
 from .rest_handlers import admit
 from .state import ProjectState
@@ -157,13 +158,19 @@ def query(
     check_scope(key, "query", write=False)
     api_tier = state.settings.query_tier == "api-queries"
     limits.hit(key_hash, _query_throttle(request, api_tier))
-    if sub:
+    path_kind = sub if kind_route(method, sub) else None
+    if sub and path_kind is None:
         if method == "DELETE":
             dequeue_only = request.args.get("dequeue_only") == "true"
             return 200, queries.cancel(state.project_id, sub, dequeue_only), {}
         status, body = queries.poll(state.project_id, sub)
         return status, body, {}
-    parsed = queries.parse(json_body(request))
+    body = json_body(request)
+    if queries.kind(body, path_kind) == "DatabaseSchemaQuery":
+        # Built from the project's metadata, not run on ClickHouse: outside the concurrency
+        # limit, never async (PostHog handles the kind before any query runner).
+        return 200, queries.database_schema(state, body), {}
+    parsed = queries.parse(body)
     if parsed.refresh in _ASYNC_REFRESH:
         return 202, {"query_status": queries.start_async(state, parsed)}, {}
     if not api_tier:

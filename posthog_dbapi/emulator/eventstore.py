@@ -19,6 +19,7 @@ import pandas as pd
 from . import events_chdb as engine
 from . import events_demo, hogql
 from .hogql import HogQLError
+from .warehouse import Warehouse
 
 __all__ = ["EventStore", "HogQLError"]
 
@@ -71,6 +72,7 @@ class EventStore:
     def __init__(self) -> None:
         self._db = engine.new_database()
         self._next_pk = 1
+        self.warehouse = Warehouse()
 
     def __repr__(self) -> str:
         return f"EventStore(persons={self.person_count()}, events={self.event_count()})"
@@ -84,9 +86,11 @@ class EventStore:
         events: int = 200_000,
         now: datetime | None = None,
     ) -> EventStore:
-        """A store filled with deterministic demo data (same seed and `now`, same rows)."""
+        """A store filled with deterministic demo data (same seed and `now`, same rows), with
+        the demo warehouse (a Stripe source and a saved view) built from its persons."""
         store = cls()
         store.load_demo(events_demo.generate(seed=seed, persons=persons, events=events, now=now))
+        store.warehouse.load_demo(store._db)
         return store
 
     def close(self) -> None:
@@ -500,6 +504,13 @@ class EventStore:
             )
         return items
 
+    def warehouse_row_counts(self) -> dict[str, int]:
+        """Rows of each warehouse table, by its dotted key."""
+        return {
+            key: self.warehouse.row_count(self._db, table)
+            for key, table in self.warehouse.tables.items()
+        }
+
     # -- HogQL ---------------------------------------------------------------------------------
 
     def run_hogql(
@@ -527,6 +538,7 @@ class EventStore:
             timezone=timezone,
             week_start_day=week_start_day,
             team_id=team_id,
+            warehouse=self.warehouse,
         )
 
 

@@ -4,6 +4,8 @@ Owns `run()`, the body of `EventStore.run_hogql`: it takes a HogQL SELECT (parse
 `hogql_prepare`), checks every table, rewrites HogQL-only forms into ClickHouse SQL over one
 store's database (property access, the lazy `person` join, `system.*` tables), applies
 PostHog's LIMIT rules and OFFSET policy, runs it, and builds the HogQLQueryResponse body.
+Data warehouse tables (`stripe.customer`) read the store's synced tables; saved views are
+expanded into subqueries of their HogQL text (`warehouse.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from . import events_chdb as engine
 from .hogql_fields import bracket_keys, rewrite_fields, scope_of
 from .hogql_prepare import HogQLError, parse, scan, substitute
 from .hogql_tables import EXTRA_FIELDS, HOGQL_TABLES, system_table_sql
+from .warehouse import Warehouse
 
 __all__ = ["DEFAULT_RETURNED_ROWS", "MAX_SELECT_RETURNED_ROWS", "HogQLError", "run"]
 
@@ -47,6 +50,7 @@ def run(
     timezone: str = "UTC",
     week_start_day: int = 0,
     team_id: int = 1,
+    warehouse: Warehouse | None = None,
 ) -> dict[str, Any]:
     """Run `query` against store database `db`; return the response body or raise HogQLError.
 
@@ -63,11 +67,13 @@ def run(
     columns = _column_names(tree)
     limit, paginate = _apply_limit(tree)
     hogql_text = _printable(tree.sql(dialect="clickhouse"))
-    tables = _check_tables(tree)
+    warehouse = warehouse or Warehouse()
+    _expand_views(tree, warehouse)
+    tables = _check_tables(tree, warehouse)
     for select in list(tree.find_all(exp.Select)):
         rewrite_fields(select, scope_of(select, tables))
     view = _View(db, timezone, team_id, {c.name for c in tree.find_all(exp.Column)})
-    _map_tables(tables, system_tables, view)
+    _map_tables(tables, system_tables, view, warehouse)
     _map_functions(tree, week_start_day)
     final = _finalise(tree, columns, view)
     sql = final.sql(dialect="clickhouse")
@@ -208,7 +214,33 @@ def _apply_limit(tree: exp.Expression) -> tuple[tuple[int | None, int], bool]:
     return (None, offset), False
 
 
-def _check_tables(tree: exp.Expression) -> dict[int, tuple[exp.Table, str]]:
+_MAX_VIEW_DEPTH = 8
+
+
+def _expand_views(tree: exp.Expression, warehouse: Warehouse) -> None:
+    """Each saved view a query names becomes a subquery of its HogQL text (views may use views;
+    a cycle is refused after a few levels)."""
+    for _ in range(_MAX_VIEW_DEPTH):
+        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+        named = [
+            table
+            for table in tree.find_all(exp.Table)
+            if isinstance(table.this, exp.Identifier)
+            and not table.db
+            and table.name in warehouse.views
+            and table.name not in ctes
+        ]
+        if not named:
+            return
+        for table in named:
+            saved = warehouse.views[table.name]
+            text, _ = scan(saved.query)
+            alias = exp.TableAlias(this=exp.to_identifier(table.alias_or_name))
+            table.replace(exp.Subquery(this=parse(text), alias=alias))
+    raise HogQLError("Saved views nest too deeply (is one view defined in terms of itself?)")
+
+
+def _check_tables(tree: exp.Expression, warehouse: Warehouse) -> dict[int, tuple[exp.Table, str]]:
     """Classify every table reference; unknown tables and table functions are refused."""
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     for node in tree.find_all(exp.From):
@@ -230,11 +262,15 @@ def _check_tables(tree: exp.Expression) -> dict[int, tuple[exp.Table, str]]:
             if system_table_sql(name, None) is None:
                 raise HogQLError(f"Unknown table `system.{name}`.")
         elif db:
-            raise HogQLError(f"Unknown table `{db}.{name}`.")
+            if warehouse.table(f"{db}.{name}") is None:
+                raise HogQLError(f"Unknown table `{db}.{name}`.")
+            kind = "warehouse"
         elif name in ctes:
             kind = "cte"
         elif name in HOGQL_TABLES:
             kind = name
+        elif warehouse.table(name) is not None:
+            kind = "warehouse"
         else:
             raise HogQLError(f"Unknown table `{name}`.")
         found[id(table)] = (table, kind)
@@ -282,11 +318,16 @@ def _map_tables(
     tables: dict[int, tuple[exp.Table, str]],
     system_tables: Mapping[str, list[dict[str, Any]]],
     view: _View,
+    warehouse: Warehouse,
 ) -> None:
     for table, kind in tables.values():
         alias = table.alias_or_name
         if kind in HOGQL_TABLES:
             view.place(table, kind, alias)
+        elif kind == "warehouse":
+            synced = warehouse.table(".".join(p for p in (table.db, table.name) if p))
+            assert synced is not None
+            view.place(table, synced.store_table, alias)
         elif kind == "system":
             sql = system_table_sql(table.name, system_tables.get(table.name) or [])
             assert sql is not None
@@ -414,6 +455,9 @@ def _convert(value: Any, type_name: str, session_zone: str) -> Any:
         return [_convert(v, inner, session_zone) for v in value]
     if base.startswith(("Int", "UInt")) and isinstance(value, str):
         return int(value)
+    if base.startswith("Float") and isinstance(value, int):
+        # ClickHouse's JSON prints 50.0 as 50; PostHog's native client reads a Python float.
+        return float(value)
     return value
 
 

@@ -5,8 +5,9 @@ Owns `check_hogql(text)`, which answers what PostHog would refuse before running
   grammar PostHog runs), so a syntax PostHog does not accept is refused with its message;
 - every function call must be in HogQL's registries (exact name, or any letter case for the
   names PostHog marks case-insensitive): `Unsupported function call 'x(...)'`;
-- every field of `events`, `persons`, `sessions`, `person_distinct_ids` and `groups`, and the
-  lazy joins reached by dotted access (`person.`, `pdi.`, `session.`, `group_0.`, `poe.`), must
+- every field of `events`, `persons`, `sessions`, `person_distinct_ids` and `groups`, the lazy
+  joins reached by dotted access (`person.`, `pdi.`, `session.`, `group_0.`, `poe.`), and of
+  the project's other tables the caller names (`system.*`, warehouse tables, saved views) must
   exist: `Unable to resolve field: x`.
 
 The field check is deliberately conservative: a name that could come from a subquery, a CTE, a
@@ -214,14 +215,17 @@ def _check_functions(tree: dict[str, Any]) -> None:
                 )
 
 
-def _table_sources(join: Any, ctes: set[str]) -> Iterator[_Source]:
+Registry = Mapping[str, Mapping[str, str]]
+
+
+def _table_sources(join: Any, ctes: set[str], fields: Registry) -> Iterator[_Source]:
     while isinstance(join, dict) and join.get("node") == "JoinExpr":
         table = join.get("table")
         alias = join.get("alias")
         if isinstance(table, dict) and table.get("node") == "Field":
             chain = [str(p) for p in table.get("chain") or []]
             name = chain[0] if len(chain) == 1 else ".".join(chain)
-            known = name if name in TABLE_FIELDS and name not in ctes else None
+            known = name if name in fields and name not in ctes else None
             yield _Source(str(alias or name), known)
             if alias and known:
                 # HogQL still resolves `events.x` when the table carries another alias.
@@ -231,7 +235,7 @@ def _table_sources(join: Any, ctes: set[str]) -> Iterator[_Source]:
         join = join.get("next_join")
 
 
-def _check_chain(chain: list[str], scope: _Scope, outer: Iterable[str]) -> None:
+def _check_chain(chain: list[str], scope: _Scope, outer: Iterable[str], fields: Registry) -> None:
     if not chain or chain[0] == "*":
         return
     head = chain[0]
@@ -250,34 +254,36 @@ def _check_chain(chain: list[str], scope: _Scope, outer: Iterable[str]) -> None:
         tables = sorted({s.table for s in scope.sources if s.table})
     if not rest or rest[0] == "*":
         return
-    owners = [t for t in tables if rest[0] in _FIELDS[t]]
+    owners = [t for t in tables if rest[0] in fields[t]]
     if not owners:
         raise _unresolved(rest[0])
-    _check_path(owners[0], rest)
+    _check_path(owners[0], rest, fields)
 
 
-def _check_path(table: str, rest: list[str]) -> None:
+def _check_path(table: str, rest: list[str], fields: Registry) -> None:
     """Follow lazy joins (`person.properties.email`, `session.$channel_type`)."""
     while len(rest) > 1:
-        kind = _FIELDS[table].get(rest[0], "")
+        kind = fields[table].get(rest[0], "")
         if kind in _OPEN_FIELD_CLASSES:
             return
         target = _JOINS.get((table, rest[0]))
         if target is None:
             return  # a scalar with a tail (e.g. a tuple element): not judged here
         table, rest = target, rest[1:]
-        if rest[0] != "*" and rest[0] not in _FIELDS[table]:
+        if rest[0] != "*" and rest[0] not in fields[table]:
             raise _unresolved(rest[0])
 
 
-def _check_select(node: dict[str, Any], outer: frozenset[str], ctes: set[str]) -> None:
+def _check_select(
+    node: dict[str, Any], outer: frozenset[str], ctes: set[str], fields: Registry
+) -> None:
     kind = node.get("node")
     if kind == "SelectSetQuery":
         members = [node.get("initial_select_query")]
         members += [m.get("select_query") for m in node.get("subsequent_select_queries") or []]
         for member in members:
             if isinstance(member, dict):
-                _check_select(member, outer, ctes)
+                _check_select(member, outer, ctes, fields)
         return
     if kind != "SelectQuery":
         return
@@ -286,7 +292,7 @@ def _check_select(node: dict[str, Any], outer: frozenset[str], ctes: set[str]) -
         if isinstance(cte, dict):
             own_ctes.add(str(cte.get("name")))
     scope = _Scope()
-    scope.sources = list(_table_sources(node.get("select_from"), own_ctes))
+    scope.sources = list(_table_sources(node.get("select_from"), own_ctes, fields))
     scope.names |= {n for n in own_ctes}
     for item in _walk_own(node):
         if item.get("node") == "Alias" and item.get("alias"):
@@ -295,10 +301,10 @@ def _check_select(node: dict[str, Any], outer: frozenset[str], ctes: set[str]) -
             scope.names |= {str(a) for a in item.get("args") or []}
     for item in _walk_own(node):
         if item.get("node") == "Field" and not _is_table_ref(node, item):
-            _check_chain([str(p) for p in item.get("chain") or []], scope, outer)
+            _check_chain([str(p) for p in item.get("chain") or []], scope, outer, fields)
     inner_outer = frozenset(outer | scope.names | {s.alias for s in scope.sources})
     for nested in _nested_selects(node):
-        _check_select(nested, inner_outer, own_ctes)
+        _check_select(nested, inner_outer, own_ctes, fields)
 
 
 def _is_table_ref(select: dict[str, Any], item: dict[str, Any]) -> bool:
@@ -321,20 +327,33 @@ def _nested_selects(node: Any) -> Iterator[dict[str, Any]]:
 
 
 @functools.lru_cache(maxsize=2048)
-def check_hogql(text: str) -> HogQLRefusal | None:
-    """None when PostHog would accept `text` as far as parser, registries and fields tell;
-    otherwise the refusal (code and message) PostHog gives.
+def _parsed_and_called(text: str) -> dict[str, Any] | HogQLRefusal:
+    """PostHog's tree of `text` once its function calls are known good, or the refusal.
 
     Cached by text: parsing takes tens of milliseconds, and clients send the same text again
-    and again with other placeholder values (keyset pages, retries)."""
-    if not isinstance(text, str) or not text.strip():
-        return HogQLRefusal(SYNTAX_ERROR, "Empty query")
+    and again with other placeholder values (keyset pages, retries). The tree is only read."""
     parsed = parse_hogql(text)
     if isinstance(parsed, HogQLRefusal):
         return parsed
     try:
         _check_functions(parsed)
-        _check_select(parsed, frozenset(), set())
+    except _Refused as exc:
+        return exc.refusal
+    return parsed
+
+
+def check_hogql(text: str, tables: Registry | None = None) -> HogQLRefusal | None:
+    """None when PostHog would accept `text` as far as parser, registries and fields tell;
+    otherwise the refusal (code and message) PostHog gives. `tables` adds the project's own
+    tables (name as queried -> field name -> HogQL field class) to PostHog's; the field check
+    depends on them, so only parsing is cached."""
+    if not isinstance(text, str) or not text.strip():
+        return HogQLRefusal(SYNTAX_ERROR, "Empty query")
+    parsed = _parsed_and_called(text)
+    if isinstance(parsed, HogQLRefusal):
+        return parsed
+    try:
+        _check_select(parsed, frozenset(), set(), {**(tables or {}), **_FIELDS})
     except _Refused as exc:
         return exc.refusal
     return None

@@ -1,4 +1,5 @@
-"""The HTTP layer of ``/query/``: HogQLQuery requests, async runs with polling, cancel.
+"""The HTTP layer of ``/query/``: HogQLQuery requests, async runs with polling, cancel, and
+DatabaseSchemaQuery (answered by ``database_schema.py``).
 
 Queries run on the project's ``EventStore``; ``system.*`` tables see snapshots of the REST state.
 Async queries run on a background thread. ``hold()`` keeps new async queries pending until
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import threading
 import time
 import uuid
@@ -94,18 +96,37 @@ class QueryService:
             self._jobs.clear()
 
     @staticmethod
-    def parse(body: Any) -> QueryRequest:
-        """What to run, from a QueryRequest body; a 400 for what PostHog's models refuse."""
+    def kind(body: Any, path_kind: str | None = None) -> str | None:
+        """The body's query kind; a 400 for a body without a query, or whose kind is not the
+        one the URL names (``/query/<Kind>/``)."""
         if not isinstance(body, dict):
             raise validation_error("Invalid data. Expected a dictionary.")
         query = body.get("query")
         if query is None:
             raise validation_error("This field is required.", code="required", attr="query")
+        kind = query.get("kind") if isinstance(query, dict) else None
+        if path_kind is not None and kind != path_kind:
+            # QueryViewSet.create_with_kind
+            raise validation_error("Query kind mismatch")
+        return kind if isinstance(kind, str) else None
+
+    def database_schema(self, state: ProjectState, body: dict[str, Any]) -> dict[str, Any]:
+        """DatabaseSchemaQuery: recomputed on every call, with no cache and no async run."""
+        from .database_schema import database_schema, parse_schema_request
+
+        return database_schema(state.events, parse_schema_request(body["query"]))
+
+    @staticmethod
+    def parse(body: Any) -> QueryRequest:
+        """What to run, from a QueryRequest body; a 400 for what PostHog's models refuse."""
+        QueryService.kind(body)
+        query = body.get("query")
         if not isinstance(query, dict) or query.get("kind") != "HogQLQuery":
             kind = query.get("kind") if isinstance(query, dict) else None
             # The emulator runs HogQL only; PostHog accepts many more kinds.
             raise validation_error(
-                f"Query kind {kind!r} is not supported by the emulator; send a HogQLQuery.",
+                f"Query kind {kind!r} is not supported by the emulator; send a HogQLQuery "
+                "or a DatabaseSchemaQuery.",
                 attr="query",
             )
         text = query.get("query")
@@ -139,11 +160,12 @@ class QueryService:
         )
 
     def run_sync(self, state: ProjectState, request: QueryRequest) -> dict[str, Any]:
+        from .database_schema import project_fields
         from .eventstore import HogQLError
         from .hogql_check import check_hogql
 
         # PostHog parses and resolves before any database work: refuse what it refuses.
-        refusal = check_hogql(request.text)
+        refusal = check_hogql(request.text, project_fields(state.events.warehouse))
         if refusal is not None:
             raise ApiError(400, "validation_error", refusal.code, refusal.message)
         settings = state.settings
@@ -271,5 +293,13 @@ class QueryService:
             raise not_found("Endpoint not found.")
         if not sub and method != "POST":
             raise method_not_allowed(method)
-        if sub and method not in ("GET", "DELETE"):
+        if sub and method not in ("GET", "DELETE") and not kind_route(method, sub):
             raise method_not_allowed(method)
+
+
+_KIND_PATH = re.compile(r"^[A-Z][A-Za-z]*$")
+
+
+def kind_route(method: str, sub: str) -> bool:
+    """``POST /query/<Kind>/`` (QueryViewSet.create_with_kind, url_path ``[A-Z][A-Za-z]*``)."""
+    return method == "POST" and bool(_KIND_PATH.match(sub))
