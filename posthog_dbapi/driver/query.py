@@ -151,7 +151,9 @@ def database_schema(
         "POST",
         _query_path(project_id),
         json={"query": query},
-        category="analytics",
+        # Not a HogQLQuery: PostHog's ClickHouse throttles (240/min, 1,200/h), the budget's
+        # "query" category (shared with HogQL in the API-queries tier).
+        category="query",
         idempotent=True,  # it reads the project's metadata only
     )
     payload = resp.body
