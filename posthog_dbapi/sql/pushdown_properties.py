@@ -193,8 +193,10 @@ class PropertyTimeRules(TranslatorBase):
                           expression=exp.Literal.number(7)),
                           expression=fn("toDayOfWeek", moment.copy())),
                           exp.Literal.number(7))  # fmt: skip
-                pieces.append(fn("leftPad", fn("toString", week), exp.Literal.number(2),
-                                 exp.Literal.string("0")))  # fmt: skip
+                # An Anonymous node keeps HogQL's exact name: sqlglot would render its own Pad
+                # node as LPAD, which HogQL's case-sensitive registry refuses.
+                padded = [fn("toString", week), exp.Literal.number(2), exp.Literal.string("0")]
+                pieces.append(exp.Anonymous(this="leftPad", expressions=padded))
             elif part == "%s":
                 pieces.append(fn("toString", fn("toUnixTimestamp", moment)))
             else:
