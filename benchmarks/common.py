@@ -127,8 +127,11 @@ class Env:
     repeat: int = 3
 
     def connect(self, **options: Any) -> Any:
+        """A connection to the emulator. The answer cache is off unless asked for: a timing
+        must send its queries, not read the answers of its own earlier repeats."""
         import posthog_dbapi
 
+        options.setdefault("query_cache_ttl", 0)
         return posthog_dbapi.connect(
             self.emulator.url, self.emulator.api_key, self.emulator.project_id, **options
         )
