@@ -30,6 +30,8 @@ class QueryOperations:
     _transport: Transport
     project_id: str
     timezone: str
+    query_cache_ttl: float
+    _key_digest: str
 
     def query(
         self,
@@ -47,7 +49,7 @@ class QueryOperations:
         (``refresh="async"``) query is still running after that many seconds. DateTime values
         are in UTC, or in the project's timezone when the driver has ``timezone="project"``."""
         check_open(self._transport)
-        ttl = getattr(self, "query_cache_ttl", 0.0)
+        ttl = self.query_cache_ttl
         key = None
         # Only the refresh modes that accept a cached answer; "force_*" asks for a fresh one.
         if (
@@ -56,8 +58,8 @@ class QueryOperations:
             and isinstance(values, (Mapping, type(None)))
         ):
             key = QueryCache.key(
-                self._transport.base_url, getattr(self, "_key_digest", ""), self.project_id,
-                str(getattr(self, "timezone", None) or ""), hogql, values,
+                self._transport.base_url, self._key_digest, self.project_id, self.timezone,
+                hogql, values,
             )  # fmt: skip
             hit = query_cache.get(key, ttl)
             if hit is not None:
