@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SRC := posthog_dbapi tests examples scripts benchmarks
+SRC := posthog_dbapi posthog_emulator tests examples scripts benchmarks
 
 # The dialect is also tested on SQLAlchemy 1.4 with pandas 2.1 (what Superset 6.1 pins), in a
 # second venv that runs only the dialect tests, so the suite stays fast.
@@ -51,7 +51,7 @@ reference: $(STAMP)
 	$(BIN)/python -m posthog_dbapi.catalog.reference
 
 emulator: $(STAMP)
-	$(BIN)/python -m posthog_dbapi.emulator --demo --port 8010
+	$(BIN)/python -m posthog_emulator --demo --port 8010
 
 superset-smoke:
 	scripts/superset-smoke

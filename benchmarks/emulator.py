@@ -4,7 +4,7 @@ Run as ``python -m benchmarks.emulator --port P [--events N] [--rows RESOURCE=N 
 ``ready <url>`` once it listens. It is a separate process so that client and server never share
 an interpreter (or its GIL).
 
-Why not ``python -m posthog_dbapi.emulator``: its CLI has no switch to lift PostHog's rate limits,
+Why not ``python -m posthog_emulator``: its CLI has no switch to lift PostHog's rate limits,
 and the naive ``/events/`` baseline needs about a thousand analytics requests a run (PostHog allows
 240 a minute). This launcher uses only the emulator's public Python API (``app.limits``).
 
@@ -24,7 +24,7 @@ from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from posthog_dbapi.emulator.app import Emulator
+from posthog_emulator.app import Emulator
 
 __all__ = ["CountingApp", "kind_of", "main"]
 

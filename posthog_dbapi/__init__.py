@@ -3,7 +3,7 @@
 - ``PostHogDriver``: the HTTP driver (CRUD, pagination, retries, schema discovery).
 - ``connect()``: a PEP 249 connection on which every PostHog resource is a table.
 - ``posthog://``: a SQLAlchemy dialect (``posthog_dbapi.dialect``).
-- ``python -m posthog_dbapi.emulator``: a local PostHog API emulator with demo data.
+- ``python -m posthog_emulator``: a local PostHog API emulator with demo data.
 """
 
 from __future__ import annotations

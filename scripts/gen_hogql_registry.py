@@ -1,4 +1,4 @@
-"""Write ``posthog_dbapi/emulator/hogql_registry_data.py`` from PostHog's own source facts.
+"""Write ``posthog_emulator/hogql_registry_data.py`` from PostHog's own source facts.
 
 The emulator refuses HogQL that PostHog refuses: function names not in HogQL's registries and
 fields a table does not have. Those lists come from ``hogql-tables-and-functions.json`` (extracted

@@ -21,7 +21,7 @@ import pytest
 
 from posthog_dbapi.driver import clear_query_cache, reset_budgets
 from posthog_dbapi.driver.config import ENV_QUERY_TIER
-from posthog_dbapi.emulator import Emulator, EmulatorServer
+from posthog_emulator import Emulator, EmulatorServer
 from tests.hogql_proof import HogQLRecorder
 
 REPO = Path(__file__).resolve().parents[1]
@@ -151,10 +151,10 @@ class EmulatorProcess:
 
 
 def start_emulator_process(*extra: str) -> EmulatorProcess:
-    """``python -m posthog_dbapi.emulator`` on a free port; returns once it prints its URL."""
+    """``python -m posthog_emulator`` on a free port; returns once it prints its URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "posthog_dbapi.emulator", "--port", str(port), *extra],
+        [sys.executable, "-m", "posthog_emulator", "--port", str(port), *extra],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

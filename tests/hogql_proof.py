@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posthog_dbapi.driver import calls
-from posthog_dbapi.emulator.hogql_check import check_hogql
+from posthog_emulator.hogql_check import check_hogql
 
 __all__ = ["HogQLRecorder", "RefusedHogQL"]
 

@@ -69,7 +69,7 @@ def _module_main(module: str, what: str) -> Callable[[list[str]], int]:
 
 SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
     "serve-pg": _module_main("posthog_dbapi.pgwire", "The PostgreSQL wire server"),
-    "emulator": _module_main("posthog_dbapi.emulator.__main__", "The emulator"),
+    "emulator": _module_main("posthog_emulator.__main__", "The emulator"),
     "demo": _module_main("posthog_dbapi.cli.demo", "The demo"),
 }
 

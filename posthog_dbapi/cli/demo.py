@@ -42,7 +42,7 @@ def _start_emulator(events: int, persons: int) -> tuple[subprocess.Popen[str], s
         [
             sys.executable,
             "-m",
-            "posthog_dbapi.emulator",
+            "posthog_emulator",
             "--demo",
             "--quiet",
             "--port",

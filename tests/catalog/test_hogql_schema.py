@@ -17,7 +17,7 @@ from posthog_dbapi.catalog.hogql_schema import (
     load_hogql_schema,
     parse_database_schema,
 )
-from posthog_dbapi.emulator import EmulatorServer
+from posthog_emulator import EmulatorServer
 
 FACTS = (
     Path(__file__).resolve().parents[3]

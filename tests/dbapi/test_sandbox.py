@@ -18,7 +18,7 @@ import pytest
 import posthog_dbapi
 import posthog_dbapi.dbapi as dbapi
 from posthog_dbapi.dbapi import sandbox
-from posthog_dbapi.emulator import EmulatorServer
+from posthog_emulator import EmulatorServer
 
 RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 

@@ -17,8 +17,8 @@ from posthog_dbapi.driver.budget import (
 )
 from posthog_dbapi.driver.construction import check_query_tier
 from posthog_dbapi.driver.transport import parse_retry_after
-from posthog_dbapi.emulator import EmulatorServer
 from posthog_dbapi.exceptions import InterfaceError
+from posthog_emulator import EmulatorServer
 from tests.conftest import Sleeps
 
 

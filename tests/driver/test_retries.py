@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from posthog_dbapi.driver import PostHogDriver
-from posthog_dbapi.emulator.ratelimit import FakeClock
 from posthog_dbapi.exceptions import (
     ConnectionError,
     MalformedResponseError,
     PostHogServerError,
     RateLimitError,
 )
+from posthog_emulator.ratelimit import FakeClock
 
 DASHBOARDS = r"/dashboards/$"
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from posthog_dbapi.emulator import Emulator, EmulatorServer, FakeClock
+from posthog_emulator import Emulator, EmulatorServer, FakeClock
 
 FACTS = (
     Path(__file__).resolve().parents[3]

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from posthog_dbapi.emulator.eventstore import EventStore
+from posthog_emulator.eventstore import EventStore
 
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
 

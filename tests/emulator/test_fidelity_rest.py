@@ -14,8 +14,8 @@ import pytest
 import requests
 from openapi_schema import response_schema
 
-from posthog_dbapi.emulator import EmulatorServer
-from posthog_dbapi.emulator.resources import RESOURCES
+from posthog_emulator import EmulatorServer
+from posthog_emulator.resources import RESOURCES
 
 # Fields where drf-spectacular's schema disagrees with what PostHog really returns; the emulator
 # follows PostHog (each is an unannotated SerializerMethodField or a nullable relation).

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from posthog_dbapi.emulator.eventstore import EventStore, HogQLError
+from posthog_emulator.eventstore import EventStore, HogQLError
 
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
 OFFSET_MESSAGE = "OFFSET is not supported on queries made with a personal API key"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from posthog_dbapi.emulator import EmulatorServer, check_hogql
+from posthog_emulator import EmulatorServer, check_hogql
 
 
 def _post(emulator: EmulatorServer, query: str) -> requests.Response:

@@ -12,8 +12,8 @@ from typing import Any
 import requests
 import yaml
 
-from posthog_dbapi.emulator import EmulatorServer
-from posthog_dbapi.emulator.resources import RESOURCES
+from posthog_emulator import EmulatorServer
+from posthog_emulator.resources import RESOURCES
 
 EMULATOR_DIR = Path(__file__).resolve().parents[2] / "posthog_dbapi" / "emulator"
 
@@ -33,7 +33,7 @@ def test_emulator_imports_nothing_from_the_rest_of_the_package() -> None:
             offenders += [
                 f"{path.name}: {n}"
                 for n in names
-                if (n.startswith("posthog_dbapi") and not n.startswith("posthog_dbapi.emulator"))
+                if (n.startswith("posthog_dbapi") and not n.startswith("posthog_emulator"))
                 or n.startswith("..")
             ]
     assert offenders == []
@@ -114,7 +114,7 @@ def test_cli_sets_the_project_timezone_week_start_and_query_tier(start_emulator:
 
 def test_cli_refuses_an_unknown_timezone() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "posthog_dbapi.emulator", "--timezone", "Mars/Olympus"],
+        [sys.executable, "-m", "posthog_emulator", "--timezone", "Mars/Olympus"],
         capture_output=True,
         text=True,
         timeout=60,

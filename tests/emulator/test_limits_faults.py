@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from posthog_dbapi.emulator import EmulatorServer, FakeClock
+from posthog_emulator import EmulatorServer, FakeClock
 
 
 def _get(emulator: EmulatorServer, path: str = "/api/projects/1/dashboards/") -> requests.Response:

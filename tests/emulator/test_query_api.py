@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from posthog_dbapi.emulator import EmulatorServer
+from posthog_emulator import EmulatorServer
 
 
 def _post(emulator: EmulatorServer, body: dict[str, Any]) -> requests.Response:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from posthog_dbapi.emulator import EmulatorServer, FakeClock
+from posthog_emulator import EmulatorServer, FakeClock
 
 FACTS = Path(__file__).resolve().parents[3] / "shared/reference/posthog-source/query-api.json"
 

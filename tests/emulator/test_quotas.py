@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from posthog_dbapi.emulator import Emulator, EmulatorServer, FakeClock
+from posthog_emulator import Emulator, EmulatorServer, FakeClock
 
 
 @pytest.fixture

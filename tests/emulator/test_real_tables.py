@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from posthog_dbapi.emulator import Emulator, EmulatorServer
+from posthog_emulator import Emulator, EmulatorServer
 
 FACTS = (
     Path(__file__).resolve().parents[3]

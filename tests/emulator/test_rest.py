@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from posthog_dbapi.emulator import EmulatorServer
+from posthog_emulator import EmulatorServer
 
 
 def _session(emulator: EmulatorServer, key: str | None = None) -> requests.Session:

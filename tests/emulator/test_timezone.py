@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from posthog_dbapi.emulator import Emulator, EmulatorServer
+from posthog_emulator import Emulator, EmulatorServer
 
 # Around the US spring-forward change (2024-03-10 02:00 local in Los Angeles).
 EVENTS = [

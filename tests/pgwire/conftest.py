@@ -10,8 +10,8 @@ import pytest
 
 import posthog_dbapi
 from posthog_dbapi.dbapi import Connection
-from posthog_dbapi.emulator import EmulatorServer
 from posthog_dbapi.pgwire import PgServer, ServerConfig
+from posthog_emulator import EmulatorServer
 
 PASSWORD = "wire-secret"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from posthog_dbapi.emulator import EmulatorServer
 from posthog_dbapi.pgwire import PgServer, ServerConfig
 from posthog_dbapi.pgwire.guard import format_timeout, parse_timeout
+from posthog_emulator import EmulatorServer
 
 from .conftest import Wire
 

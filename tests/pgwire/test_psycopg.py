@@ -14,8 +14,8 @@ import psycopg
 import pytest
 
 from posthog_dbapi.dbapi import Connection
-from posthog_dbapi.emulator import EmulatorServer
 from posthog_dbapi.pgwire import PgServer, ServerConfig
+from posthog_emulator import EmulatorServer
 
 from .conftest import PASSWORD, Wire
 

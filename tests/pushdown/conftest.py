@@ -22,9 +22,9 @@ import pytest
 
 from posthog_dbapi import PostHogDriver
 from posthog_dbapi.adapters.hogql_adapter import scan
-from posthog_dbapi.emulator import Emulator, EmulatorServer
-from posthog_dbapi.emulator.eventstore import EventStore
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES
+from posthog_emulator import Emulator, EmulatorServer
+from posthog_emulator.eventstore import EventStore
 
 
 def make_driver(server: EmulatorServer, **kwargs: Any) -> PostHogDriver:

@@ -15,7 +15,7 @@ import pytest
 
 import posthog_dbapi
 from posthog_dbapi.driver.listeners import RequestEvent
-from posthog_dbapi.emulator import EmulatorServer
+from posthog_emulator import EmulatorServer
 
 AGGREGATE = "SELECT event, count(*) FROM events GROUP BY event ORDER BY event"
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import posthog_dbapi
-from posthog_dbapi.emulator import EmulatorServer
+from posthog_emulator import EmulatorServer
 
 from .test_differential import STATEMENTS, _bind, _normal
 

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from posthog_dbapi import PostHogDriver
-from posthog_dbapi.emulator import EmulatorServer
 from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan, execute, plan
 from posthog_dbapi.sql.time_shape import local_times
+from posthog_emulator import EmulatorServer
 from tests.pushdown.conftest import ZONES, RouteCase, route_case
 
 MID = "{mid}"  # replaced by a timestamp in the middle of the demo data

@@ -16,8 +16,8 @@ import pytest
 
 import posthog_dbapi
 from posthog_dbapi import PostHogDriver
-from posthog_dbapi.emulator import EmulatorServer
 from posthog_dbapi.sql.pushdown_planner import PushdownPlan, execute, plan
+from posthog_emulator import EmulatorServer
 
 from .hogql_grammar import parse_error
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from posthog_dbapi import PostHogDriver, connect
-from posthog_dbapi.emulator import Emulator, EmulatorServer
 from posthog_dbapi.sql.pushdown_planner import PushdownPlan, execute, plan
+from posthog_emulator import Emulator, EmulatorServer
 
 from .conftest import make_driver
 

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from posthog_dbapi import PostHogDriver, connect
-from posthog_dbapi.emulator import EmulatorServer
 from posthog_dbapi.exceptions import InterfaceError
+from posthog_emulator import EmulatorServer
 
 LA = ZoneInfo("America/Los_Angeles")
 DAILY = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from posthog_dbapi import connect
-from posthog_dbapi.emulator import EmulatorServer
+from posthog_emulator import EmulatorServer
 from tests.hogql_proof import HogQLRecorder, RefusedHogQL
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import posthog_dbapi.dbapi as dbapi
-from posthog_dbapi.emulator.ratelimit import FakeClock
+from posthog_emulator.ratelimit import FakeClock
 
 from .conftest import record
 

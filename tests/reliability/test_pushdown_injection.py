@@ -15,8 +15,8 @@ import pytest
 from hostile_values import HOSTILE_VALUES, NON_ASCII_VALUES
 
 import posthog_dbapi
-from posthog_dbapi.emulator import EmulatorServer
 from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan, plan
+from posthog_emulator import EmulatorServer
 
 from .conftest import record
 

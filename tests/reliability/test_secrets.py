@@ -23,8 +23,8 @@ import sqlalchemy as sa
 
 import posthog_dbapi.dbapi as dbapi
 from posthog_dbapi.driver import InsecureTLSWarning, PostHogDriver
-from posthog_dbapi.emulator import Emulator, EmulatorServer
 from posthog_dbapi.exceptions import ConnectionError, Error, MalformedResponseError
+from posthog_emulator import Emulator, EmulatorServer
 
 SECRET = "phx_reliability_secret_7f3a9c"
 WRONG = "phx_WrOnGReliabilityKey_51d2e8"

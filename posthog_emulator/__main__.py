@@ -1,4 +1,4 @@
-"""``python -m posthog_dbapi.emulator``: serve the emulator until interrupted."""
+"""``python -m posthog_emulator``: serve the emulator until interrupted."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _rows(text: str) -> tuple[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m posthog_dbapi.emulator", description="A local PostHog API emulator."
+        prog="python -m posthog_emulator", description="A local PostHog API emulator."
     )
     parser.add_argument("--port", type=int, default=8010)
     parser.add_argument("--host", default="127.0.0.1")

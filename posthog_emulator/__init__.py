@@ -1,8 +1,8 @@
 """A local PostHog API emulator: PostHog's REST routes, errors, pagination, auth, rate limits and
 Query API over in-memory state and an embedded event store, plus fault injection for tests.
 
-It imports nothing from the rest of posthog_dbapi: it is a second, independent implementation
-of PostHog's API contract. Start it with ``python -m posthog_dbapi.emulator --demo``.
+It imports nothing from posthog_dbapi (the client): it is a second, independent implementation
+of PostHog's API contract. Start it with ``python -m posthog_emulator --demo``.
 """
 
 from .app import Emulator, RequestRecord
