@@ -131,7 +131,8 @@ class Env:
         must send its queries, not read the answers of its own earlier repeats."""
         import posthog_dbapi
 
-        options.setdefault("query_cache_ttl", 0)
+        if "driver" not in options:  # a given driver carries its own cache setting
+            options.setdefault("query_cache_ttl", 0)
         return posthog_dbapi.connect(
             self.emulator.url, self.emulator.api_key, self.emulator.project_id, **options
         )
