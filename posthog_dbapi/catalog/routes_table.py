@@ -6,6 +6,7 @@ disagree the real API wins and ``deviations.py`` records why.
 
 from __future__ import annotations
 
+from posthog_dbapi.driver.keyset import QUERY_MAX_ROWS
 from posthog_dbapi.driver.routes import DeleteStyle, PaginationStyle, ResourceRoute
 
 __all__ = ["ROUTES"]
@@ -13,8 +14,6 @@ __all__ = ["ROUTES"]
 _EXACT = "exact"
 _NARROWING = "narrowing"
 
-# The Query API caps one response at 50,000 rows (MAX_SELECT_RETURNED_ROWS).
-QUERY_API_MAX_ROWS = 50_000
 
 _ROUTES: tuple[ResourceRoute, ...] = (
     ResourceRoute(
@@ -121,7 +120,7 @@ _ROUTES: tuple[ResourceRoute, ...] = (
         lookup_field="uuid",
         lookup_type="uuid",
         pagination=PaginationStyle.KEYSET,
-        max_page_size=QUERY_API_MAX_ROWS,
+        max_page_size=QUERY_MAX_ROWS,
         delete_style=DeleteStyle.NONE,
         can_create=False,
         can_update=False,
@@ -194,7 +193,7 @@ _ROUTES: tuple[ResourceRoute, ...] = (
         lookup_field="distinct_id",
         lookup_type="str",
         pagination=PaginationStyle.KEYSET,
-        max_page_size=QUERY_API_MAX_ROWS,
+        max_page_size=QUERY_MAX_ROWS,
         delete_style=DeleteStyle.NONE,
         can_list=False,
         can_retrieve=False,
@@ -229,7 +228,7 @@ _ROUTES: tuple[ResourceRoute, ...] = (
         lookup_field="key",
         lookup_type="str",
         pagination=PaginationStyle.KEYSET,
-        max_page_size=QUERY_API_MAX_ROWS,
+        max_page_size=QUERY_MAX_ROWS,
         delete_style=DeleteStyle.NONE,
         can_list=False,
         can_retrieve=False,
@@ -249,7 +248,7 @@ _ROUTES: tuple[ResourceRoute, ...] = (
         lookup_field="session_id",
         lookup_type="str",
         pagination=PaginationStyle.KEYSET,
-        max_page_size=QUERY_API_MAX_ROWS,
+        max_page_size=QUERY_MAX_ROWS,
         delete_style=DeleteStyle.NONE,
         can_list=False,
         can_retrieve=False,

@@ -18,14 +18,17 @@ import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
 
 import apsw
 
-from posthog_dbapi.adapters.values import from_storage, parse_datetime
+from posthog_dbapi.dbapi.describe import ColumnDescription, code_of_value, describe
 from posthog_dbapi.dbapi.direct import DirectRows, direct_plan, run_direct
 from posthog_dbapi.dbapi.errors import translate
+from posthog_dbapi.dbapi.hogql_route import choose, page_rows
 from posthog_dbapi.dbapi.writes import check_write
+from posthog_dbapi.driver.keyset import QUERY_MAX_ROWS
 from posthog_dbapi.exceptions import (
     Error,
     InterfaceError,
@@ -35,53 +38,18 @@ from posthog_dbapi.exceptions import (
     ProgrammingError,
 )
 from posthog_dbapi.sql.cost import check_budget, estimate
-from posthog_dbapi.sql.pushdown_planner import (
-    MAX_ROWS_PER_QUERY,
-    Fallback,
-    PushdownPlan,
-    QueryRunner,
-    execute,
-    native_plan,
-    plan,
-)
+from posthog_dbapi.sql.pushdown_planner import Fallback, QueryRunner, execute
 from posthog_dbapi.sql.statements import Statement, StatementKind, classify
-from posthog_dbapi.sql.time_shape import local_times
-from posthog_dbapi.types import type_code_for, utc_text
+from posthog_dbapi.types import utc_text
 
 if TYPE_CHECKING:
     from posthog_dbapi.dbapi.connection import Connection
 
 __all__ = ["Cursor"]
 
-ColumnDescription = tuple[str, Any, None, None, None, None, bool]
-
 # What a statement is depends on its text alone; BI tools send the same few texts again and
 # again, and parsing one costs more than a small Query API answer takes to decode.
 _classify = functools.lru_cache(maxsize=256)(classify)
-
-_DECLTYPE_CODES = {
-    "INTEGER": "integer",
-    "REAL": "float",
-    "BOOLEAN": "boolean",
-    "TIMESTAMP": "datetime",
-    "DATE": "date",
-    "TEXT": "string",
-    "BLOB": "binary",
-}
-
-
-def _code_of_value(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bytes):
-        return "binary"
-    return None
 
 
 def _binding(value: Any) -> Any:
@@ -99,50 +67,6 @@ def _binding(value: Any) -> Any:
     if isinstance(value, (bytearray, memoryview)):
         return bytes(value)
     return str(value)
-
-
-def _zone_of(connection: Any) -> dt.tzinfo | None:
-    """The project's zone on a ``timezone="project"`` connection; ``None`` on a UTC one."""
-    driver = connection.driver
-    if getattr(driver, "timezone", "UTC") != "project":
-        return None
-    calendar = driver.calendar()
-    if calendar.is_utc:
-        return None  # the project's calendar is UTC: the same text and values as "UTC"
-    zone: dt.tzinfo = calendar.zone
-    return zone
-
-
-def _local_datetime(zone: dt.tzinfo) -> Any:
-    def to_local(value: Any) -> Any:
-        # Offset-free text is a HogQL table's wall-clock time (time_shape); text with an
-        # offset (a REST answer) is an instant, shown in the project's zone too.
-        if not isinstance(value, str):
-            return value
-        try:
-            parsed = dt.datetime.fromisoformat(value.strip().replace(" ", "T", 1))
-        except ValueError:
-            return value
-        if parsed.tzinfo is None:
-            return parsed.replace(tzinfo=zone)
-        return parse_datetime(value).astimezone(zone)
-
-    return to_local
-
-
-# A decoded Query API page costs memory by its cells, not its rows (about 300 bytes a cell
-# with the JSON body it came from); 50,000 rows of ``SELECT * FROM events`` held ~60 MB decoded
-# plus the body, and a stream's peak stayed above 100 MB. Narrow selects keep the 50,000 pages.
-PAGE_CELLS = 200_000
-
-
-def _page_rows(chosen: PushdownPlan) -> int:
-    """Rows per keyset page for this plan, within the Query API's cap."""
-    translation = chosen.translation
-    if translation is None:
-        return MAX_ROWS_PER_QUERY
-    width = len(translation.columns) + len(translation.table.keys if translation.table else ())
-    return max(1000, min(MAX_ROWS_PER_QUERY, PAGE_CELLS // max(1, width)))
 
 
 class Cursor:
@@ -332,7 +256,11 @@ class Cursor:
             with self._limited():
                 if self._batches is not None:
                     out += self._batches.take(None if size is None else size - len(out))
-                while size is None or len(out) < size:
+                if not self._converters:
+                    # Rows that need no conversion (the HogQL route's, already Python values,
+                    # or SQLite's without a converted column) are taken by one C-level loop.
+                    out += islice(self._rows, None if size is None else max(0, size - len(out)))
+                while self._converters and (size is None or len(out) < size):
                     raw = next(self._rows, None)
                     if raw is None:
                         break
@@ -413,7 +341,7 @@ class Cursor:
                        and t not in self.connection.rest_shared_tables]  # fmt: skip
             if scanned:
                 chosen = Fallback(self.route_reason or "a statement SQLite runs")
-                self.estimated_queries = estimate(chosen, scanned, MAX_ROWS_PER_QUERY)
+                self.estimated_queries = estimate(chosen, scanned, QUERY_MAX_ROWS)
                 check_budget(self.estimated_queries, self.connection.max_queries, chosen)
         context = state.begin_statement()
         self.queries = context.queries
@@ -433,7 +361,7 @@ class Cursor:
             if self._peeked:
                 first = self._peeked[0]
                 self.description = [
-                    (d[0], d[1] if d[1] is not None else _code_of_value(first[i]), *d[2:])
+                    (d[0], d[1] if d[1] is not None else code_of_value(first[i]), *d[2:])
                     for i, d in enumerate(self.description)
                 ]
 
@@ -452,43 +380,28 @@ class Cursor:
         self._peeked = self._take(1)
         return True
 
+    def _trace(self, cursor: Any, sql: str, bindings: Any) -> bool:
+        try:
+            described = cursor.description_full
+        except apsw.ExecutionCompleteError:
+            described = ()
+        if described:
+            self._raw_description = described
+        return True
+
     def _run_as_hogql(
         self, operation: str, statement: Statement, parameters: Any, bindings: Any
     ) -> bool:
         """Send the statement to the Query API when it can run there whole; False otherwise."""
         connection = self.connection
-        chosen: PushdownPlan | Fallback
-        if connection.native_hogql:
-            chosen = native_plan(operation, parameters)
-        elif statement.kind is StatementKind.SELECT and any(
-            table in connection.hogql_tables for table in statement.tables
-        ):
-            mode = connection.pushdown
-            if mode == "required" and all(
-                t in connection.rest_shared_tables or t not in connection.hogql_tables
-                for t in statement.tables
-            ):
-                mode = "auto"  # only REST-backed tables: their REST route is no fallback
-            if isinstance(bindings, Mapping):
-                chosen = Fallback("named parameters (use ? placeholders for pushdown)")
-            else:
-                with local_times(_zone_of(connection) is not None):
-                    chosen = connection.plans.get(
-                        (operation, tuple(bindings or ()), mode),
-                        lambda: plan(
-                            operation,
-                            list(bindings or ()),
-                            tables=connection.hogql_tables,
-                            pushdown=mode,
-                        ),
-                    )
-            if isinstance(chosen, Fallback):
-                self.route_reason = chosen.reason
-                return False
-        else:
+        chosen = choose(connection, operation, statement, parameters, bindings)
+        if chosen is None:
+            return False
+        if isinstance(chosen, Fallback):
+            self.route_reason = chosen.reason
             return False
         connection._check_open()
-        self.estimated_queries = estimate(chosen, (), _page_rows(chosen))
+        self.estimated_queries = estimate(chosen, (), page_rows(chosen))
         check_budget(self.estimated_queries, connection.max_queries, chosen)
 
         def started(query_id: str) -> None:
@@ -503,7 +416,7 @@ class Cursor:
                 cast(QueryRunner, connection.driver),
                 chosen,
                 queries=self.queries,
-                page_size=_page_rows(chosen),
+                page_size=page_rows(chosen),
                 timeout=timeout,
                 # With a timeout the query runs async and is polled, so PostHog can be told
                 # to stop it when the time is up (a blocking request could only be abandoned).
@@ -521,35 +434,11 @@ class Cursor:
         self._rows = iter(result)
         return True
 
-    def _trace(self, cursor: Any, sql: str, bindings: Any) -> bool:
-        try:
-            described = cursor.description_full
-        except apsw.ExecutionCompleteError:
-            described = ()
-        if described:
-            self._raw_description = described
-        return True
-
     def _describe(self) -> None:
         described = self._raw_description
         if not described:
             self.description = None
             return
-        description: list[ColumnDescription] = []
-        converters: list[Any] = []
-        zone = _zone_of(self.connection)
-        for name, decltype, _db, table, origin in described:
-            code = self.connection._column_kind(table, origin)
-            if code is not None:
-                code = type_code_for(code)
-            elif decltype:
-                code = _DECLTYPE_CODES.get(decltype.upper(), "string")
-            description.append((name, code, None, None, None, None, True))
-            converters.append(
-                _local_datetime(zone)
-                if zone is not None and code == "datetime"
-                else from_storage(code)
-            )
-        self.description = description
+        self.description, converters = describe(self.connection, described)
         self._converters = converters if any(c is not None for c in converters) else []
         self._converting = [(i, c) for i, c in enumerate(converters) if c is not None]

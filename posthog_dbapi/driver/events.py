@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from posthog_dbapi.driver.keyset import keyset_pages
 from posthog_dbapi.driver.query import QueryResult
 from posthog_dbapi.exceptions import MalformedResponseError, ValidationError
 
-__all__ = ["EVENT_COLUMNS", "EVENT_FILTERS", "MAX_QUERY_ROWS", "iter_events"]
+__all__ = ["EVENT_COLUMNS", "EVENT_FILTERS", "iter_events"]
 
 EVENT_COLUMNS = (
     "uuid",
@@ -30,8 +31,6 @@ EVENT_COLUMNS = (
     "elements_chain",
     "created_at",
 )
-MAX_QUERY_ROWS = 50_000
-"""PostHog caps a HogQL SELECT at 50,000 rows (``MAX_SELECT_RETURNED_ROWS``)."""
 
 # Filter parameter -> condition; the same names the legacy /events/ list took.
 EVENT_FILTERS: Mapping[str, str] = {
@@ -100,38 +99,22 @@ def iter_events(
 ) -> Iterator[dict[str, Any]]:
     """Yield events oldest first, lazily, one Query API page at a time."""
     filters = check_filters(params or {})
-    page_limit = max(1, min(page_size, MAX_QUERY_ROWS))
-    after: tuple[str, str] | None = None
-    skip = offset
-    produced = 0
-    while True:
-        if limit is not None:
-            # The first pages only feed the offset; after that ask for what is still wanted.
-            wanted = limit - produced + skip
-            page_limit = max(1, min(page_limit, wanted, MAX_QUERY_ROWS))
-        hogql, values = build_page_query(filters, after, page_limit)
-        result = run(hogql, values)
-        rows = result.dicts()
+
+    columns: list[str] = list(EVENT_COLUMNS)  # as the answers name them (see fetch)
+
+    def fetch(after: Sequence[Any] | None, rows: int) -> QueryResult:
+        position = None if after is None else (str(after[0]), str(after[1]))
+        result = run(*build_page_query(filters, position, rows))
+        columns[:] = result.columns
+        return result
+
+    def key(row: list[Any]) -> tuple[str, str]:
+        record = dict(zip(columns, row))
+        return (_utc_text(record.get("timestamp"), "timestamp"), str(record.get("uuid")))
+
+    for rows in keyset_pages(fetch, key, page_size=page_size, offset=offset, limit=limit):
         for row in rows:
-            record = _event_record(row)
-            if skip:
-                skip -= 1
-            else:
-                yield record
-                produced += 1
-                if limit is not None and produced >= limit:
-                    return
-        if len(rows) < page_limit:
-            return
-        last = rows[-1]
-        position = (_utc_text(last.get("timestamp"), "timestamp"), str(last.get("uuid")))
-        if after is not None and position <= after:
-            raise MalformedResponseError(
-                "The events page did not advance past the previous one",
-                {"after": list(after)},
-                suggestion="Run the read again; if it persists, report it.",
-            )
-        after = position
+            yield _event_record(dict(zip(columns, row)))
 
 
 def _event_record(row: Mapping[str, Any]) -> dict[str, Any]:

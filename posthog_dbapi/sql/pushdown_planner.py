@@ -25,11 +25,18 @@ from typing import Any, Protocol, cast
 
 from sqlglot import exp
 
+from posthog_dbapi.driver.keyset import QUERY_MAX_ROWS as MAX_ROWS_PER_QUERY
+from posthog_dbapi.driver.keyset import keyset_pages
 from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, OperationalError
 from posthog_dbapi.sql.pushdown_dialect import identifier, render
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_translate import Translation, Unsupported, translate
-from posthog_dbapi.sql.pushdown_types import Description, converter_for, description_for
+from posthog_dbapi.sql.pushdown_types import (
+    Description,
+    column_converter_for,
+    converter_for,
+    description_for,
+)
 from posthog_dbapi.types import utc_text
 
 __all__ = [
@@ -45,8 +52,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("posthog_dbapi.sql.pushdown")
-
-MAX_ROWS_PER_QUERY = 50_000
 
 
 def _fn(name: str, *args: exp.Expression) -> exp.Expression:
@@ -288,7 +293,10 @@ def execute(
     first_tree = _page_tree(translation, None, limit)
     first = send(render(first_tree), translation.values)
     decoders = [c.decode for c in translation.columns]
-    converters = [converter_for(t) for t in first.types[:width]]
+    by_column = [
+        column_converter_for(t) if decode is None else _decoding(decode)
+        for decode, t in zip(decoders, first.types[:width])
+    ]
     description = []
     for column, type_name in zip(translation.columns, first.types[:width]):
         entry = description_for(column.name, type_name)
@@ -296,13 +304,25 @@ def execute(
             entry = (column.name, column.code or "json", None, None, None, None, True)
         description.append(entry)
 
-    def convert(row: list[Any]) -> tuple[Any, ...]:
-        out = []
-        for value, conv, decode in zip(row[:width], converters, decoders):
-            out.append(decode(value) if decode is not None else conv(value))
-        return tuple(out)
+    def convert(rows: list[list[Any]]) -> list[tuple[Any, ...]]:
+        # A column at a time: the columns that need no conversion cost no call per cell.
+        columns = list(zip(*rows))[:width] if rows else []
+        return list(zip(*[
+            column if conv is None else conv(column) for conv, column in zip(by_column, columns)
+        ]))  # fmt: skip
 
     return PushdownResult(description, _rows(send, chosen, first, limit, page_size, convert), sent)
+
+
+def _decoding(decode: Callable[[Any], Any]) -> Callable[[Sequence[Any]], list[Any]]:
+    def column(values: Sequence[Any]) -> list[Any]:
+        return list(map(decode, values))
+
+    return column
+
+
+_CONVERT_ROWS = 5_000
+"""Rows of a page converted at once."""
 
 
 def _rows(
@@ -311,48 +331,45 @@ def _rows(
     first: Any,
     limit: int,
     page_size: int,
-    convert: Callable[[list[Any]], tuple[Any, ...]],
+    convert: Callable[[list[list[Any]]], list[tuple[Any, ...]]],
 ) -> Iterator[tuple[Any, ...]]:
     translation = chosen.translation
     assert translation is not None
     width = len(translation.columns)
-    skip = translation.offset
-    remaining = translation.limit  # rows still to hand out after the offset; None = all
-    page, first = first, None  # only `page` may keep a page alive (see below)
-    asked = limit
-    while True:
-        results = page.results
-        if chosen.mode == "single" and translation.limit is None and len(results) >= asked:
-            raise OperationalError(
-                f"The query returned {len(results)} rows, the most the Query API answers at "
-                "once, and cannot be paged.",
-                {"hogql": chosen.hogql},
-                suggestion='Add a LIMIT, narrow the query, or connect with pushdown="off".',
-            )
-        for row in results:
-            if skip:
-                skip -= 1
-                continue
-            if remaining is not None:
-                if remaining <= 0:
-                    return
-                remaining -= 1
-            yield convert(row)
-        if chosen.mode != "keyset" or len(results) < asked or not results:
-            return
-        if remaining is not None and remaining <= 0:
-            return
-        last = results[-1][width:]
+    if chosen.mode == "single" and translation.limit is None and len(first.results) >= limit:
+        raise OperationalError(
+            f"The query returned {len(first.results)} rows, the most the Query API answers at "
+            "once, and cannot be paged.",
+            {"hogql": chosen.hogql},
+            suggestion='Add a LIMIT, narrow the query, or connect with pushdown="off".',
+        )
+    base = 1 + max((int(n[1:]) for n in translation.values), default=-1)
+
+    def fetch(after: Sequence[Any] | None, rows: int) -> Any:
+        assert after is not None  # the first page is `first`
         values = dict(translation.values)
-        base = 1 + max((int(n[1:]) for n in values), default=-1)
-        names = [f"p{base + i}" for i in range(len(last))]
-        values.update(zip(names, last))
-        wanted = page_size
-        if remaining is not None:
-            wanted = min(page_size, remaining + skip)
-        asked = wanted
-        tree = _page_tree(translation, last, wanted, names)
-        # Let the consumed page go before the next one arrives: a full page of decoded JSON
-        # is tens of MB, and holding two at once doubled a stream's peak memory.
-        results = page = None
-        page = send(render(tree), values)
+        names = [f"p{base + i}" for i in range(len(after))]
+        values.update(zip(names, after))
+        return send(render(_page_tree(translation, list(after), rows, names)), values)
+
+    def key(row: list[Any]) -> list[Any]:
+        return row[width:]
+
+    pages = keyset_pages(
+        fetch if chosen.mode == "keyset" else None,  # only a keyset plan has a next page
+        key,
+        page_size=page_size,
+        offset=translation.offset,
+        limit=translation.limit,
+        first=first,
+        asked=limit,
+    )
+    del first  # the pager holds the first page only as long as it needs it
+    while True:
+        batch = next(pages, None)
+        if batch is None:
+            return
+        # Converted in slices, so a page's converted copy never doubles its memory.
+        for start in range(0, len(batch), _CONVERT_ROWS):
+            yield from convert(batch[start : start + _CONVERT_ROWS])
+        batch = None  # let the page go before the next one is asked for

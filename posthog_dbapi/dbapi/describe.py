@@ -1,0 +1,88 @@
+"""``cursor.description`` of a statement SQLite ran, and the conversion of each column it names.
+
+SQLite reports each result column's declared type and, for a plain column, its table and column;
+the catalog's kind of that column gives the PEP 249 type code (``type_code_for``), otherwise the
+declared type does. Each column's conversion from SQLite's storage value to the Python value the
+cursor returns (``from_storage``) is chosen here once per statement; on a connection with
+``timezone="project"`` timestamps are shown in the project's zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from posthog_dbapi.adapters.values import from_storage, parse_datetime
+from posthog_dbapi.dbapi.hogql_route import zone_of
+from posthog_dbapi.types import type_code_for
+
+if TYPE_CHECKING:
+    from posthog_dbapi.dbapi.connection import Connection
+
+__all__ = ["ColumnDescription", "code_of_value", "describe"]
+
+ColumnDescription = tuple[str, Any, None, None, None, None, bool]
+
+_DECLTYPE_CODES = {
+    "INTEGER": "integer",
+    "REAL": "float",
+    "BOOLEAN": "boolean",
+    "TIMESTAMP": "datetime",
+    "DATE": "date",
+    "TEXT": "string",
+    "BLOB": "binary",
+}
+
+
+def code_of_value(value: Any) -> str | None:
+    """The type code of an expression column (which has no declared type), from a value."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bytes):
+        return "binary"
+    return None
+
+
+def _local_datetime(zone: dt.tzinfo) -> Callable[[Any], Any]:
+    def to_local(value: Any) -> Any:
+        # Offset-free text is a HogQL table's wall-clock time (time_shape); text with an
+        # offset (a REST answer) is an instant, shown in the project's zone too.
+        if not isinstance(value, str):
+            return value
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip().replace(" ", "T", 1))
+        except ValueError:
+            return value
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=zone)
+        return parse_datetime(value).astimezone(zone)
+
+    return to_local
+
+
+def describe(
+    connection: Connection, described: Sequence[tuple[Any, ...]]
+) -> tuple[list[ColumnDescription], list[Callable[[Any], Any] | None]]:
+    """(``description``, the conversion of each column or None) of SQLite's ``described``
+    result columns (``apsw.Cursor.description_full``)."""
+    description: list[ColumnDescription] = []
+    converters: list[Callable[[Any], Any] | None] = []
+    zone = zone_of(connection)
+    for name, decltype, _db, table, origin in described:
+        code = connection._column_kind(table, origin)
+        if code is not None:
+            code = type_code_for(code)
+        elif decltype:
+            code = _DECLTYPE_CODES.get(decltype.upper(), "string")
+        description.append((name, code, None, None, None, None, True))
+        converters.append(
+            _local_datetime(zone) if zone is not None and code == "datetime" else from_storage(code)
+        )
+    return description, converters
