@@ -16,9 +16,7 @@ def test_offset_and_limit_across_page_edges(make_driver: Any, emulator: Any) -> 
     whole = [e["uuid"] for e in driver.iter_records("events", page_size=QUERY_MAX_ROWS)]
     assert len(whole) > 200
     emulator.app.request_log.clear()
-    window = [
-        e["uuid"] for e in driver.iter_records("events", page_size=40, offset=55, limit=100)
-    ]
+    window = [e["uuid"] for e in driver.iter_records("events", page_size=40, offset=55, limit=100)]
     assert window == whole[55:155]
     queries = [r for r in emulator.app.request_log if r.path.endswith("/query/")]
     # 155 rows wanted at 40 a page: 4 pages, the last asking only for the 35 still wanted.
