@@ -144,17 +144,22 @@ class Env:
         return f"{self.emulator.url}/api/projects/{self.emulator.project_id}/{path}"
 
 
-def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
-    """The fastest of ``repeat`` wall-clock runs of ``run`` and its last result.
+def best_of(
+    repeat: int, run: Callable[[], Any], *, clock: Callable[[], float] = time.perf_counter
+) -> tuple[float, Any]:
+    """The fastest of ``repeat`` runs of ``run`` by ``clock`` (wall time unless told) and its
+    last result.
 
-    The minimum is the run least disturbed by the other work on a shared machine.
+    The minimum is the run least disturbed by the other work on a shared machine. With
+    ``clock=time.process_time`` it is this process's CPU time: on a machine whose other work
+    leaves this process a fraction of a core, the client's own work, not its wait for a turn.
     """
     best = float("inf")
     result: Any = None
     for _ in range(max(1, repeat)):
-        start = time.perf_counter()
+        start = clock()
         result = run()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return best, result
 
 
