@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError
 
 from posthog_dbapi.driver.config import REGIONS, normalize_project_id
 from posthog_dbapi.exceptions import InterfaceError
-from posthog_dbapi.sql.pushdown_planner import PUSHDOWN_MODES
+from posthog_dbapi.options import PUSHDOWN_MODES
 from posthog_dbapi.types import bool_from_text
 
 __all__ = ["OPTIONS", "connect_args_from_url"]
