@@ -3,12 +3,15 @@
 A type object compares equal to every type code of its group, so ``description[i][1] == NUMBER``
 works for whatever code the cursor reports (a code is a lower-case name such as ``"integer"``,
 ``"datetime"``, ``"json"``). Also the one reading of a boolean written as text (URL options,
-``connect(hogql="true")``, PostgreSQL wire parameters), ``bool_from_text``.
+``connect(hogql="true")``, PostgreSQL wire parameters), ``bool_from_text``, and the one reading
+of a timestamp written as text (API answers, HogQL answers, filters, PostgreSQL parameters),
+``parse_timestamp``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Any
 
 __all__ = [
@@ -26,6 +29,7 @@ __all__ = [
     "Timestamp",
     "TimestampFromTicks",
     "bool_from_text",
+    "parse_timestamp",
     "type_code_for",
     "utc_text",
 ]
@@ -92,6 +96,57 @@ _CODES = {
 def type_code_for(kind: str) -> str:
     """The cursor type code for a catalog column kind (``"string"``, ``"integer"``, ...)."""
     return _CODES.get(kind, "string")
+
+
+_UTC = _dt.timezone.utc
+
+# What ``datetime.fromisoformat`` of Python 3.10 refuses but the servers and clients we read
+# write: ``Z``, PostgreSQL's ``+01`` and ``+0530`` offsets, fractions of other than 3 or 6
+# digits (ClickHouse's DateTime64(9) has 9), surrounding spaces.
+_LOOSE_TIMESTAMP = re.compile(
+    r"\s*(?P<date>\d{4}-\d\d-\d\d)"
+    r"(?:[Tt ](?P<time>\d\d:\d\d(?::\d\d)?)(?:[.,](?P<fraction>\d+))?)?\s*"
+    r"(?:(?P<utc>[Zz])|(?P<sign>[+-])(?P<hours>\d\d)(?::?(?P<minutes>\d\d))?(?::?(?P<seconds>\d\d))?)?"
+    r"\s*"
+)
+
+
+def parse_timestamp(text: str, zone: _dt.tzinfo = _UTC) -> _dt.datetime:
+    """An ISO 8601 (or PostgreSQL, or ClickHouse) timestamp as an aware datetime in ``zone``.
+
+    Text without an offset is a wall-clock time in ``zone``; a date alone is its midnight.
+    ``ValueError`` for anything that is not a timestamp."""
+    try:
+        parsed = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        parsed = _parse_loose(text)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=zone)
+    if parsed.tzinfo is zone:
+        return parsed  # the usual case (UTC answers for a UTC reader): nothing to convert
+    return parsed.astimezone(zone)
+
+
+def _parse_loose(text: str) -> _dt.datetime:
+    match = _LOOSE_TIMESTAMP.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not an ISO 8601 timestamp")
+    parts = match.groupdict()
+    moment = _dt.datetime.fromisoformat(f"{parts['date']}T{parts['time'] or '00:00'}")
+    if parts["fraction"]:
+        # Truncated to microseconds, as ClickHouse shows a DateTime64(6) of the same value.
+        moment = moment.replace(microsecond=int(parts["fraction"][:6].ljust(6, "0")))
+    if parts["utc"]:
+        return moment.replace(tzinfo=_UTC)
+    if parts["sign"]:
+        offset = _dt.timedelta(
+            hours=int(parts["hours"]),
+            minutes=int(parts["minutes"] or 0),
+            seconds=int(parts["seconds"] or 0),
+        )
+        sign = -1 if parts["sign"] == "-" else 1
+        return moment.replace(tzinfo=_dt.timezone(sign * offset))
+    return moment
 
 
 def utc_text(value: _dt.datetime | _dt.date | _dt.time) -> str:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import apsw
 
-from posthog_dbapi.adapters.values import from_storage, parse_datetime
+from posthog_dbapi.adapters.values import from_storage
 from posthog_dbapi.dbapi.direct import DirectRows, direct_plan, run_direct
 from posthog_dbapi.dbapi.errors import translate
 from posthog_dbapi.dbapi.writes import check_write
@@ -46,7 +46,7 @@ from posthog_dbapi.sql.pushdown_planner import (
 )
 from posthog_dbapi.sql.statements import Statement, StatementKind, classify
 from posthog_dbapi.sql.time_shape import local_times
-from posthog_dbapi.types import type_code_for, utc_text
+from posthog_dbapi.types import parse_timestamp, type_code_for, utc_text
 
 if TYPE_CHECKING:
     from posthog_dbapi.dbapi.connection import Connection
@@ -120,12 +120,9 @@ def _local_datetime(zone: dt.tzinfo) -> Any:
         if not isinstance(value, str):
             return value
         try:
-            parsed = dt.datetime.fromisoformat(value.strip().replace(" ", "T", 1))
+            return parse_timestamp(value, zone)
         except ValueError:
             return value
-        if parsed.tzinfo is None:
-            return parsed.replace(tzinfo=zone)
-        return parse_datetime(value).astimezone(zone)
 
     return to_local
 
