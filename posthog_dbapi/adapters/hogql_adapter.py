@@ -35,6 +35,7 @@ from posthog_dbapi.adapters.filters import AnyOf
 from posthog_dbapi.adapters.state import CachedScan, ConnectionState
 from posthog_dbapi.adapters.values import field_for
 from posthog_dbapi.exceptions import NotSupportedError
+from posthog_dbapi.names import quote_identifier as _quote
 from posthog_dbapi.sql.pushdown_planner import MAX_ROWS_PER_QUERY, PushdownPlan, execute, plan
 from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_translate import Unsupported
@@ -48,11 +49,6 @@ MAX_IN_VALUES = 5_000
 
 _FIELD_KIND = {"str": "string", "uuid": "string", "json": "string", "int": "integer",
                "float": "number", "dt": "datetime"}  # fmt: skip
-
-
-def _quote(name: str) -> str:
-    """A SQLite identifier for a known column name (they come from HOGQL_TABLES only)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _sqlite_param(value: Any) -> Any:

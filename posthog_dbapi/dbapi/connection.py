@@ -15,7 +15,6 @@ Transactions: PostHog has none. Every write is applied by the API as the stateme
 from __future__ import annotations
 
 import atexit
-import difflib
 import re
 import threading
 import weakref
@@ -41,6 +40,7 @@ from posthog_dbapi.dbapi.sandbox import (
     check_statement_timeout,
 )
 from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, ProgrammingError
+from posthog_dbapi.names import close_names, did_you_mean
 from posthog_dbapi.options import check_flag, check_number
 from posthog_dbapi.sql.cost import DEFAULT_MAX_QUERIES, check_max_queries
 from posthog_dbapi.sql.pushdown_planner import check_pushdown_mode
@@ -252,9 +252,8 @@ class Connection:
 
     @staticmethod
     def _did_you_mean(name: str, choices: list[str], what: str) -> str:
-        close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
-        hint = f"Did you mean {' or '.join(close)}? " if close else ""
-        return f"{hint}The {what}s are: {', '.join(sorted(choices))}."
+        hint = did_you_mean(close_names(name, choices))
+        return f"{hint} The {what}s are: {', '.join(sorted(choices))}.".lstrip()
 
     def _column_kind(self, table: str | None, column: str | None) -> str | None:
         if not table or not column or table not in self._created:

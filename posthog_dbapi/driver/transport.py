@@ -43,6 +43,7 @@ from posthog_dbapi.driver.retry import (
     backoff,
     parse_retry_after,
 )
+from posthog_dbapi.redact import Redactor
 
 __all__ = ["Response", "Transport", "is_absolute_url", "parse_retry_after"]
 
@@ -108,6 +109,7 @@ class Transport:
         origin = urlsplit(self.base_url)
         self._origin = (origin.scheme, origin.netloc.lower())
         self._key = api_key
+        self._redact = Redactor(api_key)
         self.timeout = timeout
         self.max_retries = max_retries
         self.retry_after_cap = retry_after_cap
@@ -420,7 +422,7 @@ class Transport:
         return malformed_response(resp, method, url, what, self._scrub)
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "***") if self._key else text
+        return self._redact(text)
 
     def close(self) -> None:
         if not self.closed:
