@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from posthog_dbapi import exceptions as exc
+from posthog_dbapi.driver.budget import RateCategory
 from posthog_dbapi.driver.routes import ResourceRoute, get_directory
 from posthog_dbapi.driver.transport import Transport, is_absolute_url
 from posthog_dbapi.names import close_names, did_you_mean
@@ -189,7 +190,7 @@ def endpoint_path(endpoint: str, project_id: str, transport: Transport) -> str:
     return path + (f"?{query}" if query else "")
 
 
-def category_for(path: str) -> str:
+def category_for(path: str) -> RateCategory:
     """The rate-limit category PostHog counts a raw call against."""
     bare = urlsplit(path).path
     if "/query/" in bare or "/endpoints/" in bare:

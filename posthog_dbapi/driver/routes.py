@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from posthog_dbapi.driver.budget import RateCategory
+
 __all__ = [
     "DeleteStyle",
     "PaginationStyle",
@@ -82,7 +84,7 @@ class ResourceRoute:
     can_retrieve: bool = True
     can_create: bool = True
     can_update: bool = True
-    rate_category: Literal["crud", "analytics", "query"] = "crud"
+    rate_category: RateCategory = "crud"
     """Which PostHog rate limit the resource's requests count against."""
     list_params: Mapping[str, str] = field(default_factory=dict)
     """List query parameters the API applies, mapped to how: ``"exact"`` (the API returns exactly

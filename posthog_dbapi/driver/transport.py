@@ -24,7 +24,7 @@ import requests
 from requests.auth import AuthBase
 
 from posthog_dbapi import exceptions as exc
-from posthog_dbapi.driver.budget import RateBudget
+from posthog_dbapi.driver.budget import RateBudget, RateCategory
 from posthog_dbapi.driver.encoding import encode_body, encode_params
 from posthog_dbapi.driver.errors import (
     error_for_response,
@@ -83,7 +83,7 @@ class _Call:
 
     method: str
     url: str
-    category: str
+    category: RateCategory
     attempt: int = 1
 
 
@@ -172,7 +172,7 @@ class Transport:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
-        category: str = "crud",
+        category: RateCategory = "crud",
         idempotent: bool | None = None,
         fail_fast: bool = False,
         timeout: float | None = None,

@@ -10,12 +10,15 @@ from sqlalchemy.engine import make_url
 from posthog_dbapi import PostHogDriver, connect
 from posthog_dbapi.dialect.url import connect_args_from_url
 from posthog_dbapi.driver.budget import (
+    DEFAULT_LIMITS,
+    RATE_CATEGORIES,
     BudgetLimits,
     RateBudget,
     get_shared_budget,
     query_tier,
 )
 from posthog_dbapi.driver.construction import check_query_tier
+from posthog_dbapi.driver.routes import get_directory
 from posthog_dbapi.driver.transport import parse_retry_after
 from posthog_dbapi.exceptions import InterfaceError
 from posthog_emulator import EmulatorServer
@@ -246,3 +249,22 @@ def test_a_raw_hogql_call_counts_against_the_hogql_budget(emulator: EmulatorServ
         status = driver.get_rate_limit_status()
     assert status["hogql_remaining_hour"] == 119
     assert status["categories"]["query"]["remaining_hour"] == 1199
+
+
+# -- the categories, named once ----------------------------------------------------------------
+
+
+def test_every_route_and_default_limit_uses_a_known_category() -> None:
+    assert set(DEFAULT_LIMITS) == set(RATE_CATEGORIES)
+    directory = get_directory()
+    assert {directory.route(n).rate_category for n in directory.names()} <= set(RATE_CATEGORIES)
+
+
+def test_an_unknown_category_is_refused_before_it_goes_uncounted(
+    emulator: EmulatorServer,
+) -> None:
+    driver = PostHogDriver(api_url=emulator.url, api_key=emulator.api_key, project_id=1)
+    emulator.app.request_log.clear()
+    with driver, pytest.raises(InterfaceError, match="category must be one of crud"):
+        driver.call_endpoint("/dashboards", category="crude")
+    assert list(emulator.app.request_log) == []
