@@ -32,6 +32,7 @@ def check_number(
     whole: bool = False,
     zero_means_none: bool = False,
     optional: bool = True,
+    text: bool = True,
     fix: str,
 ) -> Any:
     """``value`` as a number of setting ``name``: an ``int`` when ``whole``, else a ``float``.
@@ -39,7 +40,8 @@ def check_number(
     It must be at least ``minimum`` (more than it when ``above``) and finite; text is read as
     the number it spells, a bool is refused (``True`` is not 1 second). ``None`` or ``""``
     gives ``None`` when ``optional``; 0 gives ``None`` when ``zero_means_none`` (a limit that
-    0 turns off). ``fix`` is the suggestion the error carries."""
+    0 turns off). ``text=False`` refuses text (a Python-only argument, where ``"2"`` is more
+    likely a mistake than a URL value). ``fix`` is the suggestion the error carries."""
     if optional and (value is None or value == ""):
         return None
     number: float | None
@@ -50,6 +52,7 @@ def check_number(
     if (
         number is None
         or isinstance(value, bool)
+        or (not text and isinstance(value, str))
         or not math.isfinite(number)
         or number < minimum
         or (above and number == minimum)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "TimestampFromTicks",
     "bool_from_text",
     "parse_timestamp",
+    "timestamp_converter",
     "type_code_for",
     "utc_text",
 ]
@@ -125,6 +127,22 @@ def parse_timestamp(text: str, zone: _dt.tzinfo = _UTC) -> _dt.datetime:
     if parsed.tzinfo is zone:
         return parsed  # the usual case (UTC answers for a UTC reader): nothing to convert
     return parsed.astimezone(zone)
+
+
+def timestamp_converter(zone: _dt.tzinfo = _UTC) -> Callable[[Any], Any]:
+    """A converter of result cells: text that reads as a timestamp becomes an aware datetime in
+    ``zone`` (``parse_timestamp``; offset-free text is a wall-clock time there), anything else
+    comes back as it is."""
+
+    def convert(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_timestamp(value, zone)
+        except ValueError:
+            return value
+
+    return convert
 
 
 def _parse_loose(text: str) -> _dt.datetime:

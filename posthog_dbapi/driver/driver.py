@@ -63,7 +63,7 @@ logger = logging.getLogger("posthog_dbapi.driver")
 
 def _seconds(name: str, value: Any, *, minimum: float = 0) -> float:
     seconds: float = check_number(
-        name, value, minimum=minimum, optional=False, fix=f"Pass {name}= in seconds."
+        name, value, minimum=minimum, optional=False, text=False, fix=f"Pass {name}= in seconds."
     )
     return seconds
 
@@ -144,11 +144,11 @@ class PostHogDriver(RecordOperations, QueryOperations):
                 suggestion="Pass e.g. schema_cache_dir='/var/cache/posthog', or leave it out.",
             )
         max_retries = check_number(
-            "max_retries", max_retries, whole=True, optional=False,
+            "max_retries", max_retries, whole=True, optional=False, text=False,
             fix="Use e.g. max_retries=3 (0 turns retries off).",
         )  # fmt: skip
         self.prefetch_pages: int = check_number(
-            "prefetch_pages", prefetch_pages, whole=True, optional=False,
+            "prefetch_pages", prefetch_pages, whole=True, optional=False, text=False,
             fix="Use e.g. prefetch_pages=2 (0, the default, turns read-ahead off).",
         )  # fmt: skip
         """REST list pages fetched ahead of the reader (0: none). Overlaps the reader's work with

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from posthog_dbapi.types import parse_timestamp
+from posthog_dbapi.types import parse_timestamp, timestamp_converter
 
 __all__ = [
     "Description",
@@ -115,20 +115,7 @@ def _zone_of(base: str) -> dt.tzinfo:
         return _UTC
 
 
-def _datetime_in(zone: dt.tzinfo) -> Callable[[Any], Any]:
-    def to_datetime(value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        # ClickHouse prints a DateTime in its column's zone without an offset.
-        try:
-            return parse_timestamp(value, zone)
-        except ValueError:
-            return value
-
-    return to_datetime
-
-
-_to_datetime = _datetime_in(_UTC)
+_to_datetime = timestamp_converter(_UTC)
 
 
 def dt_text(value: Any) -> Any:
@@ -184,7 +171,7 @@ def converter_for(type_name: str) -> Callable[[Any], Any]:
     base = base_type(type_name)
     convert: Callable[[Any], Any]
     if base.startswith("DateTime"):
-        convert = _datetime_in(_zone_of(base))
+        convert = timestamp_converter(_zone_of(base))
     elif base.startswith("Date"):
         convert = _to_date
     elif base.startswith(("Int", "UInt", "Bool")):
