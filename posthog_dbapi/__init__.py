@@ -77,7 +77,16 @@ _LAZY = {
 }
 
 
+# Subpackages reachable as attributes (``posthog_dbapi.dialect.PostHogDialect``) without an
+# import of their own, as when this module imported them all.
+_SUBPACKAGES = frozenset(
+    {"adapters", "catalog", "cli", "dbapi", "dialect", "driver", "pgwire", "sql"}
+)
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"posthog_dbapi.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'posthog_dbapi' has no attribute {name!r}")
@@ -87,7 +96,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *_LAZY, *_SUBPACKAGES})
 
 
 __all__ = [

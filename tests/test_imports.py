@@ -95,6 +95,13 @@ def test_the_package_still_offers_every_public_name_and_the_pep_249_globals() ->
     assert "apsw" in loaded  # connect lives in the DB-API, loaded once it was asked for
 
 
+def test_a_subpackage_is_an_attribute_without_its_own_import() -> None:
+    loaded = _modules_after(
+        "import posthog_dbapi as p\nassert p.dialect.PostHogDialect.name == 'posthog'"
+    )
+    assert "posthog_dbapi.dialect" in loaded
+
+
 def test_an_unknown_name_is_still_an_attribute_error() -> None:
     import posthog_dbapi
 
