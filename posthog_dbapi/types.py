@@ -113,18 +113,20 @@ _LOOSE_TIMESTAMP = re.compile(
 )
 
 
-def parse_timestamp(text: str, zone: _dt.tzinfo = _UTC) -> _dt.datetime:
+def parse_timestamp(text: str, zone: _dt.tzinfo | None = _UTC) -> _dt.datetime:
     """An ISO 8601 (or PostgreSQL, or ClickHouse) timestamp as an aware datetime in ``zone``.
 
     Text without an offset is a wall-clock time in ``zone``; a date alone is its midnight.
-    ``ValueError`` for anything that is not a timestamp."""
+    ``zone=None`` keeps the offset the text was written with (UTC when it has none), for a
+    reader that must tell a local answer from a UTC one. ``ValueError`` for anything that is
+    not a timestamp."""
     try:
         parsed = _dt.datetime.fromisoformat(text)
     except ValueError:
         parsed = _parse_loose(text)
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=zone)
-    if parsed.tzinfo is zone:
+        return parsed.replace(tzinfo=zone or _UTC)
+    if zone is None or parsed.tzinfo is zone:
         return parsed  # the usual case (UTC answers for a UTC reader): nothing to convert
     return parsed.astimezone(zone)
 

@@ -48,3 +48,11 @@ def test_text_without_an_offset_is_a_wall_clock_time_in_the_zone_asked_for() -> 
 def test_what_is_not_a_timestamp_is_a_value_error(text: str) -> None:
     with pytest.raises(ValueError):
         parse_timestamp(text)
+
+
+def test_no_zone_keeps_the_offset_the_text_was_written_with() -> None:
+    # How the HogQL route tells a project-timezone answer from a UTC one.
+    local = parse_timestamp("2024-01-05T02:00:00-08:00", None)
+    assert local.utcoffset() == dt.timedelta(hours=-8)
+    assert local == TEN_UTC
+    assert parse_timestamp("2024-01-05 10:00:00", None) == TEN_UTC

@@ -125,7 +125,7 @@ def dt_text(value: Any) -> Any:
     ``timezone="project"`` connection stores it (``time_shape``)."""
     if isinstance(value, str):
         try:
-            answered = parse_timestamp(value)
+            answered = parse_timestamp(value, None)
         except ValueError:
             answered = None
         offset = answered.utcoffset() if answered is not None else None
