@@ -77,6 +77,7 @@ __all__ = [
 _NO_SUCH_TABLE = re.compile(r"no such table: (?:main\.)?(?P<name>\S+)")
 # Names SQLite itself answers: naming them needs nothing from PostHog.
 _SQLITE_NAMES = ("sqlite_", "pragma_")
+_SQLITE_DBS = frozenset({"main", "temp"})
 
 logger = logging.getLogger(__name__)
 
@@ -334,7 +335,9 @@ class Connection:
             and name not in statement.ctes
             and not name.lower().startswith(_SQLITE_NAMES)
         ]
-        if not unknown and not statement.qualified:
+        # SQLite's own schema names (main.events) need nothing from PostHog.
+        qualified = [q for q in statement.qualified if q.split(".")[0].lower() not in _SQLITE_DBS]
+        if not unknown and not qualified:
             return operation, statement
         self.load_tables()
         rewritten = quote_qualified(operation, self.hogql_tables)

@@ -83,6 +83,7 @@ def test_rest_statements_learn_nothing(
     cursor = conn.cursor()
     cursor.execute("WITH f AS (SELECT key FROM feature_flags) SELECT count(*) FROM f")
     cursor.execute("SELECT count(*) FROM events")
+    cursor.execute("SELECT count(*) FROM main.feature_flags")
     assert calls == [0]
     cursor.execute("SELECT count(*) FROM system.dashboards")
     cursor.execute("SELECT count(*) FROM stripe.charge")
