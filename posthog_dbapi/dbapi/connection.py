@@ -296,6 +296,12 @@ class Connection:
                     # A name the catalog has is the catalog's table (see catalog/tables.py).
                     if key not in RESOURCES and key not in self.hogql_tables and table.columns:
                         self.hogql_tables[key] = table_from_schema(table)
+                for key, table in schema.tables.items():
+                    # PostHog's flat alias (stripe_customer) reads the same table; it is not
+                    # listed by tables(), and a real name of that spelling wins.
+                    for alias in table.aliases:
+                        if key in self.hogql_tables and not self.is_table(alias):
+                            self.hogql_tables[alias] = table_from_schema(table, name=alias)
             self._hogql_schema = schema
             self._schema_loaded = True
             return schema
