@@ -9,13 +9,12 @@ cursor returns (``from_storage``) is chosen here once per statement; on a connec
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from posthog_dbapi.adapters.values import from_storage, parse_datetime
+from posthog_dbapi.adapters.values import from_storage
 from posthog_dbapi.dbapi.hogql_route import zone_of
-from posthog_dbapi.types import type_code_for
+from posthog_dbapi.types import timestamp_converter, type_code_for
 
 if TYPE_CHECKING:
     from posthog_dbapi.dbapi.connection import Connection
@@ -50,23 +49,6 @@ def code_of_value(value: Any) -> str | None:
     return None
 
 
-def _local_datetime(zone: dt.tzinfo) -> Callable[[Any], Any]:
-    def to_local(value: Any) -> Any:
-        # Offset-free text is a HogQL table's wall-clock time (time_shape); text with an
-        # offset (a REST answer) is an instant, shown in the project's zone too.
-        if not isinstance(value, str):
-            return value
-        try:
-            parsed = dt.datetime.fromisoformat(value.strip().replace(" ", "T", 1))
-        except ValueError:
-            return value
-        if parsed.tzinfo is None:
-            return parsed.replace(tzinfo=zone)
-        return parse_datetime(value).astimezone(zone)
-
-    return to_local
-
-
 def describe(
     connection: Connection, described: Sequence[tuple[Any, ...]]
 ) -> tuple[list[ColumnDescription], list[Callable[[Any], Any] | None]]:
@@ -83,6 +65,8 @@ def describe(
             code = _DECLTYPE_CODES.get(decltype.upper(), "string")
         description.append((name, code, None, None, None, None, True))
         converters.append(
-            _local_datetime(zone) if zone is not None and code == "datetime" else from_storage(code)
+            timestamp_converter(zone)
+            if zone is not None and code == "datetime"
+            else from_storage(code)
         )
     return description, converters

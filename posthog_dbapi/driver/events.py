@@ -18,19 +18,9 @@ from typing import Any
 from posthog_dbapi.driver.keyset import keyset_pages
 from posthog_dbapi.driver.query import QueryResult
 from posthog_dbapi.exceptions import MalformedResponseError, ValidationError
+from posthog_dbapi.types import parse_timestamp
 
-__all__ = ["EVENT_COLUMNS", "EVENT_FILTERS", "iter_events"]
-
-EVENT_COLUMNS = (
-    "uuid",
-    "event",
-    "distinct_id",
-    "properties",
-    "timestamp",
-    "person_id",
-    "elements_chain",
-    "created_at",
-)
+__all__ = ["EVENT_FILTERS", "iter_events"]
 
 # Filter parameter -> condition; the same names the legacy /events/ list took.
 EVENT_FILTERS: Mapping[str, str] = {
@@ -100,7 +90,7 @@ def iter_events(
     """Yield events oldest first, lazily, one Query API page at a time."""
     filters = check_filters(params or {})
 
-    columns: list[str] = list(EVENT_COLUMNS)  # as the answers name them (see fetch)
+    columns: list[str] = []  # as the answers name them (set by fetch before a row is read)
 
     def fetch(after: Sequence[Any] | None, rows: int) -> QueryResult:
         position = None if after is None else (str(after[0]), str(after[1]))
@@ -142,9 +132,8 @@ def _utc_text(value: Any, what: str) -> str:
     elif isinstance(value, _dt.date):
         moment = _dt.datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
         try:
-            moment = _dt.datetime.fromisoformat(text)
+            moment = parse_timestamp(value)
         except ValueError:
             raise ValidationError(
                 f"{what} must be an ISO-8601 date or time, not {value!r}",

@@ -27,9 +27,10 @@ from sqlglot import exp
 
 from posthog_dbapi.driver.keyset import QUERY_MAX_ROWS as MAX_ROWS_PER_QUERY
 from posthog_dbapi.driver.keyset import keyset_pages
-from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, OperationalError
+from posthog_dbapi.exceptions import NotSupportedError, OperationalError
+from posthog_dbapi.options import PUSHDOWN_MODES, check_choice
 from posthog_dbapi.sql.pushdown_dialect import identifier, render
-from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, HogQLTable
+from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_translate import Translation, Unsupported, translate
 from posthog_dbapi.sql.pushdown_types import (
     Description,
@@ -59,18 +60,11 @@ def _fn(name: str, *args: exp.Expression) -> exp.Expression:
     return cast(exp.Expression, exp.func(name, *args))
 
 
-PUSHDOWN_MODES = ("auto", "off", "required")
-
-
 def check_pushdown_mode(mode: Any) -> str:
     """The one check of a ``pushdown`` setting: ``connect()``, ``Connection`` and ``plan()``."""
-    if mode not in PUSHDOWN_MODES:
-        raise InterfaceError(
-            f"pushdown must be one of {', '.join(PUSHDOWN_MODES)}, not {mode!r}",
-            {"pushdown": mode},
-            suggestion='Use pushdown="auto" (default), "off" or "required".',
-        )
-    return str(mode)
+    return check_choice(
+        "pushdown", mode, PUSHDOWN_MODES, fix='Use pushdown="auto" (default), "off" or "required".'
+    )
 
 
 class QueryRunner(Protocol):
@@ -120,7 +114,7 @@ def plan(
         return Fallback("pushdown is off for this connection")
     chosen: PushdownPlan | Fallback
     try:
-        translation = translate(sql, list(params or ()), dict(tables or HOGQL_TABLES))
+        translation = translate(sql, list(params or ()), dict(tables or HOGQL_BUILTIN_TABLES))
         chosen = _plan_translation(sql, translation)
     except Unsupported as exc:
         chosen = Fallback(exc.reason)
