@@ -22,7 +22,6 @@ from typing import Any
 import apsw
 
 from posthog_dbapi.catalog.tables import TableInfo
-from posthog_dbapi.pgwire.codec import OID
 from posthog_dbapi.pgwire.pgfunctions import register_functions
 from posthog_dbapi.pgwire.pgrelations import (
     NS_PG_CATALOG,
@@ -34,24 +33,9 @@ from posthog_dbapi.pgwire.pgrelations import (
 from posthog_dbapi.pgwire.pgschema import TABLES, catalog_column_type, column_names
 from posthog_dbapi.pgwire.pgtypes import PG_TYPES
 
-__all__ = ["KIND_TYPES", "CatalogDatabase", "Relation", "catalog_column_type"]
+__all__ = ["CatalogDatabase", "Relation", "catalog_column_type"]
 
 FIRST_TABLE_OID = 16384
-
-# catalog column kind -> (type OID, information_schema data_type)
-KIND_TYPES: dict[str, tuple[int, str]] = {
-    "string": (OID.TEXT, "text"),
-    "integer": (OID.INT8, "bigint"),
-    "number": (OID.FLOAT8, "double precision"),
-    "float": (OID.FLOAT8, "double precision"),
-    "boolean": (OID.BOOL, "boolean"),
-    "datetime": (OID.TIMESTAMPTZ, "timestamp with time zone"),
-    "date": (OID.DATE, "date"),
-    "uuid": (OID.UUID, "uuid"),
-    "json": (OID.JSON, "json"),
-    "binary": (OID.BYTEA, "bytea"),
-}
-
 
 # PostgreSQL's own OIDs for the catalog relations (clients compare classoid with 'pg_x'::regclass).
 _CATALOG_OIDS = {
