@@ -159,6 +159,10 @@ def render() -> str:
         "SQL, and what the API can do exactly (id lookups, exact filters, LIMIT) is sent to it. "
         "Writes apply at once: PostHog has no transactions.",
         "",
+        "A connection also offers the project's other HogQL tables, as PostHog reports them "
+        "(`DatabaseSchemaQuery`): data warehouse tables in their schema (`stripe.customer`), "
+        "saved views and `system.*` tables, read only; `conn.tables()` lists them all.",
+        "",
         "| table | operations | DELETE | description |",
         "|---|---|---|---|",
     ]

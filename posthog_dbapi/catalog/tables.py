@@ -39,6 +39,8 @@ class ColumnInfo:
     type: ColumnType
     nullable: bool = True
     comment: str = ""
+    read_only: bool = True
+    max_length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ def _resource_table(
             ColumnType.of(info.get("type")),
             bool(info.get("nullable", True)) and name != resource.primary_key,
             str(info.get("description") or ""),
+            bool(info.get("read_only", False)),
+            info["max_length"] if isinstance(info.get("max_length"), int) else None,
         )
         for name, info in fields.items()
     )
