@@ -96,9 +96,12 @@ def main() -> None:
         )
         names = {t["value"] for t in tables.json.get("result", [])}
         expected_names = {t.name for t in listing if (t.schema or "main") == schema}
-        check(names == expected_names, f"table picker in {schema} lists {len(names)} tables")
-    check({"feature_flags", "events", "daily_signups"} <= {t.name for t in listing}, "main tables")
-    check({"charge", "customer"} <= {t.name for t in listing if t.schema == "stripe"}, "stripe")
+        must = {"main": {"feature_flags", "events", "daily_signups"}, "stripe": {"charge"}}
+        shown = ", ".join(sorted(names)) if len(names) < 5 else f"{len(names)} tables and views"
+        check(
+            names == expected_names and must.get(schema, set()) <= names,
+            f"table picker in {schema} lists {shown}",
+        )
 
     sql = "SELECT key, active FROM feature_flags ORDER BY id"
     run = client.post(
@@ -173,7 +176,7 @@ def stripe_chart(client: Any, headers: dict[str, str], database_id: int) -> None
         json={"database": database_id, "schema": "stripe", "table_name": "charge"},
         headers=headers,
     )
-    check(made.status_code == 201, f"dataset on stripe.charge -> {made.status_code} {made.json}")
+    check(made.status_code == 201, f"dataset on stripe.charge -> {made.status_code}")
     dataset = client.get(f"/api/v1/dataset/{made.json['id']}", headers=headers)
     columns = {c["column_name"] for c in dataset.json["result"]["columns"]}
     check({"amount", "created", "customer"} <= columns, f"stripe.charge has {len(columns)} columns")
