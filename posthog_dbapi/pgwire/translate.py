@@ -26,6 +26,7 @@ A table in schema ``public`` is the connection's table of that name; one in anot
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
@@ -222,7 +223,7 @@ class Translator:
                 raise ProgrammingError(
                     f'relation "{where}" does not exist',
                     {"table": where},
-                    suggestion=_suggest(name, self.tables),
+                    suggestion=_suggest(schema, name, self.tables),
                 )
         if posthog and catalog:
             raise NotSupportedError(
@@ -439,18 +440,24 @@ def _name_casts(tree: exp.Expression) -> None:
                 node.replace(exp.Anonymous(this=f"pg_{kind}_text", expressions=[value]))
 
 
-def _suggest(name: str, tables: Collection[str]) -> str:
-    """The hint for an unknown table: the tables of that name in other schemas, else all."""
+def _suggest(schema: str, name: str, tables: Collection[str]) -> str:
+    """The hint for an unknown table: the same name in another schema, a close name, the tables
+    of the schema named, or the default schema's tables and the other schemas."""
     same = sorted(t for t in tables if t.rpartition(".")[2] == name)
     if same:
         return f"Write it with its schema: {', '.join(same)}."
+    close = difflib.get_close_matches(Translator.table_key(schema, name), sorted(tables), n=3)
+    if close:
+        return f"Did you mean {' or '.join(close)}?"
+    inside = sorted(t for t in tables if t.startswith(f"{schema}."))
+    if inside:
+        return f"Schema {schema} has {', '.join(inside)}."
     public = sorted(t for t in tables if "." not in t)
-    others = sorted(t for t in tables if "." in t)
-    return (
-        f"The tables are in schema {USER_SCHEMA}: {', '.join(public)}"
-        + (f"; and {', '.join(others)}" if others else "")
-        + "."
-    )
+    others = sorted({t.partition(".")[0] for t in tables if "." in t})
+    hint = f"The tables in schema {USER_SCHEMA}: {', '.join(public)}."
+    if others:
+        hint += f" Other schemas: {', '.join(others)} (psql's \\dt SCHEMA.* lists their tables)."
+    return hint
 
 
 def _named(node: exp.Expression, name: str) -> bool:
