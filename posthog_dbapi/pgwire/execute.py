@@ -16,6 +16,7 @@ from typing import Any
 
 import apsw
 
+from posthog_dbapi.catalog.spec import ColumnType
 from posthog_dbapi.catalog.tables import TableInfo
 from posthog_dbapi.dbapi import Connection
 from posthog_dbapi.dbapi.errors import translate as translate_error
@@ -116,7 +117,7 @@ class Backend:
         self.settings = settings
         self.translator = Translator(
             self._table_names, user=user, database=database, version=version, now=now,
-            column_type=self._column_type, fields=self._fields,
+            column_type=self._column_type, fields=self._fields, has_table=self._has_table,
         )  # fmt: skip
         self._tables: dict[str, TableInfo] | None = None
         self._catalog: CatalogDatabase | None = None
@@ -132,9 +133,24 @@ class Backend:
     def _table_names(self) -> list[str]:
         return list(self.tables)
 
+    def _has_table(self, key: str) -> bool:
+        # The catalog's tables (events, feature_flags...) are known without a request; only
+        # another name (stripe.customer) costs the listing, which the connection needs anyway.
+        return self.connection.is_table(key) or key in self.tables
+
+    def _columns(self, key: str) -> list[tuple[str, ColumnType]] | None:
+        """The columns of table ``key`` and their kinds, ``None`` for no such table. A catalog
+        table's come from its fields (``/api/schema/``), so a client that reads only those
+        tables never costs the project's ``DatabaseSchemaQuery``."""
+        if self._tables is None and self.connection.is_resource(key):
+            fields = self.connection.get_fields(key)
+            return [(name, ColumnType.of(info.get("type"))) for name, info in fields.items()]
+        found = self.tables.get(key)
+        return None if found is None else [(c.name, c.type) for c in found.columns]
+
     def _fields(self, schema: str, table: str) -> list[str]:
-        found = self.tables.get(self.translator.table_key(schema, table))
-        return [] if found is None else [column.name for column in found.columns]
+        columns = self._columns(self.translator.table_key(schema, table))
+        return [name for name, _ in columns or []]
 
     @property
     def catalog(self) -> CatalogDatabase:
@@ -168,10 +184,10 @@ class Backend:
         if schema in CATALOG_SCHEMAS or (not schema and table.startswith("pg_")):
             # Not the connection's listing: a catalog query must not cost a schema request.
             return catalog_column_type(schema, table, column)
-        found = self.tables.get(self.translator.table_key(schema, table))
-        if found is None:
+        columns = self._columns(self.translator.table_key(schema, table))
+        if columns is None:
             return catalog_column_type(schema, table, column)
-        kind = next((c.type for c in found.columns if c.name == column), None)
+        kind = dict(columns).get(column)
         return None if kind is None else kind.types.pg_oid
 
     def run(
@@ -226,13 +242,13 @@ class Backend:
             return columns
         declared: list[int | None] = []
         for table, column in sources:
-            found = self.tables.get(table) if table else None
+            found = self._columns(table) if table else None
             if found is None:
                 declared.append(None)
             elif column is None:
-                declared.extend(c.type.types.pg_oid for c in found.columns)
+                declared.extend(kind.types.pg_oid for _, kind in found)
             else:
-                kind = next((c.type for c in found.columns if c.name == column), None)
+                kind = dict(found).get(column)
                 declared.append(None if kind is None else kind.types.pg_oid)
         if len(declared) != len(columns):
             return columns

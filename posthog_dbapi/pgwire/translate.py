@@ -104,12 +104,14 @@ class Translator:
         now: Callable[[], dt.datetime] | None = None,
         column_type: ColumnType | None = None,
         fields: Callable[[str, str], list[str]] | None = None,
+        has_table: Callable[[str], bool] | None = None,
     ) -> None:
         """``tables``: the connection's tables by SQL name (``events``, ``stripe.customer``), or
-        a function giving them, called the first time a statement names a table (listing them
-        may cost the connection a schema request)."""
+        a function giving them, called only when needed (listing them may cost the connection
+        a schema request); ``has_table`` answers for one name, without listing when it can."""
         self._tables = tables
         self._known: frozenset[str] | None = None
+        self.has_table: Callable[[str], bool] = has_table or (lambda key: key in self.tables)
         self._column_type: ColumnType = column_type or (lambda _s, _t, _c: None)
         self._fields: Callable[[str, str], list[str]] = fields or (lambda _s, _t: [])
         self.user = user
@@ -216,7 +218,7 @@ class Translator:
                 continue
             if schema in CATALOG_SCHEMAS or (not schema and name.startswith("pg_")):
                 catalog = True
-            elif self.table_key(schema, name) in self.tables:
+            elif self.has_table(self.table_key(schema, name)):
                 posthog = True
             else:
                 where = f"{schema}.{name}" if schema else name
@@ -273,7 +275,7 @@ class Translator:
         aliases: dict[str, str] = {}
         for table in select.find_all(exp.Table):
             key = self.table_key(table.db, table.name)
-            if key in self.tables and table.find_ancestor(exp.Select) is select:
+            if table.find_ancestor(exp.Select) is select and self.has_table(key):
                 aliases[table.alias_or_name] = key
         if not aliases:
             return None

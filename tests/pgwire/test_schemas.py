@@ -81,6 +81,19 @@ def test_warehouse_tables_answer_as_the_dbapi_does(
     assert system == cur.fetchone()
 
 
+def test_a_client_of_the_catalog_tables_never_lists_the_project(
+    wire: Wire, emulator: EmulatorServer
+) -> None:
+    # Metabase's pool opens many clients: one that reads events and feature_flags costs the
+    # HogQL of its statements, not a DatabaseSchemaQuery each (both are /query/ requests).
+    clear_query_cache()
+    emulator.app.request_log.clear()
+    with psycopg.connect(wire.conninfo(), autocommit=True) as conn:
+        conn.execute("SELECT count(*) FROM events WHERE event = %s", ("$pageview",)).fetchone()
+        conn.execute("SELECT id, key FROM feature_flags ORDER BY id").fetchall()
+    assert _query_requests(emulator) == 1
+
+
 def test_a_table_outside_its_schema_gets_a_hint(wire: Wire) -> None:
     with psycopg.connect(wire.conninfo(), autocommit=True) as conn:
         with pytest.raises(psycopg.errors.UndefinedTable) as unqualified:
