@@ -77,6 +77,7 @@ __all__ = [
 _NO_SUCH_TABLE = re.compile(r"no such table: (?:main\.)?(?P<name>\S+)")
 # Names SQLite itself answers: naming them needs nothing from PostHog.
 _SQLITE_NAMES = ("sqlite_", "pragma_")
+_SQLITE_DBS = frozenset({"main", "temp"})
 
 logger = logging.getLogger(__name__)
 
@@ -295,6 +296,12 @@ class Connection:
                     # A name the catalog has is the catalog's table (see catalog/tables.py).
                     if key not in RESOURCES and key not in self.hogql_tables and table.columns:
                         self.hogql_tables[key] = table_from_schema(table)
+                for key, table in schema.tables.items():
+                    # PostHog's flat alias (stripe_customer) reads the same table; it is not
+                    # listed by tables(), and a real name of that spelling wins.
+                    for alias in table.aliases:
+                        if key in self.hogql_tables and not self.is_table(alias):
+                            self.hogql_tables[alias] = table_from_schema(table, name=alias)
             self._hogql_schema = schema
             self._schema_loaded = True
             return schema
@@ -334,7 +341,9 @@ class Connection:
             and name not in statement.ctes
             and not name.lower().startswith(_SQLITE_NAMES)
         ]
-        if not unknown and not statement.qualified:
+        # SQLite's own schema names (main.events) need nothing from PostHog.
+        qualified = [q for q in statement.qualified if q.split(".")[0].lower() not in _SQLITE_DBS]
+        if not unknown and not qualified:
             return operation, statement
         self.load_tables()
         rewritten = quote_qualified(operation, self.hogql_tables)

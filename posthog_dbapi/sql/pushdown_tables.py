@@ -120,8 +120,9 @@ HOGQL_BUILTIN_TABLES: Mapping[str, HogQLTable] = {
 resource): the translator's tables when it is given none."""
 
 
-def table_from_schema(table: HogQLSchemaTable) -> HogQLTable:
-    """A table PostHog reported in ``DatabaseSchemaQuery`` (warehouse, view, system...)."""
+def table_from_schema(table: HogQLSchemaTable, *, name: str | None = None) -> HogQLTable:
+    """A table PostHog reported in ``DatabaseSchemaQuery`` (warehouse, view, system...), by its
+    HogQL name or by ``name``, another name HogQL reads it by (a search alias)."""
     names = [c.name for c in table.columns]
     if "id" in names:
         keys: tuple[str, ...] = ("id",)
@@ -131,4 +132,4 @@ def table_from_schema(table: HogQLSchemaTable) -> HogQLTable:
         keys = tuple(c.name for c in table.columns if c.type is not ColumnType.JSON) or tuple(
             names[:1]
         )
-    return HogQLTable.of(table.key, ((c.name, c.type) for c in table.columns), keys)
+    return HogQLTable.of(name or table.key, ((c.name, c.type) for c in table.columns), keys)
