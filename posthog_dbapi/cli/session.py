@@ -13,7 +13,6 @@ string or a comment does not end a statement.
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 import time
@@ -27,10 +26,11 @@ import apsw
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.catalog.reference import operations
 from posthog_dbapi.catalog.tables import TableInfo
-from posthog_dbapi.cli.config import Redactor
+from posthog_dbapi.cli.config import Redactor, new_redactor
 from posthog_dbapi.cli.output import FORMATS, make_writer
 from posthog_dbapi.cli.progress import Progress, RequestCounter, StatementStats
 from posthog_dbapi.exceptions import Error, PartialWriteError
+from posthog_dbapi.names import close_names, did_you_mean
 from posthog_dbapi.sql.statements import StatementKind, classify
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class Session:
         self.echo = echo
         self.progress = progress
         self.debug = debug
-        self.redact = redact or Redactor()
+        self.redact = redact or new_redactor()
         self.clock = clock
         self.counter = RequestCounter()
         self.last = LastStatement()
@@ -343,8 +343,8 @@ class Session:
         wanted = _unquote(name)
         table = next((t for t in tables if t.sql_name == wanted), None)
         if table is None:
-            close = difflib.get_close_matches(wanted, [t.sql_name for t in tables], n=3)
-            hint = f"Did you mean {' or '.join(close)}? " if close else ""
+            hint = did_you_mean(close_names(wanted, [t.sql_name for t in tables]))
+            hint = f"{hint} " if hint else ""
             self.err.write(f"Error: no table {name}\nHint: {hint}.tables lists them.\n")
             return False
         # The REST resources' write rules (read-only, required) come with their fields.

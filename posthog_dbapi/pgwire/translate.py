@@ -26,7 +26,6 @@ A table in schema ``public`` is the connection's table of that name; one in anot
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
@@ -38,6 +37,7 @@ from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
+from posthog_dbapi.names import close_names, did_you_mean
 from posthog_dbapi.pgwire.catalogsql import rewrite_catalog
 from posthog_dbapi.pgwire.hints import projection_hints
 from posthog_dbapi.pgwire.paramtypes import (
@@ -448,9 +448,9 @@ def _suggest(schema: str, name: str, tables: Collection[str]) -> str:
     same = sorted(t for t in tables if t.rpartition(".")[2] == name)
     if same:
         return f"Write it with its schema: {', '.join(same)}."
-    close = difflib.get_close_matches(Translator.table_key(schema, name), sorted(tables), n=3)
+    close = close_names(Translator.table_key(schema, name), sorted(tables))
     if close:
-        return f"Did you mean {' or '.join(close)}?"
+        return did_you_mean(close)
     inside = sorted(t for t in tables if t.startswith(f"{schema}."))
     if inside:
         return f"Schema {schema} has {', '.join(inside)}."

@@ -15,10 +15,11 @@ import pytest
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
 from posthog_dbapi.pgwire import auth
-from posthog_dbapi.pgwire.codec import OID, Reader, encode_value, parse_timestamp
+from posthog_dbapi.pgwire.codec import OID, Reader, encode_value
 from posthog_dbapi.pgwire.commands import parse_command, split
 from posthog_dbapi.pgwire.paramcodec import decode_param
 from posthog_dbapi.pgwire.translate import Translator
+from posthog_dbapi.types import parse_timestamp
 
 NOW = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.timezone.utc)
 
@@ -116,7 +117,7 @@ def test_schema_tables_route_to_the_connection_and_unknown_ones_get_hints() -> N
             translator.translate(sql)
         hints[sql.rsplit(" ", 1)[1]] = missing.value.suggestion
     assert hints["charge"] == "Write it with its schema: stripe.charge."
-    assert hints["feature_flagz"] == "Did you mean feature_flags?"
+    assert hints["feature_flagz"] == "Did you mean 'feature_flags'?"
     assert "Other schemas: stripe, system" in hints["hubspot.x"]
     assert listed == [1]
 
