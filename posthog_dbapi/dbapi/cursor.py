@@ -25,6 +25,7 @@ import apsw
 from posthog_dbapi.adapters.values import from_storage, parse_datetime
 from posthog_dbapi.dbapi.direct import DirectRows, direct_plan, run_direct
 from posthog_dbapi.dbapi.errors import translate
+from posthog_dbapi.dbapi.join_prefetch import read_join_keys
 from posthog_dbapi.dbapi.writes import check_write
 from posthog_dbapi.exceptions import (
     Error,
@@ -417,6 +418,8 @@ class Cursor:
                 check_budget(self.estimated_queries, self.connection.max_queries, chosen)
         context = state.begin_statement()
         self.queries = context.queries
+        if statement.kind is StatementKind.SELECT and self.estimated_queries is not None:
+            read_join_keys(self.connection, operation, context)
         apsw_cursor = self.connection._run(operation, bindings, self._trace)
         if statement.kind in (StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE):
             list(apsw_cursor)
