@@ -72,6 +72,7 @@ def scan(
     page_size: int = MAX_ROWS_PER_QUERY,
     on_query: Callable[[str], None] | None = None,
     queries: list[str] | None = None,
+    on_more: Callable[[int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Rows of `table` matching `bounds`, in keyset order, fetched page by page; the HogQL of
     each request sent is added to `queries`."""
@@ -122,7 +123,8 @@ def scan(
         )
         assert isinstance(chosen_all, PushdownPlan)
         chosen = chosen_all
-    rows = execute(driver, chosen, page_size=page_size, on_query=on_query, queries=queries)
+    rows = execute(driver, chosen, page_size=page_size, on_query=on_query, queries=queries,
+                   on_more=on_more)  # fmt: skip
     if not local:
         for row in rows:
             yield dict(zip(names, row))
@@ -309,7 +311,8 @@ class HogQLAdapter:
         return CachedScan(scan(self.driver, self.table, bounds, columns=columns, limit=limit,
                                offset=offset, page_size=self.page_size,
                                on_query=self.on_query,
-                               queries=self.state.statement.queries))  # fmt: skip
+                               queries=self.state.statement.queries,
+                               on_more=self.state.statement.on_more))  # fmt: skip
 
     def _memoised(self, bounds: dict[str, Filter], columns: list[str], limit: int | None,
                   offset: int | None) -> Iterator[dict[str, Any]]:  # fmt: skip

@@ -35,7 +35,7 @@ from posthog_dbapi.exceptions import (
     PartialWriteError,
     ProgrammingError,
 )
-from posthog_dbapi.sql.cost import check_budget, estimate
+from posthog_dbapi.sql.cost import check_budget, check_more, estimate
 from posthog_dbapi.sql.pushdown_planner import (
     MAX_ROWS_PER_QUERY,
     Fallback,
@@ -418,6 +418,7 @@ class Cursor:
                 check_budget(self.estimated_queries, self.connection.max_queries, chosen)
         context = state.begin_statement()
         self.queries = context.queries
+        context.on_more = self._more
         if statement.kind is StatementKind.SELECT and self.estimated_queries is not None:
             read_join_keys(self.connection, operation, context)
         apsw_cursor = self.connection._run(operation, bindings, self._trace)
@@ -512,6 +513,7 @@ class Cursor:
                 # to stop it when the time is up (a blocking request could only be abandoned).
                 refresh="blocking" if timeout is None else "async",
                 on_query=started,
+                on_more=self._more,
             )
         except Exception as exc:
             stopped = self._cancel_error(exc) or connection._sandbox.error_for(exc)
@@ -523,6 +525,11 @@ class Cursor:
         self.description = [tuple(d) for d in result.description]  # type: ignore[misc]
         self._rows = iter(result)
         return True
+
+    def _more(self, count: int) -> None:
+        """A scan needs `count` requests beyond the estimate (`posthog_dbapi.sql.cost`)."""
+        self.estimated_queries = (self.estimated_queries or 0) + count
+        check_more(self.estimated_queries, self.connection.max_queries, len(self.queries))
 
     def _trace(self, cursor: Any, sql: str, bindings: Any) -> bool:
         try:

@@ -79,7 +79,7 @@ def join_keys(
                 continue
             if not (left.table and right.table):
                 continue
-            a, b = scope.get(left.table), scope.get(right.table)
+            a, b = scope.get(left.table, ""), scope.get(right.table, "")
             for (h, hcol), (r, rcol) in (((a, left.name), (b, right.name)),
                                          ((b, right.name), (a, left.name))):  # fmt: skip
                 if h in hogql_tables and r in rest_tables:

@@ -228,6 +228,15 @@ def _after(keys: list[tuple[exp.Expression, bool]], names: list[str]) -> exp.Exp
     return exp.Paren(this=exp.or_(*branches))
 
 
+def _count(send: Callable[[str, Mapping[str, Any]], Any], translation: Translation) -> int:
+    """The rows a keyset scan yields in all (before its OFFSET), by one count request."""
+    inner = translation.tree.copy()
+    inner.set("order", None)
+    inner.set("limit", None)
+    tree = exp.select(exp.alias_(_fn("count"), "c0")).from_(inner.subquery("t"))
+    return int(send(render(tree), translation.values).results[0][0])
+
+
 @dataclass
 class PushdownResult:
     """The answer to one plan: `description` and a lazy iterator over its rows."""
@@ -250,6 +259,7 @@ def execute(
     refresh: str = "blocking",
     on_query: Callable[[str], None] | None = None,
     queries: list[str] | None = None,
+    on_more: Callable[[int], None] | None = None,
 ) -> PushdownResult:
     """Run `chosen`; the first request is made now (so errors and the description come at
     execute time), the following pages as the rows are consumed.
@@ -257,7 +267,9 @@ def execute(
     ``timeout`` and ``refresh`` go to each Query API request; ``on_query`` is told the id of
     each request before it is sent (so a caller can cancel it from another thread);
     ``queries`` (a list the caller owns) gets the HogQL text of each request actually sent, an
-    answer from the driver's query cache is not one."""
+    answer from the driver's query cache is not one. ``on_more`` is told, before they are sent,
+    of the requests an open-ended keyset scan needs beyond its first page (see `_rows`); it
+    may raise to refuse them."""
     page_size = max(1, min(page_size, MAX_ROWS_PER_QUERY))
     sent: list[str] = queries if queries is not None else []
 
@@ -302,7 +314,8 @@ def execute(
             out.append(decode(value) if decode is not None else conv(value))
         return tuple(out)
 
-    return PushdownResult(description, _rows(send, chosen, first, limit, page_size, convert), sent)
+    pages = _rows(send, chosen, first, limit, page_size, convert, on_more)
+    return PushdownResult(description, pages, sent)
 
 
 def _rows(
@@ -312,7 +325,11 @@ def _rows(
     limit: int,
     page_size: int,
     convert: Callable[[list[Any]], tuple[Any, ...]],
+    on_more: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[Any, ...]]:
+    """The rows of every page. An open-ended keyset scan whose first page comes back full
+    counts its rows (one request, told to ``on_more`` first) and tells ``on_more`` the pages
+    still to come, so the statement's estimate is the real cost before the second page."""
     translation = chosen.translation
     assert translation is not None
     width = len(translation.columns)
@@ -320,6 +337,7 @@ def _rows(
     remaining = translation.limit  # rows still to hand out after the offset; None = all
     page, first = first, None  # only `page` may keep a page alive (see below)
     asked = limit
+    counted = False
     while True:
         results = page.results
         if chosen.mode == "single" and translation.limit is None and len(results) >= asked:
@@ -342,6 +360,11 @@ def _rows(
             return
         if remaining is not None and remaining <= 0:
             return
+        if on_more is not None and translation.limit is None and not counted:
+            counted = True
+            on_more(1)
+            total = _count(send, translation)
+            on_more(max(0, total - limit) // page_size + 1)
         last = results[-1][width:]
         values = dict(translation.values)
         base = 1 + max((int(n[1:]) for n in values), default=-1)
