@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from posthog_dbapi.sql.pushdown_model import Scope, TranslatorBase, Typed, Unsupported, fn
 from posthog_dbapi.sql.pushdown_timegrains import (
+    COMPUTED,
     DATETIME_FORMAT,
     datetime_call,
     modifier_chain,
@@ -187,18 +188,8 @@ class PropertyTimeRules(TranslatorBase):
         pieces: list[exp.Expression] = []
         for part in parts:
             moment = value.node.copy()
-            if part == "%W":
-                # SQLite: (day of year from 0 + 7 - weekday from Monday 0) / 7, two digits.
-                week = fn("intDiv", exp.Sub(this=exp.Add(this=fn("toDayOfYear", moment),
-                          expression=exp.Literal.number(7)),
-                          expression=fn("toDayOfWeek", moment.copy())),
-                          exp.Literal.number(7))  # fmt: skip
-                # An Anonymous node keeps HogQL's exact name: sqlglot would render its own Pad
-                # node as LPAD, which HogQL's case-sensitive registry refuses.
-                padded = [fn("toString", week), exp.Literal.number(2), exp.Literal.string("0")]
-                pieces.append(exp.Anonymous(this="leftPad", expressions=padded))
-            elif part == "%s":
-                pieces.append(fn("toString", fn("toUnixTimestamp", moment)))
+            if len(part) == 2 and part[0] == "%" and part[1] in COMPUTED:
+                pieces.append(_computed(part, moment))
             else:
                 pieces.append(fn("formatDateTime", moment, self.value(part)))
         built = pieces[0] if len(pieces) == 1 else fn("concat", *pieces)
@@ -242,3 +233,40 @@ class PropertyTimeRules(TranslatorBase):
                 start_of, moment, *([exp.Literal.number(0)] if start_of == "toStartOfWeek" else [])
             )
         return Typed(fn("formatDateTime", moment, self.value(fmt)), "str", agg=value.agg)
+
+
+def _padded(number: exp.Expression, pad: str) -> exp.Expression:
+    """`number` as two characters, padded on the left with `pad`. An Anonymous node keeps
+    HogQL's exact name: sqlglot would render its own Pad node as LPAD, which HogQL's
+    case-sensitive registry refuses."""
+    args = [fn("toString", number), exp.Literal.number(2), exp.Literal.string(pad)]
+    return exp.Anonymous(this="leftPad", expressions=args)
+
+
+def _computed(part: str, moment: exp.Expression) -> exp.Expression:
+    """A strftime specifier formatDateTime has no letter for (or pads otherwise), computed."""
+    seven = exp.Literal.number(7)
+    if part == "%s":
+        return fn("toString", fn("toUnixTimestamp", moment))
+    if part == "%W":
+        # SQLite: (day of year from 0 + 7 - weekday from Monday 0) / 7, two digits.
+        days = exp.Add(this=fn("toDayOfYear", moment), expression=seven)
+        week = fn("intDiv", exp.Sub(this=days, expression=fn("toDayOfWeek", moment.copy())),
+                  seven.copy())  # fmt: skip
+        return _padded(week, "0")
+    if part == "%U":
+        # SQLite: (day of year from 0 + 7 - weekday from Sunday 0) / 7, two digits.
+        sunday_based = fn("modulo", fn("toDayOfWeek", moment.copy()), seven.copy())
+        days = exp.Add(this=fn("toDayOfYear", moment), expression=exp.Literal.number(6))
+        week = fn("intDiv", exp.Sub(this=days, expression=sunday_based), seven.copy())
+        return _padded(week, "0")
+    if part == "%e":
+        return _padded(fn("toDayOfMonth", moment), " ")
+    if part == "%k":
+        return _padded(fn("toHour", moment), " ")
+    # %l: the hour on a 12-hour clock, 12 for 0 and 12, space-padded.
+    hour = exp.Add(this=fn("modulo", exp.Add(this=fn("toHour", moment),
+                                             expression=exp.Literal.number(11)),
+                           exp.Literal.number(12)),
+                   expression=exp.Literal.number(1))  # fmt: skip
+    return _padded(hour, " ")

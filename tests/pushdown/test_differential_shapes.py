@@ -178,3 +178,24 @@ def test_newer_strftime_specifiers_give_sqlites_text(emulator: EmulatorServer) -
             rows[mode] = sorted(cursor.fetchall())
             assert cursor.route == ("hogql" if mode == "auto" else "sqlite")
     assert rows["auto"] == rows["off"] and rows["auto"]
+
+
+def test_space_padded_strftime_specifiers_give_sqlites_text(emulator: EmulatorServer) -> None:
+    # %e, %k, %l pad with spaces in SQLite (3.44+, the connection's; %U is 3.46+); ClickHouse's
+    # own letters pad with zeros, so they are computed. One request, the same text as SQLite's.
+    sql = (
+        "SELECT strftime('[%e] [%k] [%l] %U/%W', timestamp) AS k, count(*) FROM events "
+        "GROUP BY k"
+    )
+    rows = {}
+    for mode in ("auto", "off"):
+        with posthog_dbapi.connect(emulator.url, emulator.api_key, emulator.project_id,
+                                   pushdown=mode, query_cache_ttl=0) as conn:  # fmt: skip
+            emulator.app.request_log.clear()
+            cursor = conn.cursor().execute(sql)
+            rows[mode] = sorted(cursor.fetchall())
+            assert cursor.route == ("hogql" if mode == "auto" else "sqlite")
+            assert len(cursor.queries) == 1
+    assert rows["auto"] == rows["off"]
+    assert any("[ " in k for k, _ in rows["auto"]) and any("[1" in k for k, _ in rows["auto"])
+
