@@ -212,11 +212,48 @@ class PropertyTimeRules(TranslatorBase):
             raise Unsupported(f"date modifiers {texts!r}")
         return Typed(fn("formatDateTime", moment, self.value(fmt)), "str", agg=value.agg)
 
+    def julianday(self, column: exp.Expression, scope: Scope, alias_ok: bool) -> Typed:
+        """julianday(timestamp) as SQLite computes it from the stored text (3.54's date.c):
+        whole milliseconds since the Julian epoch, the seconds' fraction (capped at 0.999) added
+        as a double and rounded half up, divided by 86,400,000 as a double. Every step is an
+        integer below 2**53 or the same IEEE operation, so the float is SQLite's bit for bit."""
+        value = self.expr(column, scope, alias_ok)
+        if value.kind != "dt":
+            raise Unsupported("julianday() of a non-timestamp")
+        moment = value.node
+        # Anonymous nodes keep HogQL's exact names (sqlglot renames dateDiff, least, floor).
+        days = exp.Anonymous(this="dateDiff", expressions=[
+            exp.Literal.string("day"), fn("toDate", exp.Literal.string("1970-01-01")),
+            fn("toDate", moment.copy())])  # fmt: skip
+        fraction = exp.Div(this=fn("toFloat", fn("formatDateTime", moment.copy(),
+                                                 exp.Literal.string("%f"))),
+                           expression=exp.Literal.number("1000000.0"))  # fmt: skip
+        capped = exp.Anonymous(this="least", expressions=[fraction, exp.Literal.number("0.999")])
+        seconds = exp.Add(this=fn("toSecond", moment.copy()), expression=capped)
+        rounded = exp.Add(this=exp.Mul(this=exp.Paren(this=seconds),
+                                       expression=exp.Literal.number(1000)),
+                          expression=exp.Literal.number("0.5"))  # fmt: skip
+        millis = exp.Anonymous(this="floor", expressions=[rounded])
+        parts: list[exp.Expression] = [
+            exp.Mul(this=days, expression=exp.Literal.number(86_400_000)),
+            exp.Literal.number(210_866_760_000_000),  # the Unix epoch's midnight, in ms
+            exp.Mul(this=fn("toHour", moment.copy()), expression=exp.Literal.number(3_600_000)),
+            exp.Mul(this=fn("toMinute", moment.copy()), expression=exp.Literal.number(60_000)),
+            millis,
+        ]
+        total: exp.Expression = parts[0]
+        for part in parts[1:]:
+            total = exp.Add(this=total, expression=part)
+        built = exp.Div(this=exp.Paren(this=total), expression=exp.Literal.number("86400000.0"))
+        return Typed(built, "float", agg=value.agg)
+
     def x_Anonymous(self, node: exp.Anonymous, scope: Scope, alias_ok: bool) -> Typed:
         name = node.name.lower()
         if name == "date" and node.expressions:
             return self.moved(node.expressions[0], node.expressions[1:], "%Y-%m-%d", scope,
                               alias_ok)  # fmt: skip
+        if name == "julianday" and len(node.expressions) == 1:
+            return self.julianday(node.expressions[0], scope, alias_ok)
         if name != "datetime" or not node.expressions:
             raise Unsupported(f"function {node.name}")
         grain = datetime_call(node)

@@ -183,10 +183,7 @@ def test_newer_strftime_specifiers_give_sqlites_text(emulator: EmulatorServer) -
 def test_space_padded_strftime_specifiers_give_sqlites_text(emulator: EmulatorServer) -> None:
     # %e, %k, %l pad with spaces in SQLite (3.44+, the connection's; %U is 3.46+); ClickHouse's
     # own letters pad with zeros, so they are computed. One request, the same text as SQLite's.
-    sql = (
-        "SELECT strftime('[%e] [%k] [%l] %U/%W', timestamp) AS k, count(*) FROM events "
-        "GROUP BY k"
-    )
+    sql = "SELECT strftime('[%e] [%k] [%l] %U/%W', timestamp) AS k, count(*) FROM events GROUP BY k"
     rows = {}
     for mode in ("auto", "off"):
         with posthog_dbapi.connect(emulator.url, emulator.api_key, emulator.project_id,
@@ -199,3 +196,25 @@ def test_space_padded_strftime_specifiers_give_sqlites_text(emulator: EmulatorSe
     assert rows["auto"] == rows["off"]
     assert any("[ " in k for k, _ in rows["auto"]) and any("[1" in k for k, _ in rows["auto"])
 
+
+@pytest.mark.parametrize("timezone", ["UTC", "project"])
+def test_julianday_of_a_column_is_sqlites_float(
+    timezone: str, emulator: EmulatorServer, zoned_server: EmulatorServer
+) -> None:
+    # SQLite 3.54's julianday (the connection's; the standard library's is older): compared
+    # bit for bit, one request, in UTC and in a project's Los Angeles calendar.
+    server = emulator if timezone == "UTC" else zoned_server
+    sql = (
+        "SELECT uuid, julianday(timestamp) AS j, julianday(timestamp) - julianday(min(timestamp) "
+        "OVER ()) AS age FROM events ORDER BY timestamp, uuid LIMIT 3000"
+    )
+    rows = {}
+    for mode in ("auto", "off"):
+        with posthog_dbapi.connect(server.url, server.api_key, 1, pushdown=mode,
+                                   timezone=timezone, query_cache_ttl=0) as conn:  # fmt: skip
+            cursor = conn.cursor().execute(sql)
+            rows[mode] = cursor.fetchall()
+            assert cursor.route == ("hogql" if mode == "auto" else "sqlite")
+            assert len(cursor.queries) == 1
+    assert rows["auto"] == rows["off"] and len(rows["auto"]) >= 1000
+    assert all(isinstance(j, float) and j > 2_400_000 for _, j, _ in rows["auto"])
