@@ -22,7 +22,7 @@ import pytest
 
 from posthog_dbapi import PostHogDriver
 from posthog_dbapi.adapters.hogql_adapter import scan
-from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES
+from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES
 from posthog_emulator import Emulator, EmulatorServer
 from posthog_emulator.eventstore import EventStore
 
@@ -102,7 +102,7 @@ def build_fallback(
 ) -> sqlite3.Connection:
     db = sqlite3.connect(":memory:", check_same_thread=False)
     for name in tables:
-        table = HOGQL_TABLES[name]
+        table = HOGQL_BUILTIN_TABLES[name]
         cols = ", ".join(f'"{c}"' for c in table.column_names)
         db.execute(f'CREATE TABLE "{name}" ({cols})')
         marks = ", ".join("?" for _ in table.column_names)
