@@ -103,6 +103,10 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         out.set("from_", exp.From(this=self.source(from_.this, scope)))
         moved: list[exp.Expression] = []
         for join in node.args.get("joins") or []:
+            side = (join.args.get("side") or "").upper()
+            if moved and side in ("RIGHT", "FULL"):
+                # The earlier ON conditions would filter after this join, dropping its rows.
+                raise Unsupported(f"a {side} JOIN after an inner join with extra ON conditions")
             moved += self.join(join, scope, out)
         projections, names, explicit = self.projections(node, scope)
         columns = self.output_columns(out, scope, projections, names, explicit)

@@ -38,6 +38,18 @@ SHAPES: list[str] = [
     "SELECT count(*), count(a.distinct_id), count(b.distinct_id) FROM (SELECT DISTINCT "
     "distinct_id FROM events WHERE event = 'purchase') a FULL JOIN (SELECT DISTINCT distinct_id "
     "FROM events WHERE event = 'signed_up') b ON a.distinct_id = b.distinct_id",
+    # RIGHT and FULL joins after another join: every earlier table is padded.
+    "SELECT count(*), count(e.uuid), count(p.id), count(d.distinct_id) FROM (SELECT * FROM "
+    "events WHERE event = 'purchase') e JOIN persons p ON e.person_id = p.id "
+    "RIGHT JOIN person_distinct_ids d ON d.person_id = p.id",
+    "SELECT count(*), count(a.distinct_id), count(b.distinct_id), count(c.distinct_id) FROM "
+    "(SELECT DISTINCT distinct_id FROM events WHERE event = 'purchase') a LEFT JOIN (SELECT "
+    "DISTINCT distinct_id FROM events WHERE event = 'signed_up') b ON a.distinct_id = "
+    "b.distinct_id FULL JOIN (SELECT DISTINCT distinct_id FROM events WHERE event = '$pageview') "
+    "c ON c.distinct_id = b.distinct_id",
+    "SELECT p.is_identified, count(*), count(e.uuid) FROM persons p LEFT JOIN events e "
+    "ON e.person_id = p.id AND e.event = 'signed_up' RIGHT JOIN person_distinct_ids d "
+    "ON d.person_id = p.id GROUP BY 1",
     "SELECT a.event, b.is_identified FROM (SELECT DISTINCT event FROM events) a "
     "CROSS JOIN (SELECT DISTINCT is_identified FROM persons) b",
     "SELECT e.event, count(*) FROM events e, persons p WHERE e.person_id = p.id "
@@ -218,3 +230,17 @@ def test_julianday_of_a_column_is_sqlites_float(
             assert len(cursor.queries) == 1
     assert rows["auto"] == rows["off"] and len(rows["auto"]) >= 1000
     assert all(isinstance(j, float) and j > 2_400_000 for _, j, _ in rows["auto"])
+
+
+def test_a_right_join_after_an_inner_join_with_extra_conditions_stays_in_sqlite(
+    emulator: EmulatorServer,
+) -> None:
+    # The inner join's extra condition would move to WHERE and drop the rows the RIGHT join
+    # keeps, so the planner leaves the statement to SQLite.
+    sql = (
+        "SELECT count(*), count(p.id) FROM events e JOIN persons p ON e.person_id = p.id "
+        "AND e.event = 'purchase' RIGHT JOIN person_distinct_ids d ON d.person_id = p.id"
+    )
+    chosen = plan(sql, [])
+    assert not isinstance(chosen, PushdownPlan)
+    assert "RIGHT JOIN after an inner join" in chosen.reason
