@@ -135,11 +135,11 @@ def plan(
 
 def _plan_translation(sql: str, translation: Translation) -> PushdownPlan | Fallback:
     names = [c.name for c in translation.columns]
-    keyset = translation.table is not None and (
+    keyset = bool(translation.key_sources) and (
         not translation.ordered or bool(translation.order_keys)
     )
     wanted = None if translation.limit is None else translation.limit + translation.offset
-    scan_in_other_order = translation.table is not None and not keyset
+    scan_in_other_order = bool(translation.key_sources) and not keyset
     if scan_in_other_order and (wanted is None or wanted > MAX_ROWS_PER_QUERY):
         return Fallback("rows in an order the Query API cannot page by keyset, without a LIMIT")
     mode = "keyset" if keyset else "single"
@@ -181,26 +181,25 @@ def _first_limit(translation: Translation, mode: str, page_size: int = MAX_ROWS_
 
 
 def _keys(translation: Translation) -> list[tuple[exp.Expression, bool]]:
-    """The keyset order: the user's ORDER BY, then the table's keys as tie-breakers."""
-    table = translation.table
-    assert table is not None
-    alias = identifier(translation.source_alias or table.name)
+    """The keyset order: the user's ORDER BY, then every table's keys as tie-breakers."""
     keys: list[tuple[exp.Expression, bool]] = [(k.copy(), d) for k, d, _ in translation.order_keys]
     seen = {render(k) for k, _ in keys}
-    for name in table.keys:
-        column: exp.Expression = exp.column(identifier(name), alias.copy())
-        if table.kind(name) == "uuid":
-            # Text order, so the key compares the way the fallback's text column does.
-            column = _fn("toString", column)
-        if render(column) not in seen:
-            keys.append((column, False))
+    for alias, table in translation.key_sources:
+        for name in table.keys:
+            column: exp.Expression = exp.column(identifier(name), identifier(alias))
+            if table.kind(name) == "uuid":
+                # Text order, so the key compares the way the fallback's text column does.
+                column = _fn("toString", column)
+            if render(column) not in seen:
+                seen.add(render(column))
+                keys.append((column, False))
     return keys
 
 
 def _page_tree(translation: Translation, after: list[Any] | None, limit: int,
                names: list[str] | None = None) -> exp.Select:  # fmt: skip
     tree = translation.tree.copy()
-    if translation.table is not None and (not translation.ordered or translation.order_keys):
+    if translation.key_sources and (not translation.ordered or translation.order_keys):
         keys = _keys(translation)
         for i, (key, _) in enumerate(keys):
             tree.append("expressions", exp.alias_(key.copy(), identifier(f"k{i}")))

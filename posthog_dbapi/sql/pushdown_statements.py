@@ -375,15 +375,20 @@ def translate(
         or any(node.find(exp.AggFunc) for node in body.expressions)
     )  # fmt: skip
     source = next(iter(scope.sources.values()))
-    # A join multiplies rows, so no one table's keys page it; a window sees the whole table,
-    # so a page (rows after the last key) would change its values.
-    pageable = len(scope.sources) == 1 and body.find(exp.Window) is None
-    table = source.table if not aggregated and pageable else None
+    # A join multiplies rows, so one table's keys do not page it, but all its tables' keys do
+    # (a padded side's keys are not values, so outer joins are not paged); a window sees the
+    # whole table, so a page (rows after the last key) would change its values.
+    pageable = not aggregated and body.find(exp.Window) is None
+    key_sources = [(s.alias, s.table) for s in scope.sources.values()
+                   if s.table is not None and s.table.keys and not s.marker]  # fmt: skip
+    if not pageable or len(key_sources) != len(scope.sources):
+        key_sources = []
+    table = source.table if key_sources and len(scope.sources) == 1 else None
     used = {node.name for node in out.find_all(exp.Placeholder)}
     for name in [n for n in translator.values if n not in used]:
         del translator.values[name]  # a constant the translation turned into another value
     order = out.args.get("order")
-    order_keys = scope.order_keys if scope.keyset_order and table is not None else []
+    order_keys = scope.order_keys if scope.keyset_order and key_sources else []
     return Translation(
         tree=out,
         values=translator.values,
@@ -395,6 +400,7 @@ def translate(
         table=table,
         source_alias=source.alias,
         order_keys=order_keys,
+        key_sources=key_sources,
     )
 
 
