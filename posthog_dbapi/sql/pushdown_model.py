@@ -238,6 +238,10 @@ class TranslatorBase:
     def comparison(self, op: type[exp.Expression], left: Typed, right: Typed) -> exp.Expression:
         raise NotImplementedError
 
+    def cased_json_comparison(self, node: exp.Expression, scope: Scope, alias_ok: bool
+                              ) -> Typed | None:  # fmt: skip
+        raise NotImplementedError
+
     def dt_comparison(self, op: type[exp.Expression], column: exp.Expression, text: str
                       ) -> exp.Expression:  # fmt: skip
         raise NotImplementedError

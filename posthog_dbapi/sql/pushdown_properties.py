@@ -147,6 +147,40 @@ class PropertyTimeRules(TranslatorBase):
             default=compare(fn("toFloat", raw.copy())),
         )  # fmt: skip
 
+    def cased_json_comparison(self, node: exp.Expression, scope: Scope, alias_ok: bool
+                              ) -> Typed | None:  # fmt: skip
+        """``lower(json_extract(...)) = 'text'`` (or ``upper``, ``!=``), when only a JSON string
+        can give that text: SQLite's lower of a number, true/false or an object is its text
+        ('5', '1', '{...}'), so a constant that could be one stays in SQLite. Both engines fold
+        ASCII letters only. None when `node` is not this shape."""
+        if not isinstance(node, (exp.EQ, exp.NEQ)):
+            return None
+        sides = [(node.this, node.expression), (node.expression, node.this)]
+        for cased, other in sides:
+            if not isinstance(cased, (exp.Lower, exp.Upper)):
+                continue
+            value = self.expr(cased.this, scope, alias_ok)
+            constant = self.expr(other, scope, alias_ok)
+            text = constant.const
+            if value.kind != "jval" or not isinstance(text, str) or not _only_a_string(text):
+                return None
+            assert value.text is not None
+            raw = value.node
+            folded = fn("lower" if isinstance(cased, exp.Lower) else "upper", value.text)
+            equal: exp.Expression = exp.And(
+                this=fn("startsWith", raw, exp.Literal.string('"')),
+                expression=exp.EQ(this=folded, expression=constant.node),
+            )
+            if isinstance(node, exp.NEQ):
+                equal = exp.Not(this=exp.Paren(this=equal))
+            missing = exp.In(
+                this=raw.copy(), expressions=[exp.Literal.string(""), exp.Literal.string("null")]
+            )
+            built = exp.Case(ifs=[exp.If(this=missing, true=exp.Null())],
+                             default=exp.Paren(this=equal))  # fmt: skip
+            return Typed(built, "int", agg=value.agg or constant.agg)
+        return None
+
     def x_JSONExtractScalar(self, node: exp.Expression, scope: Scope, alias_ok: bool
                             ) -> Typed:  # fmt: skip
         base = self.expr(node.this, scope, alias_ok)
@@ -307,3 +341,12 @@ def _computed(part: str, moment: exp.Expression) -> exp.Expression:
                            exp.Literal.number(12)),
                    expression=exp.Literal.number(1))  # fmt: skip
     return _padded(hour, " ")
+
+
+_NUMBER_LIKE = re.compile(r"[-+0-9.eEinfINF]*")
+
+
+def _only_a_string(text: str) -> bool:
+    """Whether SQLite's lower/upper of a non-string JSON value can never be `text`: not the
+    text of a number (or Inf), of true/false (1/0), or of an object or array."""
+    return not _NUMBER_LIKE.fullmatch(text) and not text.startswith(("{", "["))

@@ -138,6 +138,12 @@ SHAPES: list[str] = [
     "SELECT count(*) FROM events WHERE json_extract(properties, '$.$browser') > 0",
     "SELECT coalesce(json_extract(properties, '$.plan'), 'none') AS plan, count(*) FROM events "
     "GROUP BY plan",
+    # lower()/upper() of a property compared with text only a JSON string can give.
+    "SELECT event, count(*) FROM events WHERE lower(json_extract(properties, '$.$browser')) "
+    "= 'chrome' GROUP BY event",
+    "SELECT upper(json_extract(properties, '$.plan')) != 'PRO' AS not_pro, "
+    "'safari' = lower(json_extract(properties, '$.$browser')) AS safari, count(*) FROM events "
+    "GROUP BY 1, 2",
 ]
 
 
@@ -244,3 +250,12 @@ def test_a_right_join_after_an_inner_join_with_extra_conditions_stays_in_sqlite(
     chosen = plan(sql, [])
     assert not isinstance(chosen, PushdownPlan)
     assert "RIGHT JOIN after an inner join" in chosen.reason
+
+
+@pytest.mark.parametrize("text", ["5", "1.5e3", "{}", "[1]", "inf"])
+def test_lower_of_a_property_compared_with_a_number_like_text_stays_in_sqlite(text: str) -> None:
+    # SQLite's lower of a JSON number, true/false, object or array is its text, which HogQL's
+    # string functions cannot give: such a comparison is left to SQLite.
+    sql = "SELECT count(*) FROM events WHERE lower(json_extract(properties, '$.plan')) = ?"
+    assert not isinstance(plan(sql, [text]), PushdownPlan)
+    assert isinstance(plan(sql, ["pro"]), PushdownPlan)
