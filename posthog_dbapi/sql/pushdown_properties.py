@@ -250,7 +250,10 @@ class PropertyTimeRules(TranslatorBase):
         """julianday(timestamp) as SQLite computes it from the stored text (3.54's date.c):
         whole milliseconds since the Julian epoch, the seconds' fraction (capped at 0.999) added
         as a double and rounded half up, divided by 86,400,000 as a double. Every step is an
-        integer below 2**53 or the same IEEE operation, so the float is SQLite's bit for bit."""
+        integer below 2**53 or the same IEEE operation, so the float is SQLite's bit for bit.
+        UNVERIFIED: that PostHog's ``formatDateTime(timestamp, '%f')`` gives the six microsecond
+        digits of events' DateTime64(6) (the emulator's ClickHouse does) and that its
+        ``toDate``/``toHour`` of a timestamp follow the same calendar as the query's setting."""
         value = self.expr(column, scope, alias_ok)
         if value.kind != "dt":
             raise Unsupported("julianday() of a non-timestamp")
