@@ -175,7 +175,8 @@ class Cursor:
         either route (keyset pages add more as rows are read; cached answers are not sent)."""
         self.estimated_queries: int | None = None
         """The Query API requests the last statement was expected to need before it ran
-        (`posthog_dbapi.sql.cost`); above the connection's ``max_queries`` it is refused."""
+        (`posthog_dbapi.sql.cost`); above the connection's ``max_queries`` it is refused. A scan
+        without a LIMIT whose first page is full counts its rows and adds what is left here."""
         self.query_id: str | None = None
         """The Query API id of the statement's latest request (``client_query_id``)."""
         self._cancelled = False
