@@ -15,16 +15,13 @@ import apsw
 
 from posthog_dbapi.adapters.hogql_adapter import MAX_IN_VALUES
 from posthog_dbapi.adapters.state import StatementContext
+from posthog_dbapi.names import quote_identifier
 from posthog_dbapi.sql.join_keys import join_keys
 
 if TYPE_CHECKING:
     from posthog_dbapi.dbapi.connection import Connection
 
 __all__ = ["read_join_keys"]
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _no_trace(*args: Any) -> bool:
@@ -37,7 +34,8 @@ def read_join_keys(connection: Connection, sql: str, context: StatementContext) 
     hogql = {name: table.name for name, table in connection.hogql_tables.items()
              if name not in connection.rest_shared_tables}  # fmt: skip
     for key in join_keys(sql, hogql, connection.rest_tables):
-        query = f"SELECT DISTINCT {_quoted(key.rest_column)} FROM {_quoted(key.rest_table)}"
+        column, table = quote_identifier(key.rest_column), quote_identifier(key.rest_table)
+        query = f"SELECT DISTINCT {column} FROM {table}"
         try:
             values = {v for (v,) in connection._run(query, None, _no_trace) if v is not None}
         except apsw.SQLError:

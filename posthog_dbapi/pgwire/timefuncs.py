@@ -15,9 +15,8 @@ import sqlglot
 from sqlglot import exp
 
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
-from posthog_dbapi.pgwire.codec import parse_timestamp
 from posthog_dbapi.sql.grains import GRAINS, postgres_grain
-from posthog_dbapi.types import utc_text
+from posthog_dbapi.types import parse_timestamp, utc_text
 
 __all__ = ["extract_part", "iso", "parse_moment", "shift", "truncate", "unit_name"]
 
