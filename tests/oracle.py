@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from posthog_emulator.eventstore import EventStore
 
-__all__ = ["COLUMNS", "fill", "oracle_db", "stored_count"]
+__all__ = ["COLUMNS", "fill", "middle_timestamp", "oracle_db", "stored_count", "stored_events"]
 
 _EVENT_COLUMNS = (
     ("uuid", "uuid"),
@@ -135,3 +135,21 @@ def oracle_db(
         copied = fill(db, store, table, zone)
         assert copied == stored_count(store, table), (table, copied)
     return db
+
+
+def stored_events(store: EventStore) -> list[dict[str, Any]]:
+    """Every stored event as a dict, ``timestamp`` as an aware UTC datetime, oldest first."""
+    rows = list(store.raw_rows("events"))
+    for row in rows:
+        row["timestamp"] = dt.datetime.fromisoformat(row["timestamp"]).replace(
+            tzinfo=dt.timezone.utc
+        )
+    rows.sort(key=lambda row: (row["timestamp"], row["uuid"]))
+    return rows
+
+
+def middle_timestamp(events: list[dict[str, Any]]) -> dt.datetime:
+    """A bound inside the data: the timestamp of the middle event, so that a range from it
+    keeps some rows and drops others (a bound before all the data cannot tell a range applied
+    from one ignored)."""
+    return events[len(events) // 2]["timestamp"]

@@ -99,7 +99,10 @@ def test_reset_waits_for_answers_still_being_held(emulator: EmulatorServer) -> N
     answers: list[int] = []
     worker = threading.Thread(target=lambda: answers.append(_get(emulator).status_code))
     worker.start()
-    time.sleep(0.1)  # the request is being held by the delay fault now
+    deadline = time.monotonic() + 10
+    while not emulator.app.faults.counts().get("delay"):  # the fault holds the request now
+        assert time.monotonic() < deadline, "the request never reached the emulator"
+        time.sleep(0.005)
     emulator.app.reset()  # waits for the held answer, whose log line it then clears
     worker.join(10)
     assert answers == [200]
