@@ -16,8 +16,10 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from posthog_dbapi.driver import clear_query_cache, reset_budgets
 from posthog_dbapi.driver.config import ENV_QUERY_TIER
@@ -25,6 +27,18 @@ from posthog_emulator import Emulator, EmulatorServer
 from tests.hogql_proof import HogQLRecorder
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Hypothesis: the default "ci" profile is derandomized (the same examples on every run, so a
+# failure reproduces and a pass is not luck of the draw) and small; HYPOTHESIS_PROFILE=long
+# explores with fresh random examples, for local runs (with --timeout=0).
+_HYPOTHESIS_COMMON: dict[str, Any] = {
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+settings.register_profile("ci", derandomize=True, max_examples=60, **_HYPOTHESIS_COMMON)
+settings.register_profile("long", max_examples=2000, **_HYPOTHESIS_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 class Sleeps:

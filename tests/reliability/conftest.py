@@ -22,14 +22,14 @@ SEEDS = range(20)
 RATES = (0.1, 0.3)
 
 
-def injecting_seeds(rate: float, draws: int, count: int = len(SEEDS)) -> list[int]:
+def injecting_seeds(rate: float, draws: int, count: int = len(SEEDS), start: int = 0) -> list[int]:
     """The first ``count`` seeds with which ``FaultInjector.set_random(rate, seed=...)`` fails
     at least one of its first ``draws`` requests (it draws one number per request, and fails
     the request when it is below ``rate``). A run that makes at least ``draws`` requests then
     meets a fault for certain, which the test asserts, instead of passing untested by luck
     (at 10%, one run in two of seven requests meets none)."""
     seeds: list[int] = []
-    seed = 0
+    seed = start
     while len(seeds) < count:
         rng = random.Random(seed)
         if any(rng.random() < rate for _ in range(draws)):
@@ -38,12 +38,13 @@ def injecting_seeds(rate: float, draws: int, count: int = len(SEEDS)) -> list[in
     return seeds
 
 
-def fault_runs(draws: int) -> list[Any]:
-    """``(rate, seed)`` parameters: ``len(SEEDS)`` injecting seeds for each of ``RATES``."""
+def fault_runs(draws: int, count: int = len(SEEDS), start: int = 0) -> list[Any]:
+    """``(rate, seed)`` parameters: ``count`` injecting seeds from ``start`` for each of
+    ``RATES``."""
     return [
         pytest.param(rate, seed, id=f"{int(rate * 100)}%-seed{seed}")
         for rate in RATES
-        for seed in injecting_seeds(rate, draws)
+        for seed in injecting_seeds(rate, draws, count, start)
     ]
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from posthog_dbapi.exceptions import OperationalError, PartialWriteError
 
-from .conftest import RATES, SERVER_HOLD, WRITE_FAULTS, fault_runs, faults_of, record
+from .conftest import SERVER_HOLD, WRITE_FAULTS, fault_runs, faults_of, record
 
 
 def live(emulator: Any, table: str) -> list[dict[str, Any]]:
@@ -185,7 +185,6 @@ def test_a_delete_whose_answer_was_lost_is_not_reported_as_failed(
 
 
 @pytest.mark.soak
-@pytest.mark.parametrize("seed", range(100, 500))
-@pytest.mark.parametrize("rate", RATES)
+@pytest.mark.parametrize(("rate", "seed"), fault_runs(draws=7, count=400, start=100))
 def test_soak_writes_under_faults(emulator: Any, make_conn: Any, rate: float, seed: int) -> None:
     test_writes_apply_once_or_say_what_happened(emulator, make_conn, rate, seed)
