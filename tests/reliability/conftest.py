@@ -55,11 +55,11 @@ WRITE_FAULTS = (*READ_FAULTS, "applied_500")
 """Plus the ambiguous one: the write was applied, then the answer was a 500."""
 MAX_RETRIES = 12
 """Enough that a 30% fault rate almost never exhausts a request's retries (0.3**13 per request)."""
-CLIENT_TIMEOUT = 1.0
+CLIENT_TIMEOUT = 0.5
 """Seconds; the emulator's ``timeout`` fault holds its answer longer (``SERVER_HOLD``). Not
 shorter: on a loaded machine a plain chDB query can take a tenth of a second, and a run then
 failed on thirteen honest timeouts in a row (the waits between retries are not slept)."""
-SERVER_HOLD = 1.5
+SERVER_HOLD = 0.75
 """Under twice ``CLIENT_TIMEOUT``, so at most two held answers overlap: with a third, the
 emulator's limit of three concurrent queries answered the instant retries with 429s until they
 ran out."""
