@@ -34,9 +34,10 @@ from shillelagh.filters import Equal, Filter, Impossible, Operator, Range
 from posthog_dbapi.adapters.filters import AnyOf
 from posthog_dbapi.adapters.state import CachedScan, ConnectionState
 from posthog_dbapi.adapters.values import field_for
+from posthog_dbapi.catalog.spec import ColumnType
 from posthog_dbapi.exceptions import NotSupportedError
 from posthog_dbapi.sql.pushdown_planner import MAX_ROWS_PER_QUERY, PushdownPlan, execute, plan
-from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, HogQLTable
+from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_translate import Unsupported
 from posthog_dbapi.sql.time_shape import local_times
 from posthog_dbapi.types import utc_text
@@ -46,12 +47,9 @@ __all__ = ["MAX_IN_VALUES", "HogQLAdapter", "scan"]
 MAX_IN_VALUES = 5_000
 """The most values one IN list carries into a Query API request (each is a ``values`` entry)."""
 
-_FIELD_KIND = {"str": "string", "uuid": "string", "json": "string", "int": "integer",
-               "float": "number", "dt": "datetime"}  # fmt: skip
-
 
 def _quote(name: str) -> str:
-    """A SQLite identifier for a known column name (they come from HOGQL_TABLES only)."""
+    """A SQLite identifier for a known column name (they come from the HogQL tables only)."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -190,18 +188,18 @@ class HogQLAdapter:
 
     def __init__(
         self,
-        table: str,
+        table: str | HogQLTable,
         driver: Any,
         *,
         page_size: int = MAX_ROWS_PER_QUERY,
         on_query: Callable[[str], None] | None = None,
         state: ConnectionState | None = None,
     ) -> None:
-        spec = HOGQL_TABLES.get(table)
+        spec = table if isinstance(table, HogQLTable) else HOGQL_BUILTIN_TABLES.get(table)
         if spec is None:
             raise NotSupportedError(
                 f"{table!r} is not a HogQL table",
-                suggestion=f"Use one of: {', '.join(sorted(HOGQL_TABLES))}.",
+                suggestion=f"Use one of: {', '.join(sorted(HOGQL_BUILTIN_TABLES))}.",
             )
         self.table = spec
         self.driver = driver
@@ -215,21 +213,19 @@ class HogQLAdapter:
         self._index: dict[str, dict[tuple[str, Any], list[int]]] = {}
         self.page_size = page_size
         self._on_query = on_query
+        # JSON is text on this side, compared by nothing the scan can push; the other kinds'
+        # bounds are pushed exactly. Booleans, UUIDs and dates are declared as the REST side
+        # declares them (their catalog kind).
         self._columns: dict[str, Field] = {
-            name: field_for(_FIELD_KIND[kind], filters=[Equal, Range], exact=True)
-            for name, kind in spec.columns
-            if kind != "json"
+            name: field_for(ColumnType.STRING.value, filters=[], exact=False)
+            if kind is ColumnType.JSON
+            else field_for(kind.value, filters=[Equal, Range], exact=True)
+            for (name, _), kind in zip(spec.columns, spec.types)
         }
-        self._columns.update({
-            name: field_for("string", filters=[], exact=False)
-            for name, kind in spec.columns
-            if kind == "json"
-        })  # fmt: skip
-        self._columns = {name: self._columns[name] for name in spec.column_names}
 
     @staticmethod
     def supports(uri: str, fast: bool = True, **kwargs: Any) -> bool | None:
-        return uri in HOGQL_TABLES
+        return uri in HOGQL_BUILTIN_TABLES
 
     @staticmethod
     def parse_uri(uri: str) -> tuple[str]:

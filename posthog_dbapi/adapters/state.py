@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from posthog_dbapi.exceptions import InterfaceError
+
+if TYPE_CHECKING:
+    from posthog_dbapi.sql.pushdown_tables import HogQLTable
 
 __all__ = [
     "CachedScan",
@@ -159,6 +162,9 @@ class ConnectionState:
         self._rowid_to_key: dict[str, dict[int, Any]] = {}
         self._lock = threading.Lock()
         self.statement = StatementContext()
+        self.hogql_tables: Mapping[str, HogQLTable] = {}
+        """The connection's HogQL tables by table name (the connection fills it): the virtual
+        table of such a name reads through the Query API."""
         self.on_query: Callable[[str], None] | None = None
         """Told the id of each Query API request a table sends before it is sent, so the
         connection can cancel it when the statement is stopped (it may raise to refuse it)."""

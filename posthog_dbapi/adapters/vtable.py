@@ -32,7 +32,6 @@ from posthog_dbapi.adapters.hogql_adapter import HogQLAdapter
 from posthog_dbapi.adapters.rest import RESTAdapter
 from posthog_dbapi.adapters.rows import storage_row_builder
 from posthog_dbapi.adapters.state import lookup_state
-from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.types import utc_text
 
 __all__ = ["MODULE_NAME", "PostHogVTModule", "create_table_sql"]
@@ -120,10 +119,10 @@ class PostHogVTModule:
     ) -> tuple[str, VTTable]:
         name, token = (arg.strip().strip("'\"") for arg in args)
         state = lookup_state(token)
-        hogql_table = RESOURCES[name].hogql_table if name in RESOURCES else None
+        hogql_table = state.hogql_tables.get(name)
         adapter: Adapter
-        if hogql_table is not None:
-            # Event-scale tables are read through the Query API by keyset, never paged by REST.
+        if hogql_table is not None and not hogql_table.partial:
+            # HogQL tables are read through the Query API by keyset, never paged by REST.
             adapter = HogQLAdapter(hogql_table, state.driver, state=state)
         else:
             adapter = RESTAdapter(name, state)

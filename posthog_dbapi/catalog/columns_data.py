@@ -313,6 +313,16 @@ GROUPS: tuple[Column, ...] = (
     Column("properties", T.JSON, read_only=True),
 )
 
+# HogQL's own `persons` (a subset of its 11 fields): what the translator reads when it is given
+# no connection, and what the differential tests copy. A connection's `persons` is the REST
+# resource above, which shares `id`, `created_at` and `properties` with it.
+HOGQL_PERSONS: tuple[Column, ...] = (
+    Column("id", T.UUID, nullable=False, read_only=True),
+    Column("created_at", T.DATETIME, nullable=False, read_only=True),
+    Column("properties", T.JSON, nullable=False, read_only=True),
+    Column("is_identified", T.BOOLEAN, nullable=False, read_only=True),
+)
+
 PERSON_DISTINCT_IDS: tuple[Column, ...] = (
     Column("distinct_id", T.STRING, nullable=False, read_only=True),
     Column("person_id", T.UUID, nullable=False, read_only=True),

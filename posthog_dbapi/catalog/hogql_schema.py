@@ -5,12 +5,12 @@ Owns turning the Query API's ``DatabaseSchemaQuery`` answer into tables a SQL us
 - **Names.** A table's HogQL name (the answer's key) is split at its last dot: ``stripe.customer``
   is ``customer`` in schema ``stripe``, ``system.dashboards`` is ``dashboards`` in schema
   ``system``; undotted names (``events``, saved views) are in the default schema (``None``).
-- **Columns.** PostHog's 16 serialized field types map to a SQL type and to the value kind the
-  pushdown layer reasons with (``str``, ``int``, ``float``, ``dt``, ``json``); ``unknown`` and
-  ``expression`` are text. Relations (``lazy_table``, ``virtual_table``, ``field_traverser``,
-  ``view``, ``materialized_view``) are not columns: a lazy table becomes a foreign key where the
-  source has a key column for it, and the table's comment names every relation left out and how
-  to reach it.
+- **Columns.** PostHog's 16 serialized field types map to the catalog's column kinds
+  (``spec.HOGQL_FIELD_TYPES``), which carry the SQL types and the pushdown value kind;
+  ``unknown`` and ``expression`` are text. Relations (``lazy_table``, ``virtual_table``,
+  ``field_traverser``, ``view``, ``materialized_view``) are not columns: a lazy table becomes a
+  foreign key where the source has a key column for it, and the table's comment names every
+  relation left out and how to reach it.
 - **Cost.** ``load_hogql_schema(driver)`` sends one request per driver, on first use, and keeps
   the answer; ``refresh=True`` asks again.
 
@@ -25,9 +25,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from posthog_dbapi.catalog.spec import HOGQL_FIELD_TYPES, ColumnType, ForeignKey
+
 __all__ = [
     "FIELD_TYPES",
-    "ForeignKey",
     "HogQLColumn",
     "HogQLSchema",
     "HogQLSchemaTable",
@@ -35,21 +36,8 @@ __all__ = [
     "parse_database_schema",
 ]
 
-# PostHog's serialized field type -> (SQL type name, pushdown value kind). Arrays come as JSON
-# text; `unknown` and `expression` (a computed field whose type PostHog does not print) as text.
-FIELD_TYPES: Mapping[str, tuple[str, str]] = {
-    "integer": ("INTEGER", "int"),
-    "float": ("REAL", "float"),
-    "decimal": ("NUMERIC", "float"),
-    "string": ("TEXT", "str"),
-    "datetime": ("TIMESTAMP", "dt"),
-    "date": ("DATE", "str"),
-    "boolean": ("BOOLEAN", "int"),
-    "array": ("JSON", "json"),
-    "json": ("JSON", "json"),
-    "unknown": ("TEXT", "str"),
-    "expression": ("TEXT", "str"),
-}
+FIELD_TYPES: Mapping[str, ColumnType] = HOGQL_FIELD_TYPES
+"""PostHog's serialized field type -> the column kind (the 11 value types of the 16)."""
 RELATION_TYPES = frozenset(
     {"lazy_table", "virtual_table", "field_traverser", "view", "materialized_view"}
 )
@@ -75,19 +63,18 @@ class HogQLColumn:
     name: str
     field_type: str
     """PostHog's serialized type (one of the 16; anything newer is kept as given)."""
-    sql_type: str
-    kind: str
-    """The pushdown layer's value kind: str, int, float, dt or json."""
+    type: ColumnType
     hogql: str
     """The field as HogQL prints it (backticks around names such as ``$session_id``)."""
 
+    @property
+    def sql_type(self) -> str:
+        return self.type.types.sqlite
 
-@dataclass(frozen=True)
-class ForeignKey:
-    column: str
-    target: str
-    """The target table's HogQL name."""
-    target_column: str
+    @property
+    def kind(self) -> str:
+        """The pushdown layer's value kind: str, int, float, dt, uuid or json."""
+        return self.type.value_kind
 
 
 @dataclass(frozen=True)
@@ -115,19 +102,24 @@ class HogQLSchemaTable:
         origin = f" synced from {self.source_type}" if self.source_type else ""
         kind = "" if self.table_type == "posthog" else f" {self.table_type.replace('_', ' ')}"
         text = f"PostHog{kind} table `{self.key}`{origin}; read-only."
-        if self.relations:
-            parts = []
-            for name, relation, target in self.relations:
-                if relation == "lazy_table" and target:
-                    parts.append(f"{name} -> {target}")
-                else:
-                    parts.append(f"{name} ({_RELATION_WORDS.get(relation, relation)})")
-            first = self.relations[0][0]
-            text += (
-                f" Relations, not columns (HogQL reaches them by dotted access, e.g. "
-                f"{first}.<field>): {', '.join(parts)}."
-            )
-        return text
+        return f"{text} {self.relations_note}".rstrip()
+
+    @property
+    def relations_note(self) -> str:
+        """The fields left out because they are relations, not columns ('' when none)."""
+        if not self.relations:
+            return ""
+        parts = []
+        for name, relation, target in self.relations:
+            if relation == "lazy_table" and target:
+                parts.append(f"{name} -> {target}")
+            else:
+                parts.append(f"{name} ({_RELATION_WORDS.get(relation, relation)})")
+        first = self.relations[0][0]
+        return (
+            f"Relations, not columns (HogQL reaches them by dotted access, e.g. "
+            f"{first}.<field>): {', '.join(parts)}."
+        )
 
 
 @dataclass
@@ -170,9 +162,9 @@ def _table(key: str, doc: Mapping[str, Any]) -> HogQLSchemaTable:
             target = spec.get("table")
             relations.append((str(name), field_type, str(target) if target else None))
             continue
-        sql_type, kind = FIELD_TYPES.get(field_type, FIELD_TYPES["unknown"])
+        kind = FIELD_TYPES.get(field_type, ColumnType.STRING)
         hogql = str(spec.get("hogql_value") or name)
-        columns.append(HogQLColumn(str(name), field_type, sql_type, kind, hogql))
+        columns.append(HogQLColumn(str(name), field_type, kind, hogql))
     schema, name = _split(key)
     source = doc.get("source")
     source_type = source.get("source_type") if isinstance(source, Mapping) else None

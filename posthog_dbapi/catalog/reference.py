@@ -20,17 +20,21 @@ __all__ = ["DEFAULT_PATH", "main", "operations", "render"]
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "tables.md"
 
-# How each API type looks from SQL and from Python (cursor values).
-_TYPE_TEXT: dict[ColumnType, str] = {
-    ColumnType.STRING: "text",
-    ColumnType.INTEGER: "integer",
-    ColumnType.FLOAT: "real",
-    ColumnType.BOOLEAN: "boolean (0/1 in SQL, `bool` in Python)",
-    ColumnType.DATETIME: "timestamp (`datetime`, UTC)",
-    ColumnType.DATE: "date",
-    ColumnType.UUID: "text (UUID)",
-    ColumnType.JSON: "JSON text (`json_extract`)",
+# How each API type looks from Python (cursor values), beside its SQLite type.
+_PYTHON_NOTE: dict[ColumnType, str] = {
+    ColumnType.BOOLEAN: "0/1 in SQL, `bool` in Python",
+    ColumnType.DATETIME: "`datetime`, UTC",
+    ColumnType.UUID: "UUID",
+    ColumnType.JSON: "`json_extract`",
 }
+
+
+def _type_text(kind: ColumnType) -> str:
+    note = _PYTHON_NOTE.get(kind)
+    sql = "JSON text" if kind is ColumnType.JSON else kind.types.sqlite.lower()
+    sql = "text" if kind is ColumnType.UUID else sql
+    return f"{sql} ({note})" if note else sql
+
 
 _PAGING: dict[PaginationStyle, str] = {
     PaginationStyle.NONE: "one unpaged response",
@@ -135,7 +139,7 @@ def _resource_section(resource: Resource) -> list[str]:
     lines += ["", "| column | type | notes |", "|---|---|---|"]
     for column in resource.columns:
         lines.append(
-            f"| `{column.name}` | {_TYPE_TEXT[column.type]} | {_cell(_flags(column, resource))} |"
+            f"| `{column.name}` | {_type_text(column.type)} | {_cell(_flags(column, resource))} |"
         )
     lines.append("")
     return lines
@@ -154,6 +158,10 @@ def render() -> str:
         "`posthog://` SQLAlchemy dialect). Column types are those of the API; SQLite does the "
         "SQL, and what the API can do exactly (id lookups, exact filters, LIMIT) is sent to it. "
         "Writes apply at once: PostHog has no transactions.",
+        "",
+        "A connection also offers the project's other HogQL tables, as PostHog reports them "
+        "(`DatabaseSchemaQuery`): data warehouse tables in their schema (`stripe.customer`), "
+        "saved views and `system.*` tables, read only; `conn.tables()` lists them all.",
         "",
         "| table | operations | DELETE | description |",
         "|---|---|---|---|",

@@ -80,16 +80,21 @@ _DESCRIPTIONS: dict[str, str] = {
     "surveys": "Surveys and their questions.",
 }
 
-# Resources whose rows live in a HogQL table of the same rows. `sessions`, `groups` and
-# `person_distinct_ids` exist only there (`Resource.hogql_only`: no REST path). `persons` is not
-# listed: its table is the REST resource (writable); SELECTs over the columns it shares with
-# HogQL's `persons` are pushed down by the SQL layer (`pushdown_tables.REST_SHARED_TABLES`).
-_HOGQL_TABLES: dict[str, str] = {
-    "events": "events",
-    "groups": "groups",
-    "person_distinct_ids": "person_distinct_ids",
-    "sessions": "sessions",
+# Resources whose rows live in a HogQL table of the same rows, with the columns that order it
+# for keyset paging. `sessions`, `groups` and `person_distinct_ids` exist only there
+# (`Resource.hogql_only`: no REST path). These are the built-in description of PostHog's own
+# tables: what the connection offers beside what `DatabaseSchemaQuery` reports, and all it
+# offers when PostHog does not answer that query.
+_HOGQL_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "events": ("events", ("timestamp", "uuid")),
+    "groups": ("groups", ("index", "key")),
+    "person_distinct_ids": ("person_distinct_ids", ("distinct_id",)),
+    "sessions": ("sessions", ("session_id",)),
 }
+# `persons` is the REST resource (writable); HogQL's `persons` holds the same `id` (the person
+# UUID), `created_at` and `properties`, so a SELECT over those runs as HogQL. `name`,
+# `distinct_ids` and `uuid` are REST-only.
+_HOGQL_SHARED: dict[str, tuple[str, ...]] = {"persons": ("id", "created_at", "properties")}
 
 
 def _build() -> dict[str, Resource]:
@@ -102,7 +107,11 @@ def _build() -> dict[str, Resource]:
             columns=_COLUMNS[name],
             foreign_keys=_FOREIGN_KEYS.get(name, ()),
             description=_DESCRIPTIONS.get(name, ""),
-            hogql_table=_HOGQL_TABLES.get(name),
+            hogql_table=_HOGQL_TABLES[name][0] if name in _HOGQL_TABLES else None,
+            hogql_keys=_HOGQL_TABLES[name][1]
+            if name in _HOGQL_TABLES
+            else (("id",) if name in _HOGQL_SHARED else ()),
+            hogql_shared=_HOGQL_SHARED.get(name, ()),
         )
         for name in sorted(ROUTES)
     }

@@ -11,11 +11,34 @@ from dataclasses import dataclass
 
 from posthog_dbapi.driver.routes import ResourceRoute
 
-__all__ = ["Column", "ColumnType", "ForeignKey", "Resource"]
+__all__ = ["HOGQL_FIELD_TYPES", "Column", "ColumnType", "ForeignKey", "KindTypes", "Resource"]
+
+
+@dataclass(frozen=True)
+class KindTypes:
+    """How one column kind is typed in each language the package speaks."""
+
+    sqlite: str
+    """The declared type of the SQLite (virtual) table column."""
+    sqlalchemy: str
+    """The name of the ``sqlalchemy.types`` class the dialect reflects (the catalog imports no
+    SQLAlchemy; the dialect resolves the name)."""
+    pg_oid: int
+    """The PostgreSQL type OID the ``serve-pg`` front reports."""
+    pg_type: str
+    """The PostgreSQL type as ``information_schema.columns.data_type`` spells it."""
+    hogql: str
+    """PostHog's serialized HogQL field type (``DatabaseSchemaQuery``)."""
+    value_kind: str
+    """The value kind the pushdown translator reasons with: str, int, float, dt, uuid, json."""
+    sqlalchemy_length: int | None = None
 
 
 class ColumnType(enum.Enum):
-    """The type of a column as the API returns it (JSON values, not SQLite affinities)."""
+    """The kind of a column: the one vocabulary every layer types columns with.
+
+    Its value is the seed spec's field-info ``type`` (JSON values as the API returns them, not
+    SQLite affinities); ``types`` carries its SQLite, SQLAlchemy, PostgreSQL and HogQL types."""
 
     STRING = "string"
     INTEGER = "integer"
@@ -26,6 +49,61 @@ class ColumnType(enum.Enum):
     UUID = "uuid"
     JSON = "json"
     """An object, an array, or a field PostHog leaves untyped."""
+
+    @property
+    def types(self) -> KindTypes:
+        return _KIND_TYPES[self]
+
+    @property
+    def value_kind(self) -> str:
+        return _KIND_TYPES[self].value_kind
+
+    @classmethod
+    def of(cls, type_name: object) -> ColumnType:
+        """The kind named by a field info's ``type`` (anything unknown is a string)."""
+        try:
+            return cls(str(type_name))
+        except ValueError:
+            return cls.STRING
+
+
+# PostgreSQL's OIDs (pg_type.dat) of the types used here.
+_PG_TEXT, _PG_INT8, _PG_FLOAT8, _PG_BOOL, _PG_TIMESTAMPTZ, _PG_DATE, _PG_UUID, _PG_JSON = (
+    25, 20, 701, 16, 1184, 1082, 2950, 114,
+)  # fmt: skip
+# fmt: off
+_KIND_TYPES: dict[ColumnType, KindTypes] = {
+    ColumnType.STRING: KindTypes("TEXT", "Text", _PG_TEXT, "text", "string", "str"),
+    ColumnType.INTEGER: KindTypes("INTEGER", "BigInteger", _PG_INT8, "bigint", "integer", "int"),
+    ColumnType.FLOAT: KindTypes("REAL", "Float", _PG_FLOAT8, "double precision", "float",
+                                "float"),
+    # Booleans are 1/0 in SQLite and on both query routes.
+    ColumnType.BOOLEAN: KindTypes("BOOLEAN", "Boolean", _PG_BOOL, "boolean", "boolean", "int"),
+    ColumnType.DATETIME: KindTypes("TIMESTAMP", "DateTime", _PG_TIMESTAMPTZ,
+                                   "timestamp with time zone", "datetime", "dt"),
+    # A date is ISO text on both routes (the translator has no date kind).
+    ColumnType.DATE: KindTypes("DATE", "Date", _PG_DATE, "date", "date", "str"),
+    ColumnType.UUID: KindTypes("TEXT", "String", _PG_UUID, "uuid", "string", "uuid", 36),
+    ColumnType.JSON: KindTypes("JSON", "JSON", _PG_JSON, "json", "json", "json"),
+}
+# fmt: on
+
+HOGQL_FIELD_TYPES: dict[str, ColumnType] = {
+    "integer": ColumnType.INTEGER,
+    "float": ColumnType.FLOAT,
+    "decimal": ColumnType.FLOAT,
+    "string": ColumnType.STRING,
+    "datetime": ColumnType.DATETIME,
+    "date": ColumnType.DATE,
+    "boolean": ColumnType.BOOLEAN,
+    # Arrays (and structs, serialized as json) come as JSON text.
+    "array": ColumnType.JSON,
+    "json": ColumnType.JSON,
+    # A computed field whose type PostHog does not print, or one it cannot type: text.
+    "unknown": ColumnType.STRING,
+    "expression": ColumnType.STRING,
+}
+"""PostHog's serialized HogQL field types that are values (the other five are relations)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +152,11 @@ class Resource:
     description: str = ""
     hogql_table: str | None = None
     """The HogQL table that holds the same rows, when the resource is read through the Query API."""
+    hogql_keys: tuple[str, ...] = ()
+    """The columns that order the HogQL table for keyset paging (the last one unique)."""
+    hogql_shared: tuple[str, ...] = ()
+    """A REST resource's columns that HogQL's table of the same name holds with the same values:
+    a SELECT using only these may run as HogQL (``persons``)."""
 
     @property
     def name(self) -> str:

@@ -399,7 +399,7 @@ class Cursor:
             )
         else:
             bindings = tuple(_binding(v) for v in parameters)
-        statement = _classify(operation)
+        operation, statement = self.connection.resolve_names(operation, _classify(operation))
         if self._run_as_hogql(operation, statement, parameters, bindings):
             return
         if statement.kind is StatementKind.SELECT and self._run_direct(operation, bindings):

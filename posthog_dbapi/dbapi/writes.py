@@ -28,6 +28,13 @@ def check_write(connection: Connection, statement: Statement, bindings: Any) -> 
     if statement.kind not in (StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE):
         return
     table = statement.table
+    if table is not None and not connection.is_resource(table) and connection.is_table(table):
+        raise NotSupportedError(
+            f"{table} is read only: PostHog fills it (a data warehouse sync, a saved view or "
+            "PostHog itself) and offers it to HogQL for reading.",
+            {"table": table},
+            suggestion="Change the data at its source (or the view's query in PostHog).",
+        )
     if table is None or not connection.is_resource(table):
         return
     route = get_resource(table).route

@@ -1,10 +1,12 @@
 """The SQLAlchemy dialect ``posthog://``: SQLite's compiler over ``posthog_dbapi``'s DB-API.
 
 Statements compile to SQLite SQL, which the DB-API runs (in SQLite over virtual tables, or pushed
-whole into HogQL). Reflection answers from the catalog and from ``get_fields`` through the DB-API
-connection, never by HTTP of its own. Superset and other BI tools call the inspector once per
-table, so the answers are cached per dialect instance (one engine): reflecting every table costs
-at most one schema fetch.
+whole into HogQL). Reflection answers from the DB-API connection's one table listing
+(``Connection.tables()``: the catalog, ``get_fields`` and PostHog's ``DatabaseSchemaQuery``),
+never by HTTP of its own. Superset and other BI tools call the inspector once per table, so the
+listing is cached per dialect instance (one engine): reflecting every table of every schema costs
+at most one ``/api/schema/`` fetch and one ``DatabaseSchemaQuery``. Virtual tables, traversers
+and lazy joins of PostHog's tables are not columns; the table comment names them.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import NoSuchTableError
 
-from posthog_dbapi.catalog import RESOURCES
+from posthog_dbapi.catalog.spec import ColumnType
+from posthog_dbapi.catalog.tables import TableInfo
 from posthog_dbapi.dialect.types import sqlalchemy_type
 from posthog_dbapi.dialect.url import connect_args_from_url
 
-__all__ = ["PostHogDialect"]
+__all__ = ["DEFAULT_SCHEMA", "PostHogDialect"]
+
+DEFAULT_SCHEMA = "main"
 
 
 def _dbapi_connection(connection: Any) -> Any:
@@ -62,8 +67,7 @@ class PostHogDialect(SQLiteDialect):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._reflection_lock = threading.Lock()
-        self._tables: list[str] | None = None
-        self._fields: dict[str, dict[str, dict[str, Any]]] = {}
+        self._tables: dict[tuple[str | None, str], TableInfo] | None = None
 
     def create_connect_args(self, url: URL) -> tuple[list[Any], dict[str, Any]]:
         return [], connect_args_from_url(url)
@@ -89,39 +93,49 @@ class PostHogDialect(SQLiteDialect):
         return ()
 
     def _get_default_schema_name(self, connection: Any) -> Any:
-        return "main"
+        return DEFAULT_SCHEMA
 
     # --- reflection -------------------------------------------------------------------------
+    # Everything comes from the connection's one listing (`Connection.tables()`), read once per
+    # engine: /api/schema/ and DatabaseSchemaQuery once each cold, nothing warm. Schema "main"
+    # (SQLite's default, which SQLAlchemy passes as None) holds the REST resources and PostHog's
+    # own tables and views; "stripe", "system", ... hold the HogQL tables named so.
 
-    def _table_names(self, connection: Any) -> Any:
+    def _listing(self, connection: Any) -> dict[tuple[str | None, str], TableInfo]:
         with self._reflection_lock:
             if self._tables is None:
-                self._tables = list(_dbapi_connection(connection).table_names())
-            return list(self._tables)
+                self._tables = {
+                    (t.schema, t.name): t for t in _dbapi_connection(connection).tables()
+                }
+            return self._tables
 
-    def _table_fields(self, connection: Any, table_name: str) -> dict[str, dict[str, Any]]:
-        if table_name not in self._table_names(connection):
-            raise NoSuchTableError(table_name)
-        with self._reflection_lock:
-            fields = self._fields.get(table_name)
-            if fields is None:
-                fields = _dbapi_connection(connection).get_fields(table_name)
-                self._fields[table_name] = fields
-            return fields
+    def _table(self, connection: Any, table_name: str, schema: str | None) -> TableInfo:
+        found = self._listing(connection).get((_schema(schema), table_name))
+        if found is None:
+            raise NoSuchTableError(f"{schema}.{table_name}" if schema else table_name)
+        return found
 
     def get_schema_names(self, connection: Any, **kw: Any) -> Any:
-        return ["main"]
+        names = {schema for schema, _ in self._listing(connection) if schema is not None}
+        return [DEFAULT_SCHEMA, *sorted(names)]
 
     # SQLAlchemy 1.4 and 2.x differ in these signatures; **kw takes what either passes.
     def get_table_names(  # type: ignore[override]
         self, connection: Any, schema: str | None = None, **kw: Any
     ) -> Any:
-        return self._table_names(connection)
+        wanted = _schema(schema)
+        return sorted(
+            t.name for t in self._listing(connection).values()
+            if t.schema == wanted and not t.is_view
+        )  # fmt: skip
 
     def get_view_names(  # type: ignore[override]
         self, connection: Any, schema: str | None = None, **kw: Any
     ) -> Any:
-        return []
+        wanted = _schema(schema)
+        return sorted(
+            t.name for t in self._listing(connection).values() if t.schema == wanted and t.is_view
+        )
 
     def get_temp_table_names(self, connection: Any, **kw: Any) -> Any:  # type: ignore[override]
         return []
@@ -132,75 +146,86 @@ class PostHogDialect(SQLiteDialect):
     def has_table(
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> Any:
-        return table_name in self._table_names(connection)
+        return (_schema(schema), table_name) in self._listing(connection)
 
     def get_columns(
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> Any:
-        fields = self._table_fields(connection, table_name)
-        primary_key = RESOURCES[table_name].primary_key
+        table = self._table(connection, table_name, schema)
+        primary_key = table.primary_key[:1]
         return [
             {
-                "name": name,
-                "type": sqlalchemy_type(info),
-                "nullable": bool(info.get("nullable", True)) and name != primary_key,
+                "name": column.name,
+                "type": sqlalchemy_type(
+                    {"type": column.type.value, "max_length": column.max_length}
+                ),
+                "nullable": column.nullable and column.name not in primary_key,
                 "default": None,
                 # PostHog assigns integer ids; SQLAlchemy then reads the new id from lastrowid.
-                "autoincrement": name == primary_key
-                and info.get("type") == "integer"
-                and bool(info.get("read_only")),
-                "comment": info.get("description") or None,
+                "autoincrement": column.name in primary_key
+                and table.writable
+                and column.type is ColumnType.INTEGER
+                and column.read_only,
+                "comment": column.comment or None,
             }
-            for name, info in fields.items()
+            for column in table.columns
         ]
 
     def get_pk_constraint(
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> Any:
-        self._table_fields(connection, table_name)
-        return {"constrained_columns": [RESOURCES[table_name].primary_key], "name": None}
+        table = self._table(connection, table_name, schema)
+        return {"constrained_columns": list(table.primary_key), "name": None}
 
     def get_foreign_keys(
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> Any:
-        self._table_fields(connection, table_name)
-        return [
-            {
-                "name": None,
-                "constrained_columns": [fk.column],
-                "referred_schema": None,
-                "referred_table": fk.table,
-                "referred_columns": [fk.table_column],
-                "options": {},
-            }
-            for fk in RESOURCES[table_name].foreign_keys
-        ]
+        table = self._table(connection, table_name, schema)
+        keys: list[dict[str, Any]] = []
+        for fk in table.foreign_keys:
+            referred_schema, dot, referred = fk.table.rpartition(".")
+            keys.append(
+                {
+                    "name": None,
+                    "constrained_columns": [fk.column],
+                    "referred_schema": referred_schema if dot else None,
+                    "referred_table": referred if dot else fk.table,
+                    "referred_columns": [fk.table_column],
+                    "options": {},
+                }
+            )
+        return keys
 
     def get_indexes(
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> Any:
-        self._table_fields(connection, table_name)
+        self._table(connection, table_name, schema)
         return []
 
     def get_unique_constraints(
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> Any:
-        self._table_fields(connection, table_name)
+        self._table(connection, table_name, schema)
         return []
 
     def get_check_constraints(
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> Any:
-        self._table_fields(connection, table_name)
+        self._table(connection, table_name, schema)
         return []
 
     def get_table_comment(
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> Any:
-        self._table_fields(connection, table_name)
-        return {"text": RESOURCES[table_name].description or None}
+        return {"text": self._table(connection, table_name, schema).comment or None}
 
     def get_view_definition(
         self, connection: Any, view_name: str, schema: str | None = None, **kw: Any
     ) -> Any:
+        # PostHog's saved view is HogQL, not SQL this dialect could run; not offered.
         raise NoSuchTableError(view_name)
+
+
+def _schema(schema: str | None) -> str | None:
+    """The listing's schema for SQLAlchemy's: None and "main" are the default schema."""
+    return None if schema in (None, DEFAULT_SCHEMA) else schema

@@ -18,18 +18,8 @@ from typing import Any
 from posthog_dbapi.driver.query import QueryResult
 from posthog_dbapi.exceptions import MalformedResponseError, ValidationError
 
-__all__ = ["EVENT_COLUMNS", "EVENT_FILTERS", "MAX_QUERY_ROWS", "iter_events"]
+__all__ = ["EVENT_FILTERS", "MAX_QUERY_ROWS", "iter_events"]
 
-EVENT_COLUMNS = (
-    "uuid",
-    "event",
-    "distinct_id",
-    "properties",
-    "timestamp",
-    "person_id",
-    "elements_chain",
-    "created_at",
-)
 MAX_QUERY_ROWS = 50_000
 """PostHog caps a HogQL SELECT at 50,000 rows (``MAX_SELECT_RETURNED_ROWS``)."""
 

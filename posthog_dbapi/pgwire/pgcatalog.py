@@ -20,6 +20,7 @@ from typing import Any
 import apsw
 
 from posthog_dbapi.catalog import RESOURCES
+from posthog_dbapi.catalog.spec import ColumnType
 from posthog_dbapi.pgwire.codec import OID, TYPE_SIZES
 from posthog_dbapi.pgwire.pgfunctions import quote_ident, register_functions
 from posthog_dbapi.pgwire.pgschema import TABLES, catalog_column_type, column_names
@@ -32,17 +33,10 @@ PG_CLASS_OID = 1259
 FIRST_TABLE_OID = 16384
 OWNER_OID = 10
 
-# catalog column kind -> (type OID, information_schema data_type)
+# catalog column kind -> (type OID, information_schema data_type); the kinds carry their types.
 KIND_TYPES: dict[str, tuple[int, str]] = {
-    "string": (OID.TEXT, "text"),
-    "integer": (OID.INT8, "bigint"),
-    "number": (OID.FLOAT8, "double precision"),
-    "float": (OID.FLOAT8, "double precision"),
-    "boolean": (OID.BOOL, "boolean"),
-    "datetime": (OID.TIMESTAMPTZ, "timestamp with time zone"),
-    "date": (OID.DATE, "date"),
-    "uuid": (OID.UUID, "uuid"),
-    "json": (OID.JSON, "json"),
+    **{kind.value: (kind.types.pg_oid, kind.types.pg_type) for kind in ColumnType},
+    "float": (OID.FLOAT8, "double precision"),  # the DB-API's type code for ColumnType.FLOAT
     "binary": (OID.BYTEA, "bytea"),
 }
 

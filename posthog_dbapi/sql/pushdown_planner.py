@@ -27,7 +27,7 @@ from sqlglot import exp
 
 from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, OperationalError
 from posthog_dbapi.sql.pushdown_dialect import identifier, render
-from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, HogQLTable
+from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_translate import Translation, Unsupported, translate
 from posthog_dbapi.sql.pushdown_types import Description, converter_for, description_for
 from posthog_dbapi.types import utc_text
@@ -115,7 +115,7 @@ def plan(
         return Fallback("pushdown is off for this connection")
     chosen: PushdownPlan | Fallback
     try:
-        translation = translate(sql, list(params or ()), dict(tables or HOGQL_TABLES))
+        translation = translate(sql, list(params or ()), dict(tables or HOGQL_BUILTIN_TABLES))
         chosen = _plan_translation(sql, translation)
     except Unsupported as exc:
         chosen = Fallback(exc.reason)

@@ -34,7 +34,7 @@ from posthog_dbapi.sql.pushdown_model import (
     fn,
 )
 from posthog_dbapi.sql.pushdown_properties import PropertyTimeRules
-from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES, HogQLTable
+from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_types import decode_json_value, dt_text, normalise_json
 
 __all__ = ["Translator", "translate"]
@@ -349,8 +349,9 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
                 table.column_names,
                 table,
             )
-            return exp.Table(this=identifier(table.name),
-                             alias=exp.TableAlias(this=identifier(alias)))  # fmt: skip
+            reference = table.node()
+            reference.set("alias", exp.TableAlias(this=identifier(alias)))
+            return reference
         if isinstance(node, exp.Subquery):
             inner, cols, _ = self.select(node.this)
             if len({c.name for c in cols}) != len(cols):
@@ -387,7 +388,7 @@ def translate(
         tree = _compound_as_select(tree, sql)
     if not isinstance(tree, exp.Select):
         raise Unsupported(f"{type(tree).__name__} (only SELECT is pushed down)")
-    translator = Translator(params, dict(tables if tables is not None else HOGQL_TABLES))
+    translator = Translator(params, dict(tables if tables is not None else HOGQL_BUILTIN_TABLES))
     limit = _constant_int(tree.args.get("limit"), translator)
     offset = _constant_int(tree.args.get("offset"), translator) or 0
     if tree.args.get("limit") is not None and limit is not None and limit < 0:

@@ -9,9 +9,9 @@ form that gives the same value as SQLite would over the fallback's rows (the rep
 Injection safety comes from the shape of the output, not from escaping:
 - every string a user typed (literal or parameter) becomes a ``{pN}`` placeholder whose value
   travels in the Query API's ``values``; numbers are rendered by sqlglot from Python ints/floats;
-- every identifier in the output is either a known column of `HOGQL_TABLES` (quoted by
-  `pushdown_dialect.identifier`) or a generated name (``t0``, ``c0``, ``cte0``): user aliases are
-  mapped, never copied.
+- every identifier in the output is either a known column of the connection's HogQL tables
+  (quoted by `pushdown_dialect.identifier`) or a generated name (``t0``, ``c0``, ``cte0``): user
+  aliases are mapped, never copied.
 
 The translator lives in six modules along its seams; this one is the entry point the planner
 and the adapters import:

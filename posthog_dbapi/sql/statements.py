@@ -52,6 +52,10 @@ class Statement:
     """INSERT: the column list; UPDATE: the SET columns."""
     rows: list[list[ValueSource]] = field(default_factory=list)
     """INSERT ... VALUES: one list per row, aligned with ``columns``; UPDATE: one row."""
+    qualified: tuple[str, ...] = ()
+    """The tables named with a schema, as ``schema.table`` (``stripe.customer``)."""
+    ctes: tuple[str, ...] = ()
+    """The names its WITH clauses define (they are not tables)."""
 
 
 def _literal(node: exp.Expression, placeholders: dict[int, int]) -> ValueSource:
@@ -100,7 +104,10 @@ def classify(sql: str) -> Statement:
             n for n in tree.walk(bfs=False) if isinstance(n, exp.Placeholder)
         )
     }
-    tables = tuple(dict.fromkeys(t.name for t in tree.find_all(exp.Table) if t.name))
+    found = [t for t in tree.find_all(exp.Table) if t.name]
+    tables = tuple(dict.fromkeys(t.name for t in found))
+    qualified = tuple(dict.fromkeys(f"{t.db}.{t.name}" for t in found if t.db))
+    ctes = tuple(dict.fromkeys(c.alias for c in tree.find_all(exp.CTE) if c.alias))
     if isinstance(tree, exp.Insert):
         target = tree.this
         columns: tuple[str, ...] = ()
@@ -112,14 +119,32 @@ def classify(sql: str) -> Statement:
             for row in values.expressions:
                 items = row.expressions if isinstance(row, exp.Tuple) else [row]
                 rows.append([_literal(item, placeholders) for item in items])
-        return Statement(StatementKind.INSERT, _table_name(target), tables, columns, rows)
+        return Statement(
+            StatementKind.INSERT,
+            _table_name(target),
+            tables,
+            columns,
+            rows,
+            qualified=qualified,
+            ctes=ctes,
+        )
     if isinstance(tree, exp.Update):
         sets = [e for e in tree.expressions if isinstance(e, exp.EQ)]
         columns = tuple(e.this.name for e in sets)
         row = [_literal(e.expression, placeholders) for e in sets]
-        return Statement(StatementKind.UPDATE, _table_name(tree.this), tables, columns, [row])
+        return Statement(
+            StatementKind.UPDATE,
+            _table_name(tree.this),
+            tables,
+            columns,
+            [row],
+            qualified=qualified,
+            ctes=ctes,
+        )
     if isinstance(tree, exp.Delete):
-        return Statement(StatementKind.DELETE, _table_name(tree.this), tables)
+        return Statement(
+            StatementKind.DELETE, _table_name(tree.this), tables, qualified=qualified, ctes=ctes
+        )
     if isinstance(tree, exp.Query):
-        return Statement(StatementKind.SELECT, None, tables)
-    return Statement(StatementKind.OTHER, None, tables)
+        return Statement(StatementKind.SELECT, None, tables, qualified=qualified, ctes=ctes)
+    return Statement(StatementKind.OTHER, None, tables, qualified=qualified, ctes=ctes)

@@ -13,10 +13,10 @@ from posthog_dbapi import PostHogDriver
 from posthog_dbapi.catalog.hogql_schema import (
     FIELD_TYPES,
     RELATION_TYPES,
-    ForeignKey,
     load_hogql_schema,
     parse_database_schema,
 )
+from posthog_dbapi.catalog.spec import ForeignKey
 from posthog_emulator import EmulatorServer
 
 FACTS = (
@@ -43,7 +43,7 @@ def _schema_requests(server: EmulatorServer) -> int:
 
 def test_every_field_type_is_mapped(facts: dict[str, Any]) -> None:
     assert set(FIELD_TYPES) | RELATION_TYPES == set(facts["field_types"])
-    assert FIELD_TYPES["unknown"][1] == "str" and FIELD_TYPES["json"][1] == "json"
+    assert FIELD_TYPES["unknown"].value_kind == "str" and FIELD_TYPES["json"].value_kind == "json"
 
 
 def test_posthogs_example_answer(facts: dict[str, Any]) -> None:
@@ -59,7 +59,7 @@ def test_posthogs_example_answer(facts: dict[str, Any]) -> None:
     assert not {"person", "pdi", "poe", "session", "override"} & set(names)
     assert ForeignKey("$session_id", "sessions", "session_id") in events.foreign_keys
     # `override` leads to a table the answer does not list: no key, but the comment tells.
-    assert all(fk.target != "person_distinct_id_overrides" for fk in events.foreign_keys)
+    assert all(fk.table != "person_distinct_id_overrides" for fk in events.foreign_keys)
     assert "override -> person_distinct_id_overrides" in events.comment
     assert events.column("$session_id") is not None
     assert events.column("$session_id").hogql == "`$session_id`"  # type: ignore[union-attr]

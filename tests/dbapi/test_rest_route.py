@@ -18,12 +18,11 @@ from posthog_dbapi.adapters.rows import column_reader, python_converter
 from posthog_dbapi.adapters.values import from_storage, storage_converter
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.exceptions import Error
-from posthog_dbapi.sql.pushdown_tables import REST_SHARED_TABLES
 from posthog_dbapi.types import type_code_for
 from tests.hostile_values import HOSTILE_VALUES
 
 REST_TABLES = sorted(
-    n for n, r in RESOURCES.items() if r.hogql_table is None and n not in REST_SHARED_TABLES
+    n for n, r in RESOURCES.items() if r.hogql_table is None and not r.hogql_shared
 )
 
 

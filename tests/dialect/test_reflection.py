@@ -53,13 +53,65 @@ def _schema_requests(emulator: Any) -> int:
     return sum(1 for r in emulator.app.request_log if r.path.rstrip("/").endswith("/api/schema"))
 
 
-def test_table_names_are_the_catalog(engine: sa.engine.Engine) -> None:
+def count_schema_queries(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A counter of the DatabaseSchemaQuery requests the emulator answers from now on."""
+    calls = [0]
+    answer = emulator.app.queries.database_schema
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return answer(*args, **kwargs)
+
+    monkeypatch.setattr(emulator.app.queries, "database_schema", counted)
+    return calls
+
+
+def test_table_names_are_the_catalog_and_posthogs_schemas(engine: sa.engine.Engine) -> None:
     inspector = sa.inspect(engine)
+    # The demo project has no PostHog table beyond the catalog's, a saved view, a Stripe
+    # source and PostHog's system tables (posthog_emulator/warehouse.py).
     assert inspector.get_table_names() == sorted(RESOURCES)
-    assert inspector.get_schema_names() == ["main"]
-    assert inspector.get_view_names() == []
+    assert inspector.get_schema_names() == ["main", "stripe", "system"]
+    assert inspector.get_view_names() == ["daily_signups"]
+    assert inspector.get_table_names(schema="stripe") == ["charge", "customer"]
+    assert {"dashboards", "insights"} <= set(inspector.get_table_names(schema="system"))
     assert inspector.has_table("feature_flags")
+    assert inspector.has_table("customer", schema="stripe")
+    assert not inspector.has_table("customer")
     assert not inspector.has_table("feature_flag")
+
+
+def test_warehouse_and_view_reflection_costs_one_schema_query_per_engine(
+    engine: sa.engine.Engine, emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = count_schema_queries(emulator, monkeypatch)
+    inspector = sa.inspect(engine)
+    for schema in inspector.get_schema_names():
+        for name in inspector.get_table_names(schema) + inspector.get_view_names(schema):
+            inspector.get_columns(name, schema)
+            inspector.get_foreign_keys(name, schema)
+    assert calls == [1]
+    customer = {c["name"]: c for c in inspector.get_columns("customer", schema="stripe")}
+    # The emulator's Stripe columns (warehouse.py): string, datetime, integer, boolean, json.
+    assert isinstance(customer["email"]["type"], sa.Text)
+    assert isinstance(customer["created"]["type"], sa.DateTime)
+    assert isinstance(customer["balance"]["type"], sa.BigInteger)
+    assert isinstance(customer["delinquent"]["type"], sa.Boolean)
+    assert isinstance(customer["metadata"]["type"], sa.JSON)
+    assert inspector.get_pk_constraint("charge", "stripe")["constrained_columns"] == ["id"]
+    assert "read-only" in inspector.get_table_comment("customer", "stripe")["text"]
+    # Lazy joins of events are foreign keys; the relations left out are named in the comment.
+    fks = {(f["constrained_columns"][0], f["referred_table"]) for f in
+           inspector.get_foreign_keys("events")}  # fmt: skip
+    assert {("person_id", "persons"), ("$session_id", "sessions")} <= fks
+    assert "Relations, not columns" in inspector.get_table_comment("events")["text"]
+
+    # Warm: the same engine asks nothing again.
+    emulator.app.request_log.clear()
+    again = sa.inspect(engine)
+    again.get_columns("daily_signups")
+    again.get_table_names(schema="system")
+    assert emulator.app.request_log == []
 
 
 def test_every_table_reflects_its_columns_with_one_schema_fetch(
@@ -99,9 +151,12 @@ def test_keys_comments_and_indexes(engine: sa.engine.Engine) -> None:
         0
     ].items()
     for name, resource in RESOURCES.items():
-        assert len(inspector.get_foreign_keys(name)) == len(resource.foreign_keys)
+        fks = inspector.get_foreign_keys(name)
+        declared = [(f.column, f.table, f.table_column) for f in resource.foreign_keys]
+        assert [(f["constrained_columns"][0], f["referred_table"], f["referred_columns"][0])
+                for f in fks][: len(declared)] == declared  # fmt: skip
         assert inspector.get_indexes(name) == []
-        assert inspector.get_table_comment(name)["text"] == (resource.description or None)
+        assert inspector.get_table_comment(name)["text"].startswith(resource.description)
     with pytest.raises(sa.exc.NoSuchTableError):
         inspector.get_columns("no_such_table")
 

@@ -19,7 +19,7 @@ import pytest
 from posthog_dbapi import PostHogDriver
 from posthog_dbapi.adapters.hogql_adapter import scan
 from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan, execute, plan
-from posthog_dbapi.sql.pushdown_tables import HOGQL_TABLES
+from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES
 from posthog_dbapi.sql.time_shape import local_times
 from posthog_emulator import EmulatorServer
 from tests.oracle import COLUMNS, stored_count
@@ -235,7 +235,7 @@ def test_the_keyset_scan_reads_every_stored_row_once(
     names = [name for name, _ in COLUMNS[table]]
     scanned = [
         tuple(_normal(row[name]) for name in names)
-        for row in scan(driver, HOGQL_TABLES[table], page_size=7000)
+        for row in scan(driver, HOGQL_BUILTIN_TABLES[table], page_size=7000)
     ]
     quoted = ", ".join(f'"{name}"' for name in names)
     stored = [tuple(_normal(v) for v in row) for row in fallback_db.execute(
