@@ -107,3 +107,13 @@ def test_reset_waits_for_answers_still_being_held(emulator: EmulatorServer) -> N
     worker.join(10)
     assert answers == [200]
     assert list(emulator.app.request_log) == []
+
+
+def test_fault_counts_are_per_kind_and_cleared(emulator: EmulatorServer) -> None:
+    emulator.app.faults.add("503", path="dashboards", times=2)
+    emulator.app.faults.add("500", path="dashboards", times=1)
+    statuses = [_get(emulator).status_code for _ in range(4)]
+    assert statuses == [503, 503, 500, 200]
+    assert emulator.app.faults.counts() == {"503": 2, "500": 1}
+    emulator.app.faults.clear()
+    assert emulator.app.faults.counts() == {}
