@@ -3,12 +3,16 @@
 A type object compares equal to every type code of its group, so ``description[i][1] == NUMBER``
 works for whatever code the cursor reports (a code is a lower-case name such as ``"integer"``,
 ``"datetime"``, ``"json"``). Also the one reading of a boolean written as text (URL options,
-``connect(hogql="true")``, PostgreSQL wire parameters), ``bool_from_text``.
+``connect(hogql="true")``, PostgreSQL wire parameters), ``bool_from_text``, and the one reading
+of a timestamp written as text (API answers, HogQL answers, filters, PostgreSQL parameters),
+``parse_timestamp``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
+from collections.abc import Callable
 from typing import Any
 
 __all__ = [
@@ -26,6 +30,8 @@ __all__ = [
     "Timestamp",
     "TimestampFromTicks",
     "bool_from_text",
+    "parse_timestamp",
+    "timestamp_converter",
     "type_code_for",
     "utc_text",
 ]
@@ -92,6 +98,75 @@ _CODES = {
 def type_code_for(kind: str) -> str:
     """The cursor type code for a catalog column kind (``"string"``, ``"integer"``, ...)."""
     return _CODES.get(kind, "string")
+
+
+_UTC = _dt.timezone.utc
+
+# What ``datetime.fromisoformat`` of Python 3.10 refuses but the servers and clients we read
+# write: ``Z``, PostgreSQL's ``+01`` and ``+0530`` offsets, fractions of other than 3 or 6
+# digits (ClickHouse's DateTime64(9) has 9), surrounding spaces.
+_LOOSE_TIMESTAMP = re.compile(
+    r"\s*(?P<date>\d{4}-\d\d-\d\d)"
+    r"(?:[Tt ](?P<time>\d\d:\d\d(?::\d\d)?)(?:[.,](?P<fraction>\d+))?)?\s*"
+    r"(?:(?P<utc>[Zz])|(?P<sign>[+-])(?P<hours>\d\d)(?::?(?P<minutes>\d\d))?(?::?(?P<seconds>\d\d))?)?"
+    r"\s*"
+)
+
+
+def parse_timestamp(text: str, zone: _dt.tzinfo | None = _UTC) -> _dt.datetime:
+    """An ISO 8601 (or PostgreSQL, or ClickHouse) timestamp as an aware datetime in ``zone``.
+
+    Text without an offset is a wall-clock time in ``zone``; a date alone is its midnight.
+    ``zone=None`` keeps the offset the text was written with (UTC when it has none), for a
+    reader that must tell a local answer from a UTC one. ``ValueError`` for anything that is
+    not a timestamp."""
+    try:
+        parsed = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        parsed = _parse_loose(text)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=zone or _UTC)
+    if zone is None or parsed.tzinfo is zone:
+        return parsed  # the usual case (UTC answers for a UTC reader): nothing to convert
+    return parsed.astimezone(zone)
+
+
+def timestamp_converter(zone: _dt.tzinfo = _UTC) -> Callable[[Any], Any]:
+    """A converter of result cells: text that reads as a timestamp becomes an aware datetime in
+    ``zone`` (``parse_timestamp``; offset-free text is a wall-clock time there), anything else
+    comes back as it is."""
+
+    def convert(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_timestamp(value, zone)
+        except ValueError:
+            return value
+
+    return convert
+
+
+def _parse_loose(text: str) -> _dt.datetime:
+    match = _LOOSE_TIMESTAMP.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not an ISO 8601 timestamp")
+    parts = match.groupdict()
+    moment = _dt.datetime.fromisoformat(f"{parts['date']}T{parts['time'] or '00:00'}")
+    if parts["fraction"]:
+        # Truncated to microseconds, as ClickHouse shows a DateTime64(6) of the same value.
+        moment = moment.replace(microsecond=int(parts["fraction"][:6].ljust(6, "0")))
+    if parts["utc"]:
+        return moment.replace(tzinfo=_UTC)
+    if parts["sign"]:
+        offset = _dt.timedelta(
+            hours=int(parts["hours"]),
+            minutes=int(parts["minutes"] or 0),
+            seconds=int(parts["seconds"] or 0),
+        )
+        sign = -1 if parts["sign"] == "-" else 1
+        return moment.replace(tzinfo=_dt.timezone(sign * offset))
+    return moment
 
 
 def utc_text(value: _dt.datetime | _dt.date | _dt.time) -> str:

@@ -116,6 +116,9 @@ def format_datetime(value: dt.datetime) -> str:
 
 
 def parse_datetime(text: str) -> dt.datetime:
+    # The client reads timestamps with posthog_dbapi.types.parse_timestamp; the emulator keeps
+    # its own reading (of what PostHog's serializers accept) because it is an independent
+    # implementation of the API and imports nothing from the client.
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 

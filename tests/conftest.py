@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,27 +42,72 @@ settings.register_profile("long", max_examples=2000, **_HYPOTHESIS_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-class Sleeps:
-    """Stands in for time.sleep: records each requested wait and moves a fake clock instead, so
-    retry and budget tests never really sleep. Safe to share between threads."""
+class FakeTime:
+    """The one simulated clock of the tests, in each shape the code under test asks for time:
 
-    def __init__(self) -> None:
+    - the driver's ``clock=`` (``fake.clock``) and ``sleep=`` (``fake`` itself): a sleep records
+      the wait in ``waits`` and moves the clock instead of sleeping;
+    - the emulator's ``app.clock`` (``now()`` and ``advance()``, as ``posthog_emulator.FakeClock``),
+      so its throttles and the driver's budgets count the same time;
+    - any other ``clock=`` callable (``QueryCache``, ``RateBudget``): ``fake.now``.
+
+    ``real_pause``: each sleep also really sleeps up to that long, so the emulator's own worker
+    threads (on real time) get on meanwhile. ``threads_wait_together``: a thread's sleep moves
+    the clock to the time it last read plus the wait, unless it is already later, so threads
+    waiting at once wait together as they would in real time. Safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        start: float = 1_700_000_000.0,
+        *,
+        real_pause: float = 0.0,
+        threads_wait_together: bool = False,
+    ) -> None:
+        self.start = start
         self.waits: list[float] = []
-        self.now = 0.0
+        self._now = start
         self._lock = threading.Lock()
+        self._real_pause = real_pause
+        self._together = threads_wait_together
+        self._read = threading.local()
 
-    def __call__(self, seconds: float) -> None:
+    def now(self) -> float:
+        with self._lock:
+            self._read.value = self._now
+            return self._now
+
+    clock = now
+
+    @property
+    def elapsed(self) -> float:
+        """Simulated seconds since the start."""
+        return self.now() - self.start
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+    def sleep(self, seconds: float) -> None:
         with self._lock:
             self.waits.append(seconds)
-            self.now += seconds
+            wait = max(0.0, seconds)
+            if self._together:
+                target = getattr(self._read, "value", self._now) + wait
+                self._now = max(self._now, target)
+                self._read.value = target
+            else:
+                self._now += wait
+        if self._real_pause:
+            time.sleep(min(seconds, self._real_pause))
 
-    def clock(self) -> float:
-        return self.now
+    __call__ = sleep
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def sleeps() -> FakeTime:
+    """A ``FakeTime`` for a driver's ``sleep=`` and ``clock=``."""
+    return FakeTime()
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,7 @@ from posthog_dbapi.adapters.state import CachedScan, ConnectionState
 from posthog_dbapi.adapters.values import field_for
 from posthog_dbapi.catalog.spec import ColumnType
 from posthog_dbapi.exceptions import NotSupportedError
+from posthog_dbapi.names import quote_identifier as _quote
 from posthog_dbapi.sql.pushdown_planner import MAX_ROWS_PER_QUERY, PushdownPlan, execute, plan
 from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_translate import Unsupported
@@ -46,11 +47,6 @@ __all__ = ["MAX_IN_VALUES", "HogQLAdapter", "scan"]
 
 MAX_IN_VALUES = 5_000
 """The most values one IN list carries into a Query API request (each is a ``values`` entry)."""
-
-
-def _quote(name: str) -> str:
-    """A SQLite identifier for a known column name (they come from the HogQL tables only)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _sqlite_param(value: Any) -> Any:

@@ -19,13 +19,12 @@ from typing import Any
 from shillelagh.fields import Boolean, Date, DateTime, Field, Float, Integer, String
 
 from posthog_dbapi.exceptions import DataError
-from posthog_dbapi.types import utc_text
+from posthog_dbapi.types import parse_timestamp, utc_text
 
 __all__ = [
     "dumps_json",
     "field_for",
     "from_storage",
-    "parse_datetime",
     "storage_converter",
     "stored_timestamp",
     "to_api_value",
@@ -48,20 +47,6 @@ def field_for(kind: str, **kwargs: Any) -> Field:
 _UTC = dt.timezone.utc
 
 
-def parse_datetime(value: str) -> dt.datetime:
-    """An ISO 8601 timestamp as an aware UTC datetime (naive ones are taken as UTC)."""
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    parsed = dt.datetime.fromisoformat(text)
-    tz = parsed.tzinfo
-    if tz is None:
-        return parsed.replace(tzinfo=_UTC)
-    if tz is _UTC:
-        return parsed  # the common case (``+00:00``/``Z``): nothing to convert
-    return parsed.astimezone(_UTC)
-
-
 # A timestamp already in the form SQLite holds (``datetime.isoformat()`` of an aware UTC value),
 # or one character away from it (``Z``): the common case, converted without building a datetime.
 _CANONICAL_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?(Z|\+00:00)")
@@ -74,7 +59,7 @@ def stored_timestamp(value: str) -> str:
     match = _CANONICAL_UTC.fullmatch(value)
     if match is not None and match.group(1) != ".000000":
         return value if match.group(2) == "+00:00" else value[:-1] + "+00:00"
-    return utc_text(parse_datetime(value))
+    return utc_text(parse_timestamp(value))
 
 
 def _json_encoder() -> Callable[[Any], str]:
@@ -175,7 +160,7 @@ def storage_converter(kind: str) -> Callable[[Any], Any]:
 
 
 def _to_datetime(value: Any) -> Any:
-    return parse_datetime(value) if isinstance(value, str) else value
+    return parse_timestamp(value) if isinstance(value, str) else value
 
 
 def _to_date(value: Any) -> Any:
@@ -244,7 +229,7 @@ def to_api_value(table: str, column: str, info: dict[str, Any], value: Any) -> A
         if not isinstance(value, str):
             raise _refuse(table, column, value, "an ISO 8601 timestamp")
         try:
-            return parse_datetime(value).isoformat().replace("+00:00", "Z")
+            return parse_timestamp(value).isoformat().replace("+00:00", "Z")
         except ValueError:
             raise _refuse(table, column, value, "an ISO 8601 timestamp") from None
     if kind == "date":

@@ -32,6 +32,7 @@ from posthog_dbapi.adapters.hogql_adapter import HogQLAdapter
 from posthog_dbapi.adapters.rest import RESTAdapter
 from posthog_dbapi.adapters.rows import storage_row_builder
 from posthog_dbapi.adapters.state import lookup_state
+from posthog_dbapi.names import quote_identifier
 from posthog_dbapi.types import utc_text
 
 __all__ = ["MODULE_NAME", "PostHogVTModule", "create_table_sql"]
@@ -57,8 +58,9 @@ Adapter = RESTAdapter | HogQLAdapter
 
 def create_table_sql(table: str, token: str) -> str:
     """The statement that creates the virtual table ``table`` for the connection ``token``."""
-    quoted = table.replace('"', '""')
-    return f"CREATE VIRTUAL TABLE \"{quoted}\" USING {MODULE_NAME}('{table}', '{token}')"
+    return (
+        f"CREATE VIRTUAL TABLE {quote_identifier(table)} USING {MODULE_NAME}('{table}', '{token}')"
+    )
 
 
 _STORAGE_TYPES = frozenset({int, float, str, bytes, bool})
@@ -141,10 +143,10 @@ class VTTable:
 
     def create_statement(self, tablename: str) -> str:
         columns = ", ".join(
-            f'"{name.replace(chr(34), chr(34) * 2)}" {field.type}'
+            f"{quote_identifier(name)} {field.type}"
             for name, field in self.adapter.get_columns().items()
         )
-        return f'CREATE TABLE "{tablename}" ({columns})'
+        return f"CREATE TABLE {quote_identifier(tablename)} ({columns})"
 
     def BestIndexObject(self, info: Any) -> bool:
         fields = self.adapter.get_columns()

@@ -1,7 +1,8 @@
 """Declarative resource specs: paths, ids, pagination, delete style, filters, columns and types.
 
-Importing this package registers the catalog as the driver's ``ResourceDirectory``, so the driver
-learns routes and fields without importing the catalog (dependencies point one way).
+``DIRECTORY`` is the catalog as the driver's ``ResourceDirectory``; the driver looks it up when
+it first needs a route (``posthog_dbapi.driver.routes.get_directory``), so importing this package
+changes nothing elsewhere.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from posthog_dbapi.catalog.directory import CatalogDirectory
 from posthog_dbapi.catalog.resources import RESOURCES, get_resource, resource_names
 from posthog_dbapi.catalog.spec import Column, ColumnType, ForeignKey, Resource
-from posthog_dbapi.driver.routes import register_directory
 
 __all__ = [
     "DIRECTORY",
@@ -24,4 +24,3 @@ __all__ = [
 ]
 
 DIRECTORY = CatalogDirectory()
-register_directory(DIRECTORY)

@@ -6,13 +6,12 @@ the nearest match when the name is wrong. Foreign keys are only those PostHog's 
 
 from __future__ import annotations
 
-import difflib
-
 from posthog_dbapi.catalog import columns_data as data
 from posthog_dbapi.catalog import columns_product as product
 from posthog_dbapi.catalog.routes_table import ROUTES
 from posthog_dbapi.catalog.spec import Column, ForeignKey, Resource
 from posthog_dbapi.exceptions import ObjectNotFoundError
+from posthog_dbapi.names import close_names, did_you_mean
 
 __all__ = ["RESOURCES", "get_resource", "resource_names"]
 
@@ -131,12 +130,11 @@ def get_resource(name: str) -> Resource:
     if resource is not None:
         return resource
     available = resource_names()
-    guess = difflib.get_close_matches(str(name), available, n=1, cutoff=0.6)
+    guess = close_names(str(name), available, most=1)
     if not guess:
-        # Users often type the singular or the PostHog path (early_access_feature).
-        guess = [n for n in available if n.rstrip("s") == str(name).rstrip("s")]
-        guess += [n for n in available if RESOURCES[n].route.path == name][:1]
-    hint = f" Did you mean {guess[0]!r}?" if guess else ""
+        # Users often type the PostHog path (early_access_feature, error_tracking/issues).
+        guess = [n for n in available if RESOURCES[n].route.path == name][:1]
+    hint = f" {did_you_mean(guess)}" if guess else ""
     raise ObjectNotFoundError(
         f"Unknown PostHog resource {name!r}.{hint}",
         {"object": name, "available": available, "did_you_mean": guess[0] if guess else None},

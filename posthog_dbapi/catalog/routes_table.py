@@ -16,6 +16,32 @@ _NARROWING = "narrowing"
 # The Query API caps one response at 50,000 rows (MAX_SELECT_RETURNED_ROWS).
 QUERY_API_MAX_ROWS = 50_000
 
+
+def _hogql_only(name: str, *, key: str, reason: str) -> ResourceRoute:
+    """A table PostHog offers only through the Query API: no REST path (``can_list`` and
+    ``can_retrieve`` are off, so the driver never builds one); a connection reads it by keyset,
+    ``key`` identifies a row, and it cannot be written (``reason`` says what PostHog does
+    instead)."""
+    return ResourceRoute(
+        name=name,
+        path="query",
+        scope="query",
+        id_field=key,
+        id_type="str",
+        lookup_field=key,
+        lookup_type="str",
+        pagination=PaginationStyle.KEYSET,
+        max_page_size=QUERY_API_MAX_ROWS,
+        delete_style=DeleteStyle.NONE,
+        can_list=False,
+        can_retrieve=False,
+        can_create=False,
+        can_update=False,
+        rate_category="query",
+        create_unsupported_reason=reason,
+    )
+
+
 _ROUTES: tuple[ResourceRoute, ...] = (
     ResourceRoute(
         name="actions",
@@ -183,27 +209,12 @@ _ROUTES: tuple[ResourceRoute, ...] = (
             "PostHog creates persons from events: send an $identify event with a PostHog SDK."
         ),
     ),
-    # HogQL-only tables: no REST path at all (can_list and can_retrieve are off, so the driver
-    # never builds one); a connection reads them through the Query API by keyset.
-    ResourceRoute(
-        name="person_distinct_ids",
-        path="query",
-        scope="query",
-        id_field="distinct_id",
-        id_type="str",
-        lookup_field="distinct_id",
-        lookup_type="str",
-        pagination=PaginationStyle.KEYSET,
-        max_page_size=QUERY_API_MAX_ROWS,
-        delete_style=DeleteStyle.NONE,
-        can_list=False,
-        can_retrieve=False,
-        can_create=False,
-        can_update=False,
-        rate_category="query",
-        create_unsupported_reason=(
-            "PostHog links distinct ids to persons from events ($identify, alias) sent by capture."
-        ),
+    # HogQL-only tables (_hogql_only): no REST path at all.
+    _hogql_only(
+        "person_distinct_ids",
+        key="distinct_id",
+        reason="PostHog links distinct ids to persons from events ($identify, alias) sent by "
+        "capture.",
     ),
     # UNVERIFIED: the list's default and largest page size.
     ResourceRoute(
@@ -220,45 +231,15 @@ _ROUTES: tuple[ResourceRoute, ...] = (
             "Recordings are captured by the PostHog browser and mobile SDKs."
         ),
     ),
-    ResourceRoute(
-        name="groups",
-        path="query",
-        scope="query",
-        id_field="key",
-        id_type="str",
-        lookup_field="key",
-        lookup_type="str",
-        pagination=PaginationStyle.KEYSET,
-        max_page_size=QUERY_API_MAX_ROWS,
-        delete_style=DeleteStyle.NONE,
-        can_list=False,
-        can_retrieve=False,
-        can_create=False,
-        can_update=False,
-        rate_category="query",
-        create_unsupported_reason=(
-            "PostHog creates groups from events sent with $groups and $groupidentify."
-        ),
+    _hogql_only(
+        "groups",
+        key="key",
+        reason="PostHog creates groups from events sent with $groups and $groupidentify.",
     ),
-    ResourceRoute(
-        name="sessions",
-        path="query",
-        scope="query",
-        id_field="session_id",
-        id_type="str",
-        lookup_field="session_id",
-        lookup_type="str",
-        pagination=PaginationStyle.KEYSET,
-        max_page_size=QUERY_API_MAX_ROWS,
-        delete_style=DeleteStyle.NONE,
-        can_list=False,
-        can_retrieve=False,
-        can_create=False,
-        can_update=False,
-        rate_category="query",
-        create_unsupported_reason=(
-            "PostHog builds sessions from the events captured with a $session_id."
-        ),
+    _hogql_only(
+        "sessions",
+        key="session_id",
+        reason="PostHog builds sessions from the events captured with a $session_id.",
     ),
     ResourceRoute(
         name="surveys",

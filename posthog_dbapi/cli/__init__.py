@@ -20,7 +20,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from posthog_dbapi.cli.config import RedactingFormatter, Redactor, settings_from_args
+from posthog_dbapi.cli.config import (
+    RedactingFormatter,
+    Redactor,
+    new_redactor,
+    settings_from_args,
+)
 from posthog_dbapi.cli.output import FORMATS
 from posthog_dbapi.exceptions import Error, InterfaceError
 
@@ -141,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         return SUBCOMMANDS[argv[0]](argv[1:])
     args = build_parser().parse_args(argv)
-    redact = Redactor()
+    redact = new_redactor()
     undo_debug = _enable_debug(redact) if args.debug else None
     try:
         return _main(args, redact)

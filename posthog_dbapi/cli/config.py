@@ -4,7 +4,8 @@ Settings come, strongest first, from ``--api-url``/``--api-key``/``--project-id`
 ``--url posthog://:KEY@host/PROJECT?options`` (parsed by the dialect's own URL parser, so both
 accept the same options), then ``POSTHOG_API_URL``/``POSTHOG_API_KEY``/``POSTHOG_PROJECT_ID``
 (which ``posthog_dbapi.connect()`` reads itself). ``Redactor`` replaces every key it knows of
-with ``***`` in text the CLI prints: errors, tracebacks and debug log lines.
+with ``***`` in text the CLI prints: errors, tracebacks and debug log lines (``new_redactor``;
+the scrubbing itself is ``posthog_dbapi.redact``'s, shared with the driver).
 """
 
 from __future__ import annotations
@@ -16,28 +17,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posthog_dbapi.exceptions import InterfaceError
+from posthog_dbapi.redact import Redactor
 
-__all__ = ["ConnectionSettings", "RedactingFormatter", "Redactor", "settings_from_args"]
+__all__ = [
+    "ConnectionSettings",
+    "RedactingFormatter",
+    "Redactor",
+    "new_redactor",
+    "settings_from_args",
+]
 
 # Only to learn the key for redaction when the URL is too broken for SQLAlchemy to parse.
 _URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@]*:(?P<key>[^@]+)@", re.IGNORECASE)
 
 
-class Redactor:
-    """Replaces known secrets with ``***``."""
-
-    def __init__(self) -> None:
-        self._secrets: set[str] = set()
-
-    def add(self, secret: str | None) -> None:
-        # Very short strings would blank out ordinary words; real keys are long.
-        if secret and len(secret) >= 4:
-            self._secrets.add(secret)
-
-    def __call__(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+def new_redactor() -> Redactor:
+    """The CLI's scrubber: values shorter than 4 characters are not taken as keys, since they
+    would blank out ordinary words; real keys are long."""
+    return Redactor(min_length=4)
 
 
 class RedactingFormatter(logging.Formatter):

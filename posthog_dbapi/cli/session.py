@@ -24,7 +24,7 @@ import apsw
 
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.catalog.reference import operations
-from posthog_dbapi.cli.config import Redactor
+from posthog_dbapi.cli.config import Redactor, new_redactor
 from posthog_dbapi.cli.output import FORMATS, make_writer
 from posthog_dbapi.cli.progress import Progress, RequestCounter, StatementStats
 from posthog_dbapi.exceptions import Error, PartialWriteError
@@ -103,7 +103,7 @@ class Session:
         self.echo = echo
         self.progress = progress
         self.debug = debug
-        self.redact = redact or Redactor()
+        self.redact = redact or new_redactor()
         self.clock = clock
         self.counter = RequestCounter()
         self.last = LastStatement()

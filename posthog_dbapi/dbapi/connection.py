@@ -20,7 +20,6 @@ Transactions: PostHog has none. Every write is applied by the API as the stateme
 from __future__ import annotations
 
 import atexit
-import difflib
 import logging
 import re
 import threading
@@ -58,12 +57,13 @@ from posthog_dbapi.exceptions import (
     ProgrammingError,
     RateLimitError,
 )
+from posthog_dbapi.names import close_names, did_you_mean
+from posthog_dbapi.options import check_flag, check_number
 from posthog_dbapi.sql.cost import DEFAULT_MAX_QUERIES, check_max_queries
 from posthog_dbapi.sql.names import quote_qualified
 from posthog_dbapi.sql.pushdown_planner import check_pushdown_mode
 from posthog_dbapi.sql.pushdown_tables import HogQLTable, builtin_tables, table_from_schema
 from posthog_dbapi.sql.statements import Statement, classify
-from posthog_dbapi.types import bool_from_text
 
 __all__ = [
     "Connection",
@@ -99,36 +99,17 @@ atexit.register(_close_all_at_exit)
 
 
 def check_hogql_flag(value: bool | str) -> bool:
-    """``hogql`` as a bool; a URL or CLI gives it as text, and ``"false"`` or a typo such as
-    ``"treu"`` must not read as true (or as false)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        try:
-            return bool_from_text(value)
-        except ValueError:
-            pass
-    raise InterfaceError(
-        f"hogql must be true or false, not {value!r}",
-        {"hogql": value},
-        suggestion="Use hogql=True to send statements verbatim as HogQL, or leave it out.",
+    """``hogql`` as a bool; a URL or CLI gives it as text."""
+    return bool(
+        check_flag("hogql", value, fix="Use hogql=True to send statements verbatim as HogQL.")
     )
 
 
 def check_query_timeout(value: float | str | None) -> float | None:
-    """``query_timeout`` as seconds (a URL gives it as text); ``InterfaceError`` if not > 0."""
-    if value is None or value == "":
-        return None
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if not seconds > 0 or seconds == float("inf"):
-        raise InterfaceError(
-            f"query_timeout must be a positive number of seconds, not {value!r}",
-            {"query_timeout": value},
-            suggestion="Use e.g. query_timeout=60, or leave it out for no limit.",
-        )
+    """``query_timeout`` as seconds, ``None`` for no limit beyond the HTTP timeout."""
+    seconds: float | None = check_number(
+        "query_timeout", value, above=True, fix="Use e.g. query_timeout=60, or leave it out."
+    )
     return seconds
 
 
@@ -375,9 +356,8 @@ class Connection:
 
     @staticmethod
     def _did_you_mean(name: str, choices: list[str], what: str) -> str:
-        close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
-        hint = f"Did you mean {' or '.join(close)}? " if close else ""
-        return f"{hint}The {what}s are: {', '.join(sorted(choices))}."
+        hint = did_you_mean(close_names(name, choices))
+        return f"{hint} The {what}s are: {', '.join(sorted(choices))}.".lstrip()
 
     def _column_kind(self, table: str | None, column: str | None) -> str | None:
         if not table or not column or table not in self._created:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import apsw
 
-from posthog_dbapi.adapters.values import from_storage, parse_datetime
+from posthog_dbapi.adapters.values import from_storage
 from posthog_dbapi.dbapi.direct import DirectRows, direct_plan, run_direct
 from posthog_dbapi.dbapi.errors import translate
 from posthog_dbapi.dbapi.writes import check_write
@@ -46,7 +46,7 @@ from posthog_dbapi.sql.pushdown_planner import (
 )
 from posthog_dbapi.sql.statements import Statement, StatementKind, classify
 from posthog_dbapi.sql.time_shape import local_times
-from posthog_dbapi.types import type_code_for, utc_text
+from posthog_dbapi.types import timestamp_converter, type_code_for, utc_text
 
 if TYPE_CHECKING:
     from posthog_dbapi.dbapi.connection import Connection
@@ -111,23 +111,6 @@ def _zone_of(connection: Any) -> dt.tzinfo | None:
         return None  # the project's calendar is UTC: the same text and values as "UTC"
     zone: dt.tzinfo = calendar.zone
     return zone
-
-
-def _local_datetime(zone: dt.tzinfo) -> Any:
-    def to_local(value: Any) -> Any:
-        # Offset-free text is a HogQL table's wall-clock time (time_shape); text with an
-        # offset (a REST answer) is an instant, shown in the project's zone too.
-        if not isinstance(value, str):
-            return value
-        try:
-            parsed = dt.datetime.fromisoformat(value.strip().replace(" ", "T", 1))
-        except ValueError:
-            return value
-        if parsed.tzinfo is None:
-            return parsed.replace(tzinfo=zone)
-        return parse_datetime(value).astimezone(zone)
-
-    return to_local
 
 
 # A decoded Query API page costs memory by its cells, not its rows (about 300 bytes a cell
@@ -546,7 +529,7 @@ class Cursor:
                 code = _DECLTYPE_CODES.get(decltype.upper(), "string")
             description.append((name, code, None, None, None, None, True))
             converters.append(
-                _local_datetime(zone)
+                timestamp_converter(zone)
                 if zone is not None and code == "datetime"
                 else from_storage(code)
             )

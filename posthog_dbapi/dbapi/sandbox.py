@@ -37,11 +37,11 @@ import apsw
 
 from posthog_dbapi.exceptions import (
     Error,
-    InterfaceError,
     NotSupportedError,
     OperationalError,
     TimeoutError,
 )
+from posthog_dbapi.options import check_number
 
 __all__ = [
     "ALLOWED",
@@ -435,20 +435,11 @@ def _pragma_refusal(name: str, value: str | None) -> str | None:
 
 
 def check_statement_timeout(value: Any) -> float | None:
-    """``statement_timeout`` as seconds, ``None`` for no limit (0 or ``None``).
-
-    A URL gives it as text."""
-    if value is None or value == "":
-        return None
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if isinstance(value, bool) or not seconds >= 0 or seconds == float("inf"):
-        raise InterfaceError(
-            f"statement_timeout must be a number of seconds (0 for no limit), not {value!r}",
-            {"statement_timeout": value},
-            suggestion=f"Use e.g. statement_timeout=60; the default is "
-            f"{DEFAULT_STATEMENT_TIMEOUT:g}.",
-        )
-    return seconds or None
+    """``statement_timeout`` as seconds, ``None`` for no limit (0 or ``None``)."""
+    seconds: float | None = check_number(
+        "statement_timeout",
+        value,
+        zero_means_none=True,
+        fix=f"Use e.g. statement_timeout=60; the default is {DEFAULT_STATEMENT_TIMEOUT:g}.",
+    )
+    return seconds

@@ -18,8 +18,7 @@ from sqlalchemy.exc import ArgumentError
 
 from posthog_dbapi.driver.config import REGIONS, normalize_project_id
 from posthog_dbapi.exceptions import InterfaceError
-from posthog_dbapi.sql.pushdown_planner import PUSHDOWN_MODES
-from posthog_dbapi.types import bool_from_text
+from posthog_dbapi.options import PUSHDOWN_MODES, check_choice, check_flag, check_number
 
 __all__ = ["OPTIONS", "connect_args_from_url"]
 
@@ -27,61 +26,53 @@ __all__ = ["OPTIONS", "connect_args_from_url"]
 _REGION_HOSTS = {name: urlsplit(url).netloc for name, url in REGIONS.items()}
 
 
-def _bool(name: str, raw: str) -> bool:
-    try:
-        return bool_from_text(raw)
-    except ValueError:
-        raise ArgumentError(
-            f"URL option {name}={raw!r} is not a boolean; use true or false."
-        ) from None
+def _checked(check: Callable[[str, str], Any]) -> Callable[[str, str], Any]:
+    """A URL option read by the package's own checker (``posthog_dbapi.options``), its
+    ``InterfaceError`` given as the ``ArgumentError`` SQLAlchemy raises for a bad URL."""
 
-
-def _number(kind: Callable[[str], Any]) -> Callable[[str, str], Any]:
     def convert(name: str, raw: str) -> Any:
         try:
-            value = kind(raw)
-        except ValueError:
-            raise ArgumentError(
-                f"URL option {name}={raw!r} is not a valid {kind.__name__}."
-            ) from None
-        if value < 0:
-            raise ArgumentError(f"URL option {name}={raw!r} must not be negative.")
-        return value
+            return check(name, raw)
+        except InterfaceError as error:
+            fix = f" {error.suggestion}" if error.suggestion else ""
+            raise ArgumentError(f"URL option {error.message}.{fix}") from None
 
     return convert
+
+
+def _number(*, whole: bool) -> Callable[[str, str], Any]:
+    return _checked(lambda name, raw: check_number(name, raw, whole=whole, optional=False, fix=""))
+
+
+def _choice(*choices: str) -> Callable[[str, str], str]:
+    return _checked(lambda name, raw: check_choice(name, raw, choices, fix=""))
+
+
+_bool = _checked(lambda name, raw: check_flag(name, raw, fix=""))
 
 
 def _text(name: str, raw: str) -> str:
     return raw
 
 
-def _choice(*choices: str) -> Callable[[str, str], str]:
-    def convert(name: str, raw: str) -> str:
-        if raw not in choices:
-            raise ArgumentError(f"URL option {name}={raw!r} is not one of {', '.join(choices)}.")
-        return raw
-
-    return convert
-
-
 # URL option -> (connect() keyword, converter). ``scheme`` and ``region`` shape the API URL.
 OPTIONS: Mapping[str, tuple[str, Callable[[str, str], Any]]] = {
     "scheme": ("", _choice("https", "http")),
     "region": ("", _choice(*_REGION_HOSTS)),
-    "timeout": ("timeout", _number(float)),
-    "max_retries": ("max_retries", _number(int)),
-    "retry_after_cap": ("retry_after_cap", _number(float)),
+    "timeout": ("timeout", _number(whole=False)),
+    "max_retries": ("max_retries", _number(whole=True)),
+    "retry_after_cap": ("retry_after_cap", _number(whole=False)),
     "verify": ("verify", _bool),
     "ca_bundle": ("ca_bundle", _text),
     "rate_budget": ("rate_budget", _bool),
     "query_tier": ("query_tier", _text),
     "timezone": ("timezone", _text),
     "debug": ("debug", _bool),
-    "prefetch_pages": ("prefetch_pages", _number(int)),
-    "query_timeout": ("query_timeout", _number(float)),
-    "statement_timeout": ("statement_timeout", _number(float)),
-    "query_cache_ttl": ("query_cache_ttl", _number(float)),
-    "max_queries": ("max_queries", _number(int)),
+    "prefetch_pages": ("prefetch_pages", _number(whole=True)),
+    "query_timeout": ("query_timeout", _number(whole=False)),
+    "statement_timeout": ("statement_timeout", _number(whole=False)),
+    "query_cache_ttl": ("query_cache_ttl", _number(whole=False)),
+    "max_queries": ("max_queries", _number(whole=True)),
     "pushdown": ("pushdown", _choice(*PUSHDOWN_MODES)),
     "hogql": ("hogql", _bool),
 }

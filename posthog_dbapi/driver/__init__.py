@@ -15,7 +15,6 @@ from posthog_dbapi.driver.routes import (
     ResourceDirectory,
     ResourceRoute,
     get_directory,
-    register_directory,
 )
 
 __all__ = [
@@ -34,6 +33,5 @@ __all__ = [
     "clear_query_cache",
     "get_directory",
     "normalize_api_url",
-    "register_directory",
     "reset_budgets",
 ]

@@ -9,14 +9,15 @@ path under the project. Nothing here sends a request.
 
 from __future__ import annotations
 
-import difflib
 import uuid as _uuid
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from posthog_dbapi import exceptions as exc
+from posthog_dbapi.driver.budget import RateCategory
 from posthog_dbapi.driver.routes import ResourceRoute, get_directory
 from posthog_dbapi.driver.transport import Transport, is_absolute_url
+from posthog_dbapi.names import close_names, did_you_mean
 
 __all__ = [
     "category_for",
@@ -47,8 +48,8 @@ def find_route(name: str) -> ResourceRoute:
     except KeyError:
         pass
     names = directory.names()
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    close = close_names(name, names)
+    hint = f". {did_you_mean(close)}" if close else ""
     raise exc.ObjectNotFoundError(
         f"Object '{name}' not found{hint}",
         {"object": name, "available": names, "did_you_mean": close},
@@ -189,7 +190,7 @@ def endpoint_path(endpoint: str, project_id: str, transport: Transport) -> str:
     return path + (f"?{query}" if query else "")
 
 
-def category_for(path: str) -> str:
+def category_for(path: str) -> RateCategory:
     """The rate-limit category PostHog counts a raw call against."""
     bare = urlsplit(path).path
     if "/query/" in bare or "/endpoints/" in bare:

@@ -25,20 +25,27 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 __all__ = [
     "DEFAULT_LIMITS",
     "QUERY_TIERS",
+    "RATE_CATEGORIES",
     "BudgetLimits",
     "QueryTier",
     "RateBudget",
+    "RateCategory",
     "get_shared_budget",
     "query_tier",
     "reset_budgets",
 ]
 
 Clock = Callable[[], float]
+
+RateCategory = Literal["crud", "analytics", "hogql", "query"]
+"""PostHog's rate-limit categories, named here once: a route's ``rate_category``, a request's
+``category``, a listener event's and a budget's keys are all one of these."""
+RATE_CATEGORIES: tuple[RateCategory, ...] = get_args(RateCategory)
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ QUERY_TIERS: Mapping[str, QueryTier] = {
     ),
 }
 
-DEFAULT_LIMITS: Mapping[str, BudgetLimits] = {
+DEFAULT_LIMITS: Mapping[RateCategory, BudgetLimits] = {
     "crud": BudgetLimits(480, 4800),
     "analytics": BudgetLimits(240, 1200),
     "hogql": QUERY_TIERS["default"].hogql,
@@ -154,7 +161,7 @@ class RateBudget:
         self._aliases: dict[str, str] = {}
         self.limits: dict[str, BudgetLimits] = {}
         self._windows: dict[str, tuple[_Window, ...]] = {}
-        self._set_limits(dict(limits or DEFAULT_LIMITS))
+        self._set_limits({str(name): lim for name, lim in (limits or DEFAULT_LIMITS).items()})
         self._blocked_until: dict[str, float] = {}
         self._last: dict[str, float] = {}
         self._slots = threading.BoundedSemaphore(query_concurrency)

@@ -15,6 +15,7 @@ from typing import Any
 from posthog_dbapi import exceptions as exc
 from posthog_dbapi.driver import query as query_api
 from posthog_dbapi.driver.addressing import category_for, check_open, endpoint_path
+from posthog_dbapi.driver.budget import RATE_CATEGORIES, RateCategory
 from posthog_dbapi.driver.query import QueryResult, cancel_query, run_query
 from posthog_dbapi.driver.query_cache import QueryCache, query_cache
 from posthog_dbapi.driver.transport import Transport
@@ -121,7 +122,7 @@ class QueryOperations:
             )
         body = data if data is not None else kwargs.get("json")
         target = endpoint_path(endpoint.strip(), self.project_id, self._transport)
-        category = kwargs.get("category") or category_for(target)
+        category = _check_category(kwargs.get("category")) or category_for(target)
         if category == "query" and _is_hogql_query(body):
             category = "hogql"  # PostHog throttles a HogQLQuery on its own (120/hour)
         resp = self._transport.request(
@@ -139,3 +140,18 @@ class QueryOperations:
 def _is_hogql_query(body: Any) -> bool:
     query = body.get("query") if isinstance(body, Mapping) else None
     return isinstance(query, Mapping) and query.get("kind") == "HogQLQuery"
+
+
+def _check_category(value: Any) -> RateCategory | None:
+    """A ``category=`` given to ``call_endpoint``; one the budget does not know would go
+    uncounted, so it is refused."""
+    if value is None:
+        return None
+    for category in RATE_CATEGORIES:
+        if value == category:
+            return category
+    raise exc.InterfaceError(
+        f"category must be one of {', '.join(RATE_CATEGORIES)}, not {value!r}",
+        {"category": value},
+        suggestion="Leave category= out: the driver picks it from the path.",
+    )

@@ -29,8 +29,6 @@ from posthog_dbapi.driver.transport import Transport
 __all__ = [
     "InsecureTLSWarning",
     "check_api_key",
-    "check_max_retries",
-    "check_number",
     "check_query_tier",
     "enable_debug_logging",
     "make_budget",
@@ -62,22 +60,6 @@ def check_api_key(key: Any) -> str:
     if not isinstance(key, str) or not key.strip():
         raise missing_key_error()
     return key.strip()
-
-
-def check_number(name: str, value: Any, *, minimum: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise exc.InterfaceError(
-            f"{name} must be a number >= {minimum}, not {value!r}",
-            suggestion=f"Pass {name}= in seconds.",
-        )
-
-
-def check_max_retries(value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise exc.InterfaceError(
-            f"max_retries must be a whole number >= 0, not {value!r}",
-            suggestion="Use e.g. max_retries=3 (0 turns retries off).",
-        )
 
 
 def warn_if_insecure(verify: bool, ca_bundle: str | None) -> None:

@@ -35,8 +35,6 @@ from posthog_dbapi.driver.config import (
 from posthog_dbapi.driver.construction import (
     InsecureTLSWarning,
     check_api_key,
-    check_max_retries,
-    check_number,
     check_query_tier,
     enable_debug_logging,
     make_budget,
@@ -56,10 +54,18 @@ from posthog_dbapi.driver.timezones import (
     check_timezone,
 )
 from posthog_dbapi.driver.transport import Transport
+from posthog_dbapi.options import check_number
 
 __all__ = ["DriverCapabilities", "InsecureTLSWarning", "PostHogDriver"]
 
 logger = logging.getLogger("posthog_dbapi.driver")
+
+
+def _seconds(name: str, value: Any, *, minimum: float = 0) -> float:
+    seconds: float = check_number(
+        name, value, minimum=minimum, optional=False, text=False, fix=f"Pass {name}= in seconds."
+    )
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -125,11 +131,10 @@ class PostHogDriver(RecordOperations, QueryOperations):
         if self.debug:
             enable_debug_logging()
         key = check_api_key(api_key if api_key is not None else os.environ.get(ENV_API_KEY, ""))
-        check_number("timeout", timeout, minimum=0.001)
-        check_number("retry_after_cap", retry_after_cap, minimum=0)
-        check_number("schema_cache_ttl", schema_cache_ttl, minimum=0)
-        check_number("query_cache_ttl", query_cache_ttl, minimum=0)
-        self.query_cache_ttl = float(query_cache_ttl)
+        timeout = _seconds("timeout", timeout, minimum=0.001)
+        retry_after_cap = _seconds("retry_after_cap", retry_after_cap)
+        schema_cache_ttl = _seconds("schema_cache_ttl", schema_cache_ttl)
+        self.query_cache_ttl = _seconds("query_cache_ttl", query_cache_ttl)
         """Seconds a Query API answer is reused for the same HogQL and values (0: never);
         see ``posthog_dbapi.driver.query_cache``."""
         self._key_digest = key_digest(key)
@@ -138,14 +143,14 @@ class PostHogDriver(RecordOperations, QueryOperations):
                 f"schema_cache_dir must be a directory path, not {type(schema_cache_dir).__name__}",
                 suggestion="Pass e.g. schema_cache_dir='/var/cache/posthog', or leave it out.",
             )
-        check_max_retries(max_retries)
-        bad = isinstance(prefetch_pages, bool) or not isinstance(prefetch_pages, int)
-        if bad or prefetch_pages < 0:
-            raise exc.InterfaceError(
-                f"prefetch_pages must be a whole number >= 0, not {prefetch_pages!r}",
-                suggestion="Use e.g. prefetch_pages=2 (0, the default, turns read-ahead off).",
-            )
-        self.prefetch_pages = int(prefetch_pages)
+        max_retries = check_number(
+            "max_retries", max_retries, whole=True, optional=False, text=False,
+            fix="Use e.g. max_retries=3 (0 turns retries off).",
+        )  # fmt: skip
+        self.prefetch_pages: int = check_number(
+            "prefetch_pages", prefetch_pages, whole=True, optional=False, text=False,
+            fix="Use e.g. prefetch_pages=2 (0, the default, turns read-ahead off).",
+        )  # fmt: skip
         """REST list pages fetched ahead of the reader (0: none). Overlaps the reader's work with
         the next request; an abandoned scan costs at most this many extra pages."""
         warn_if_insecure(verify, ca_bundle)

@@ -17,6 +17,7 @@ from typing import Any
 
 from posthog_dbapi.driver.query import QueryResult
 from posthog_dbapi.exceptions import MalformedResponseError, ValidationError
+from posthog_dbapi.types import parse_timestamp
 
 __all__ = ["EVENT_FILTERS", "MAX_QUERY_ROWS", "iter_events"]
 
@@ -149,9 +150,8 @@ def _utc_text(value: Any, what: str) -> str:
     elif isinstance(value, _dt.date):
         moment = _dt.datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
         try:
-            moment = _dt.datetime.fromisoformat(text)
+            moment = parse_timestamp(value)
         except ValueError:
             raise ValidationError(
                 f"{what} must be an ISO-8601 date or time, not {value!r}",

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from posthog_dbapi.driver.budget import RateCategory
 from posthog_dbapi.exceptions import InterfaceError
 
 __all__ = ["EventKind", "Listeners", "RequestEvent", "RequestListener"]
@@ -54,8 +55,8 @@ class RequestEvent:
     status: int | None = None
     wait_seconds: float | None = None
     records: int | None = None
-    category: str = "crud"
-    """The rate-limit category the call counts against (``crud``, ``analytics``, ``query``)."""
+    category: RateCategory = "crud"
+    """The rate-limit category the call counts against (``budget.RATE_CATEGORIES``)."""
 
 
 RequestListener = Callable[[RequestEvent], None]

@@ -2,9 +2,10 @@
 
 A ``ResourceRoute`` says where a resource lives, how its lists are paged, how a record is looked
 up and how it is deleted. Columns, types and SQL belong to the catalog (``posthog_dbapi.catalog``),
-which sits above the driver: it builds one route per resource and registers itself here as the
-``ResourceDirectory`` the driver consults (``register_directory``). The driver never imports the
-catalog, so dependencies keep pointing one way.
+which sits above the driver and builds one route per resource. The driver reaches it only through
+the ``ResourceDirectory`` protocol, and ``get_directory`` loads the catalog the first time a
+resource is looked up, not when the driver is imported: importing either module has no side
+effect on the other.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from posthog_dbapi.exceptions import InterfaceError
+from posthog_dbapi.driver.budget import RateCategory
 
 __all__ = [
     "DeleteStyle",
@@ -22,7 +23,6 @@ __all__ = [
     "ResourceDirectory",
     "ResourceRoute",
     "get_directory",
-    "register_directory",
 ]
 
 
@@ -84,7 +84,7 @@ class ResourceRoute:
     can_retrieve: bool = True
     can_create: bool = True
     can_update: bool = True
-    rate_category: Literal["crud", "analytics", "query"] = "crud"
+    rate_category: RateCategory = "crud"
     """Which PostHog rate limit the resource's requests count against."""
     list_params: Mapping[str, str] = field(default_factory=dict)
     """List query parameters the API applies, mapped to how: ``"exact"`` (the API returns exactly
@@ -116,24 +116,11 @@ class ResourceDirectory(Protocol):
         ...
 
 
-_directory: ResourceDirectory | None = None
-
-
-def register_directory(directory: ResourceDirectory) -> None:
-    """Called once by ``posthog_dbapi.catalog`` at import."""
-    global _directory
-    _directory = directory
-
-
 def get_directory() -> ResourceDirectory:
-    """The registered directory; ``InterfaceError`` when none is.
+    """The catalog's directory of resources, imported on first use.
 
-    ``import posthog_dbapi.driver`` runs the package ``__init__`` first, which imports the
-    catalog, so this only fails for a caller that cleared the registration."""
-    if _directory is None:
-        raise InterfaceError(
-            "no resource directory registered",
-            suggestion="Import posthog_dbapi (its catalog registers the resources) before "
-            "using the driver, or call register_directory() with your own.",
-        )
-    return _directory
+    The import is here, at call time, because the catalog sits above the driver: the driver's
+    modules never import it at load, so ``import posthog_dbapi.driver`` stays small."""
+    from posthog_dbapi.catalog import DIRECTORY
+
+    return DIRECTORY

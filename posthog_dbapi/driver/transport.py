@@ -24,7 +24,7 @@ import requests
 from requests.auth import AuthBase
 
 from posthog_dbapi import exceptions as exc
-from posthog_dbapi.driver.budget import RateBudget
+from posthog_dbapi.driver.budget import RateBudget, RateCategory
 from posthog_dbapi.driver.encoding import encode_body, encode_params
 from posthog_dbapi.driver.errors import (
     error_for_response,
@@ -43,6 +43,7 @@ from posthog_dbapi.driver.retry import (
     backoff,
     parse_retry_after,
 )
+from posthog_dbapi.redact import Redactor
 
 __all__ = ["Response", "Transport", "is_absolute_url", "parse_retry_after"]
 
@@ -82,7 +83,7 @@ class _Call:
 
     method: str
     url: str
-    category: str
+    category: RateCategory
     attempt: int = 1
 
 
@@ -108,6 +109,7 @@ class Transport:
         origin = urlsplit(self.base_url)
         self._origin = (origin.scheme, origin.netloc.lower())
         self._key = api_key
+        self._redact = Redactor(api_key)
         self.timeout = timeout
         self.max_retries = max_retries
         self.retry_after_cap = retry_after_cap
@@ -170,7 +172,7 @@ class Transport:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
-        category: str = "crud",
+        category: RateCategory = "crud",
         idempotent: bool | None = None,
         fail_fast: bool = False,
         timeout: float | None = None,
@@ -420,7 +422,7 @@ class Transport:
         return malformed_response(resp, method, url, what, self._scrub)
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "***") if self._key else text
+        return self._redact(text)
 
     def close(self) -> None:
         if not self.closed:

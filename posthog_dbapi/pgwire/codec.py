@@ -23,6 +23,7 @@ from posthog_dbapi.pgwire.binvalues import (
     encode_time,
     interval_text,
 )
+from posthog_dbapi.types import parse_timestamp
 
 __all__ = [
     "ARRAY_ELEMENTS",
@@ -115,7 +116,6 @@ ARRAY_ELEMENTS = {
     1115: OID.TIMESTAMP, 1182: OID.DATE, 1185: OID.TIMESTAMPTZ, 1231: OID.NUMERIC,
     2951: OID.UUID,
 }  # fmt: skip
-_TZ_SUFFIX = re.compile(r"([+-]\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$")
 
 
 class ProtocolError(Exception):
@@ -382,23 +382,3 @@ def encode_value(value: Any, oid: int, fmt: int) -> bytes | None:
     if fmt == 1:
         return _binary(value, oid)
     return _text(value, oid).encode("utf-8")
-
-
-# --- values in ------------------------------------------------------------------------------
-
-
-def parse_timestamp(text: str) -> dt.datetime:
-    """PostgreSQL's text timestamp (``2024-01-02 03:04:05.6+00``) as an aware datetime (UTC when
-    it carries no offset)."""
-    text = text.strip().replace("T", " ", 1)
-    match = _TZ_SUFFIX.search(text)
-    offset: dt.timezone | None = None
-    if match is not None and len(text) > 10:
-        hours = int(match.group(1))
-        minutes = int(match.group(2) or 0) * (1 if hours >= 0 else -1)
-        offset = dt.timezone(dt.timedelta(hours=hours, minutes=minutes))
-        text = text[: match.start()]
-    if text.endswith("Z"):
-        text, offset = text[:-1], dt.timezone.utc
-    value = dt.datetime.fromisoformat(text)
-    return value.replace(tzinfo=offset or dt.timezone.utc)

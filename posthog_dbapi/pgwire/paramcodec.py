@@ -25,9 +25,8 @@ from posthog_dbapi.pgwire.codec import (
     PG_EPOCH_DATE,
     TEXT_TYPES,
     TYPE_NAMES,
-    parse_timestamp,
 )
-from posthog_dbapi.types import bool_from_text
+from posthog_dbapi.types import bool_from_text, parse_timestamp
 
 __all__ = ["decode_param", "parse_array_text"]
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.driver.routes import DeleteStyle
 from posthog_dbapi.exceptions import ProgrammingError
+from posthog_dbapi.names import quote_identifier
 from posthog_dbapi.pgwire.pgtypes import format_type, type_oid
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def _pg_format(fmt: str, *args: Any) -> str:
 def quote_ident(name: str) -> str:
     if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
         return name
-    return '"' + name.replace('"', '""') + '"'
+    return quote_identifier(name)
 
 
 def unquote_relation(name: str) -> tuple[str | None, str]:

@@ -15,8 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
-from posthog_dbapi.pgwire.codec import parse_timestamp
-from posthog_dbapi.types import utc_text
+from posthog_dbapi.types import parse_timestamp, utc_text
 
 __all__ = ["extract_part", "iso", "parse_moment", "shift", "truncate", "unit_name"]
 

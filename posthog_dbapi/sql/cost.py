@@ -19,7 +19,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from posthog_dbapi.exceptions import InterfaceError, OperationalError
+from posthog_dbapi.exceptions import OperationalError
+from posthog_dbapi.options import check_number
 from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan
 
 __all__ = ["DEFAULT_MAX_QUERIES", "check_budget", "check_max_queries", "estimate"]
@@ -29,20 +30,15 @@ FALLBACK_SCANS_PER_TABLE = 2
 
 
 def check_max_queries(value: int | str | None) -> int | None:
-    """``max_queries`` as an int (a URL gives text); 0 or None turns the guard off."""
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = -1
-    if isinstance(value, bool) or number < 0 or (isinstance(value, float) and value != number):
-        raise InterfaceError(
-            f"max_queries must be a whole number >= 0, not {value!r}",
-            {"max_queries": value},
-            suggestion="Use e.g. max_queries=10 (the default), or 0 to send any number.",
-        )
-    return number or None
+    """``max_queries`` as an int; 0 or None turns the guard off."""
+    number: int | None = check_number(
+        "max_queries",
+        value,
+        whole=True,
+        zero_means_none=True,
+        fix=f"Use e.g. max_queries={DEFAULT_MAX_QUERIES} (the default), or 0 to send any number.",
+    )
+    return number
 
 
 def estimate(chosen: PushdownPlan | Fallback, hogql_tables: Iterable[str], page_rows: int) -> int:

@@ -19,15 +19,12 @@ from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
-__all__ = ["quote_identifier", "quote_qualified"]
+from posthog_dbapi.names import quote_identifier
+
+__all__ = ["quote_qualified"]
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _NAME_TOKENS = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
-
-
-def quote_identifier(name: str) -> str:
-    """``name`` as one SQLite identifier, in double quotes."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _name(token: Token) -> str | None:

@@ -25,7 +25,8 @@ from typing import Any, Protocol, cast
 
 from sqlglot import exp
 
-from posthog_dbapi.exceptions import InterfaceError, NotSupportedError, OperationalError
+from posthog_dbapi.exceptions import NotSupportedError, OperationalError
+from posthog_dbapi.options import PUSHDOWN_MODES, check_choice
 from posthog_dbapi.sql.pushdown_dialect import identifier, render
 from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_translate import Translation, Unsupported, translate
@@ -54,18 +55,11 @@ def _fn(name: str, *args: exp.Expression) -> exp.Expression:
     return cast(exp.Expression, exp.func(name, *args))
 
 
-PUSHDOWN_MODES = ("auto", "off", "required")
-
-
 def check_pushdown_mode(mode: Any) -> str:
     """The one check of a ``pushdown`` setting: ``connect()``, ``Connection`` and ``plan()``."""
-    if mode not in PUSHDOWN_MODES:
-        raise InterfaceError(
-            f"pushdown must be one of {', '.join(PUSHDOWN_MODES)}, not {mode!r}",
-            {"pushdown": mode},
-            suggestion='Use pushdown="auto" (default), "off" or "required".',
-        )
-    return str(mode)
+    return check_choice(
+        "pushdown", mode, PUSHDOWN_MODES, fix='Use pushdown="auto" (default), "off" or "required".'
+    )
 
 
 class QueryRunner(Protocol):

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from posthog_dbapi.types import parse_timestamp, timestamp_converter
+
 __all__ = [
     "Description",
     "base_type",
@@ -113,35 +115,7 @@ def _zone_of(base: str) -> dt.tzinfo:
         return _UTC
 
 
-def _datetime_in(zone: dt.tzinfo) -> Callable[[Any], Any]:
-    def to_datetime(value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        # Once per timestamp cell of a page: the usual answer parses in one call; anything
-        # else (surrounding spaces, Python 3.10 and ``Z``) takes the general path below.
-        try:
-            parsed: dt.datetime | None = dt.datetime.fromisoformat(value)
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            text = value.strip().replace(" ", "T", 1)
-            if text.endswith(("Z", "z")):
-                text = text[:-1] + "+00:00"
-            try:
-                parsed = dt.datetime.fromisoformat(text)
-            except ValueError:
-                return value
-        if parsed.tzinfo is None:
-            # ClickHouse prints a DateTime in its column's zone without an offset.
-            return parsed.replace(tzinfo=zone)
-        if parsed.tzinfo is zone:
-            return parsed
-        return parsed.astimezone(zone)
-
-    return to_datetime
-
-
-_to_datetime = _datetime_in(_UTC)
+_to_datetime = timestamp_converter(_UTC)
 
 
 def dt_text(value: Any) -> Any:
@@ -151,7 +125,7 @@ def dt_text(value: Any) -> Any:
     ``timezone="project"`` connection stores it (``time_shape``)."""
     if isinstance(value, str):
         try:
-            answered = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            answered = parse_timestamp(value, None)
         except ValueError:
             answered = None
         offset = answered.utcoffset() if answered is not None else None
@@ -197,7 +171,7 @@ def converter_for(type_name: str) -> Callable[[Any], Any]:
     base = base_type(type_name)
     convert: Callable[[Any], Any]
     if base.startswith("DateTime"):
-        convert = _datetime_in(_zone_of(base))
+        convert = timestamp_converter(_zone_of(base))
     elif base.startswith("Date"):
         convert = _to_date
     elif base.startswith(("Int", "UInt", "Bool")):

@@ -125,7 +125,7 @@ def test_keep_going_runs_the_rest(cli: Callable[..., Any], url: str) -> None:
 def test_unknown_table_names_the_close_match(cli: Callable[..., Any], url: str) -> None:
     run = cli("--url", url, "-e", "SELECT * FROM feature_flag")
     assert run.code == 1
-    assert "Did you mean feature_flags" in run.err
+    assert "Did you mean 'feature_flags'" in run.err
 
 
 def test_partial_write_says_what_was_applied(

@@ -12,6 +12,7 @@ import posthog_dbapi
 from posthog_dbapi.dialect.url import connect_args_from_url
 from posthog_dbapi.driver.query_cache import QueryCache, query_cache
 from posthog_dbapi.exceptions import InterfaceError, OperationalError
+from tests.conftest import FakeTime
 
 
 def sent(emulator: Any) -> int:
@@ -120,13 +121,13 @@ def test_query_cache_ttl_zero_sends_every_time(connect: Any, emulator: Any) -> N
 
 
 def test_a_cached_answer_expires_after_its_ttl() -> None:
-    now = [0.0]
-    cache = QueryCache(clock=lambda: now[0])
+    time = FakeTime()
+    cache = QueryCache(clock=time.now)
     key = cache.key("h", "d", "1", None, "SELECT 1", {"p0": "x"})
     cache.put(key, "answer", cells=1)
-    now[0] = 59.0
+    time.advance(59)
     assert cache.get(key, ttl=60) == "answer"
-    now[0] = 61.0
+    time.advance(2)
     assert cache.get(key, ttl=60) is None
     cache.put(key, "big", cells=10**9)
     assert cache.get(key, ttl=60) is None  # too large to keep

@@ -10,50 +10,45 @@ from sqlalchemy.engine import make_url
 from posthog_dbapi import PostHogDriver, connect
 from posthog_dbapi.dialect.url import connect_args_from_url
 from posthog_dbapi.driver.budget import (
+    DEFAULT_LIMITS,
+    RATE_CATEGORIES,
     BudgetLimits,
     RateBudget,
     get_shared_budget,
     query_tier,
 )
 from posthog_dbapi.driver.construction import check_query_tier
+from posthog_dbapi.driver.routes import get_directory
 from posthog_dbapi.driver.transport import parse_retry_after
 from posthog_dbapi.exceptions import InterfaceError
 from posthog_emulator import EmulatorServer
-from tests.conftest import Sleeps
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.conftest import FakeTime
 
 
 def test_window_allows_the_minute_limit_then_asks_to_wait() -> None:
-    clock = FakeClock()
-    budget = RateBudget({"crud": BudgetLimits(per_minute=3, per_hour=100)}, clock=clock)
+    clock = FakeTime()
+    budget = RateBudget({"crud": BudgetLimits(per_minute=3, per_hour=100)}, clock=clock.now)
     assert [budget.reserve("crud") for _ in range(3)] == [0.0] * 3
-    clock.now += 10
+    clock.advance(10)
     # Like PostHog's sliding window: the 4th may go when the 1st leaves the minute (t=60).
     assert budget.reserve("crud") == 50.0
     # The 5th queues behind the 4th, at t=60 too (the 2nd also left by then).
     assert budget.reserve("crud") == 50.0
-    clock.now += 100
+    clock.advance(100)
     assert budget.reserve("crud") == 0.0
 
 
 def test_hour_limit_binds_when_it_is_the_tighter_one() -> None:
-    clock = FakeClock()
-    budget = RateBudget({"query": BudgetLimits(per_minute=100, per_hour=2)}, clock=clock)
+    clock = FakeTime()
+    budget = RateBudget({"query": BudgetLimits(per_minute=100, per_hour=2)}, clock=clock.now)
     assert budget.reserve("query") == 0.0
     assert budget.reserve("query") == 0.0
     assert budget.reserve("query") == 3600.0
 
 
 def test_status_reports_remaining_per_category() -> None:
-    clock = FakeClock()
-    budget = RateBudget(clock=clock)
+    clock = FakeTime()
+    budget = RateBudget(clock=clock.now)
     for _ in range(5):
         budget.reserve("analytics")
     status = budget.status()
@@ -64,8 +59,8 @@ def test_status_reports_remaining_per_category() -> None:
 
 
 def test_drain_after_a_429_blocks_the_category() -> None:
-    clock = FakeClock()
-    budget = RateBudget({"crud": BudgetLimits(60, 1000)}, clock=clock)
+    clock = FakeTime()
+    budget = RateBudget({"crud": BudgetLimits(60, 1000)}, clock=clock.now)
     budget.drain("crud", 7)
     assert budget.reserve("crud") == 7.0
     assert budget.reserve("analytics") == 0.0
@@ -81,12 +76,12 @@ def test_query_slots_limit_concurrency() -> None:
 
 
 def test_budget_is_shared_per_host_and_key_and_clock() -> None:
-    clock = FakeClock()
-    a = get_shared_budget("https://h1", "phx_a", clock=clock)
-    assert get_shared_budget("https://h1", "phx_a", clock=clock) is a
-    assert get_shared_budget("https://h1", "phx_b", clock=clock) is not a
-    assert get_shared_budget("https://h2", "phx_a", clock=clock) is not a
-    assert get_shared_budget("https://h1", "phx_a", clock=FakeClock()) is not a
+    clock = FakeTime()
+    a = get_shared_budget("https://h1", "phx_a", clock=clock.now)
+    assert get_shared_budget("https://h1", "phx_a", clock=clock.now) is a
+    assert get_shared_budget("https://h1", "phx_b", clock=clock.now) is not a
+    assert get_shared_budget("https://h2", "phx_a", clock=clock.now) is not a
+    assert get_shared_budget("https://h1", "phx_a", clock=FakeTime().now) is not a
 
 
 def test_retry_after_seconds_and_http_date() -> None:
@@ -104,12 +99,12 @@ def test_retry_after_seconds_and_http_date() -> None:
 
 
 def test_default_tier_allows_120_hogql_queries_an_hour() -> None:
-    clock = FakeClock()
-    budget = RateBudget(clock=clock)
+    clock = FakeTime()
+    budget = RateBudget(clock=clock.now)
     waits = []
     for _ in range(121):
         waits.append(budget.reserve("hogql"))
-        clock.now += 1
+        clock.advance(1)
     assert waits[:120] == [0.0] * 120
     # The 121st waits until the first leaves the hour (sent at t=0, now t=120).
     assert waits[120] == 3600 - 120
@@ -122,8 +117,8 @@ def test_default_tier_allows_120_hogql_queries_an_hour() -> None:
 
 
 def test_api_queries_tier_shares_one_bucket_for_every_query_request() -> None:
-    clock = FakeClock()
-    budget = RateBudget(clock=clock)
+    clock = FakeTime()
+    budget = RateBudget(clock=clock.now)
     budget.set_query_tier(query_tier("api-queries"))
     for _ in range(120):
         assert budget.reserve("hogql") == 0.0
@@ -160,20 +155,20 @@ def test_an_unreadable_tier_is_refused_with_the_fix(bad: object) -> None:
 
 
 def test_a_later_declaration_keeps_what_was_already_counted() -> None:
-    clock = FakeClock()
-    budget = get_shared_budget("https://h", "phx_t", clock=clock)
+    clock = FakeTime()
+    budget = get_shared_budget("https://h", "phx_t", clock=clock.now)
     for _ in range(100):
         budget.reserve("hogql")
-    again = get_shared_budget("https://h", "phx_t", clock=clock, tier=query_tier(150))
+    again = get_shared_budget("https://h", "phx_t", clock=clock.now, tier=query_tier(150))
     assert again is budget
     assert budget.status()["hogql"]["remaining_hour"] == 50
 
 
 def test_a_429_on_hogql_blocks_every_connection_of_the_key() -> None:
-    clock = FakeClock()
-    a = get_shared_budget("https://h", "phx_t", clock=clock)
+    clock = FakeTime()
+    a = get_shared_budget("https://h", "phx_t", clock=clock.now)
     a.drain("hogql", 900)
-    b = get_shared_budget("https://h", "phx_t", clock=clock)
+    b = get_shared_budget("https://h", "phx_t", clock=clock.now)
     assert b.reserve("hogql") == 900.0
     assert b.status()["hogql"]["blocked_seconds"] == 900.0
     assert b.reserve("crud") == 0.0
@@ -182,22 +177,12 @@ def test_a_429_on_hogql_blocks_every_connection_of_the_key() -> None:
 # -- against the emulator, on one fake clock ------------------------------------------------------
 
 
-class _EmulatorClock:
-    """The emulator's clock, driven by the driver's fake sleeps: both see the same time."""
-
-    def __init__(self, sleeps: Sleeps) -> None:
-        self.sleeps = sleeps
-
-    def now(self) -> float:
-        return 1_700_000_000.0 + self.sleeps.now
-
-
 def test_the_driver_paces_200_hogql_queries_inside_the_default_tier(
-    emulator: EmulatorServer, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch
+    emulator: EmulatorServer, sleeps: FakeTime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The session emulator's project goes back to its API-queries tier after this test.
     monkeypatch.setattr(emulator.app.projects[1].settings, "query_tier", "default")
-    monkeypatch.setattr(emulator.app, "clock", _EmulatorClock(sleeps))
+    monkeypatch.setattr(emulator.app, "clock", sleeps)  # one clock for both sides
     driver = PostHogDriver(
         api_url=emulator.url,
         api_key=emulator.api_key,
@@ -215,7 +200,7 @@ def test_the_driver_paces_200_hogql_queries_inside_the_default_tier(
     assert len(queries) == 200
     assert {r.status for r in queries} == {200}  # not one 429, not even a retried one
     # 120 at once, then each of the other 80 when an hour-old one leaves the window.
-    assert sleeps.now == pytest.approx(3600, abs=1)
+    assert sleeps.elapsed == pytest.approx(3600, abs=1)
     assert status["query_tier"] == "default"
     # At t=3600 the first 120 have left the hour; the last 80 are still in it.
     assert status["hogql_remaining_hour"] == 40
@@ -246,3 +231,22 @@ def test_a_raw_hogql_call_counts_against_the_hogql_budget(emulator: EmulatorServ
         status = driver.get_rate_limit_status()
     assert status["hogql_remaining_hour"] == 119
     assert status["categories"]["query"]["remaining_hour"] == 1199
+
+
+# -- the categories, named once ----------------------------------------------------------------
+
+
+def test_every_route_and_default_limit_uses_a_known_category() -> None:
+    assert set(DEFAULT_LIMITS) == set(RATE_CATEGORIES)
+    directory = get_directory()
+    assert {directory.route(n).rate_category for n in directory.names()} <= set(RATE_CATEGORIES)
+
+
+def test_an_unknown_category_is_refused_before_it_goes_uncounted(
+    emulator: EmulatorServer,
+) -> None:
+    driver = PostHogDriver(api_url=emulator.url, api_key=emulator.api_key, project_id=1)
+    emulator.app.request_log.clear()
+    with driver, pytest.raises(InterfaceError, match="category must be one of crud"):
+        driver.call_endpoint("/dashboards", category="crude")
+    assert list(emulator.app.request_log) == []

@@ -135,7 +135,7 @@ def test_unknown_object_suggests_names(driver: PostHogDriver) -> None:
         driver.get_fields("dashbords")
     assert "dashboards" in info.value.message
     assert "dashboards" in info.value.details["available"]
-    with pytest.raises(ObjectNotFoundError, match="did you mean"):
+    with pytest.raises(ObjectNotFoundError, match="Did you mean"):
         driver.read("/feature_flag")
 
 

@@ -1,23 +1,20 @@
 """Python values a caller hands the driver: what it sends, and the PEP 249 error for what it
 cannot send (never a bare TypeError from inside ``requests``), before any request is made.
 
-Also the driver's view of paths that merely contain a URL, and what it says when no resource
-directory is registered.
+Also the driver's view of paths that merely contain a URL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
-import subprocess
-import sys
 import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from posthog_dbapi.driver import PostHogDriver, routes
+from posthog_dbapi.driver import PostHogDriver
 from posthog_dbapi.exceptions import DataError, InterfaceError
 from tests.oracle import middle_timestamp, stored_events
 
@@ -109,25 +106,3 @@ def test_a_url_in_a_filter_value_is_not_a_link(emulator: Any, driver: PostHogDri
 def test_an_absolute_url_on_the_api_host_still_works(emulator: Any, driver: PostHogDriver) -> None:
     url = f"{emulator.url}/api/projects/1/dashboards/?limit=2"
     assert len(driver.read(url)) == 2
-
-
-def test_no_registered_directory_is_an_interface_error(
-    driver: PostHogDriver, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(routes, "_directory", None)
-    with pytest.raises(InterfaceError, match="no resource directory registered"):
-        driver.list_objects()
-    with pytest.raises(InterfaceError, match="no resource directory registered"):
-        driver.read("/dashboards")
-
-
-def test_importing_the_driver_alone_registers_the_catalog() -> None:
-    code = (
-        "import posthog_dbapi.driver as d; "
-        "assert 'dashboards' in d.get_directory().names(); print('ok')"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"

@@ -16,7 +16,6 @@ from posthog_dbapi.exceptions import (
     PostHogServerError,
     RateLimitError,
 )
-from posthog_emulator.ratelimit import FakeClock
 
 DASHBOARDS = r"/dashboards/$"
 
@@ -150,17 +149,9 @@ def test_redirect_to_another_host_is_not_followed(driver: PostHogDriver, emulato
 def test_budget_paces_requests_instead_of_collecting_429s(
     make_driver: Any, emulator: Any, sleeps: Any
 ) -> None:
-    server_clock = FakeClock()
-    emulator.app.clock = server_clock
+    emulator.app.clock = sleeps  # the server's throttles and the driver's budget: one clock
     emulator.app.limits.configure(crud=(5, 1000))
-
-    def sleep(seconds: float) -> None:
-        sleeps(seconds)
-        server_clock.advance(seconds)
-
-    driver = make_driver(
-        project_id=1, rate_budget={"crud": (5, 1000)}, clock=sleeps.clock, sleep=sleep
-    )
+    driver = make_driver(project_id=1, rate_budget={"crud": (5, 1000)})
     emulator.app.request_log.clear()
     for _ in range(12):
         driver.read("/dashboards", limit=1)

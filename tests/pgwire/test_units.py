@@ -15,11 +15,12 @@ import pytest
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
 from posthog_dbapi.pgwire import auth
-from posthog_dbapi.pgwire.codec import OID, Reader, encode_value, parse_timestamp
+from posthog_dbapi.pgwire.codec import OID, Reader, encode_value
 from posthog_dbapi.pgwire.commands import parse_command, split
 from posthog_dbapi.pgwire.paramcodec import decode_param
 from posthog_dbapi.pgwire.translate import Translator
 from posthog_dbapi.sql.pushdown_planner import PushdownPlan, plan
+from posthog_dbapi.types import parse_timestamp
 
 NOW = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.timezone.utc)
 

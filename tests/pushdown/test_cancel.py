@@ -7,7 +7,6 @@ observed without timing; the driver's sleep and clock are fakes, so polling neve
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,25 +15,9 @@ import pytest
 import posthog_dbapi
 from posthog_dbapi.driver.listeners import RequestEvent
 from posthog_emulator import EmulatorServer
+from tests.conftest import FakeTime
 
 AGGREGATE = "SELECT event, count(*) FROM events GROUP BY event ORDER BY event"
-
-
-class FakeTime:
-    """Polling waits move a fake clock; each also yields a few real milliseconds, so the
-    emulator's worker threads (which run on real time) can finish a released query while the
-    driver polls (a purely fake sleep polled its whole timeout away before they did, on a busy
-    machine)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        time.sleep(min(seconds, 0.05))
-
-    def clock(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -45,7 +28,10 @@ def held(emulator: EmulatorServer) -> Iterator[EmulatorServer]:
 
 
 def _connect(server: EmulatorServer, **options: Any) -> Any:
-    fake = FakeTime()
+    # Each poll also yields a few real milliseconds, so the emulator's worker threads (on real
+    # time) can finish a released query while the driver polls: a purely fake sleep polled its
+    # whole timeout away before they did, on a busy machine.
+    fake = FakeTime(real_pause=0.05)
     return posthog_dbapi.connect(
         server.url,
         server.api_key,

@@ -2,9 +2,9 @@
 down by configuration (CRUD 60/min, 600/h): no request fails, 429s stay near zero because the
 client-side budget paces the work, and the throughput comes close to what the limit allows.
 
-Time is simulated, not slept: the emulator's ``FakeClock`` and every driver's ``clock`` are one
-clock, and a driver's ``sleep`` moves that clock forward to the end of its wait. So both sides
-see the same minute windows, and the run takes seconds.
+Time is simulated, not slept: the emulator's clock and every driver's ``clock`` are one
+``FakeTime``, and a driver's ``sleep`` moves that clock forward to the end of its wait. So both
+sides see the same minute windows, and the run takes seconds.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import posthog_dbapi.dbapi as dbapi
-from posthog_emulator.ratelimit import FakeClock
+from tests.conftest import FakeTime
 
 from .conftest import record
 
@@ -24,34 +24,10 @@ PER_MINUTE = 60
 PER_HOUR = 600
 
 
-class SharedTime:
-    """One simulated clock for the emulator and all drivers.
-
-    A thread's ``sleep(s)`` moves the clock to (the time that thread last read) + ``s``, unless
-    it is already later: threads waiting at once wait together, as they would in real time.
-    """
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._read = threading.local()
-
-    def now(self) -> float:
-        value = self.clock.now()
-        self._read.value = value
-        return value
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            target = getattr(self._read, "value", self.clock.now()) + max(0.0, seconds)
-            self.clock.advance(max(0.0, target - self.clock.now()))
-
-
 def run_load(emulator: Any, threads: int, statements: int) -> dict[str, float]:
-    clock = FakeClock()
-    emulator.app.clock = clock
+    shared = FakeTime(threads_wait_together=True)
+    emulator.app.clock = shared
     emulator.app.limits.configure(crud=(PER_MINUTE, PER_HOUR))
-    shared = SharedTime(clock)
     errors: list[BaseException] = []
     start = shared.now()
 
