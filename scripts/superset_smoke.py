@@ -1,8 +1,11 @@
 """Drives Superset's REST API against posthog:// (run by scripts/superset-smoke in its venv).
 
 Each step prints one line; any mismatch between what Superset returns and what the DB-API returns
-for the same question exits non-zero. One step plays a hostile analyst: SQL Lab on a database with
-DML allowed sends ATTACH and VACUUM INTO, which must be refused without creating a file.
+for the same question exits non-zero. The schema and table pickers must list what the DB-API's
+``Connection.tables()`` lists (``main``, the Stripe warehouse schema ``stripe``, ``system``), and
+a chart is built from the warehouse table ``stripe.charge``. One step plays a hostile analyst:
+SQL Lab on a database with DML allowed sends ATTACH and VACUUM INTO, which must be refused
+without creating a file.
 """
 
 from __future__ import annotations
@@ -35,6 +38,14 @@ def dbapi_rows(sql: str) -> list[tuple[Any, ...]]:
         cursor = conn.cursor()
         cursor.execute(sql)
         return [tuple(row) for row in cursor.fetchall()]
+
+
+def dbapi_tables() -> list[Any]:
+    url = make_url(URI)
+    with posthog_dbapi.connect(
+        api_url=f"http://{url.host}:{url.port}", api_key=url.password, project_id=url.database
+    ) as conn:
+        return list(conn.tables())
 
 
 def _day(value: Any) -> str:
@@ -71,11 +82,26 @@ def main() -> None:
     check(created.status_code == 201, f"add database by posthog:// URL -> {created.status_code}")
     database_id = created.json["id"]
 
-    tables = client.get(
-        f"/api/v1/database/{database_id}/tables/?q=(schema_name:main)", headers=headers
+    listing = dbapi_tables()
+    schemas = client.get(f"/api/v1/database/{database_id}/schemas/", headers=headers)
+    picked = set(schemas.json.get("result", []))
+    wanted = {"main", *(t.schema for t in listing if t.schema)}
+    check(
+        {"main", "stripe", "system"} <= picked and picked == wanted,
+        f"SQL Lab schema picker lists {sorted(picked)}",
     )
-    names = {t["value"] for t in tables.json.get("result", [])}
-    check({"feature_flags", "events", "dashboards"} <= names, f"table list has {len(names)} tables")
+    for schema in sorted(wanted):
+        tables = client.get(
+            f"/api/v1/database/{database_id}/tables/?q=(schema_name:{schema})", headers=headers
+        )
+        names = {t["value"] for t in tables.json.get("result", [])}
+        expected_names = {t.name for t in listing if (t.schema or "main") == schema}
+        must = {"main": {"feature_flags", "events", "daily_signups"}, "stripe": {"charge"}}
+        shown = ", ".join(sorted(names)) if len(names) < 5 else f"{len(names)} tables and views"
+        check(
+            names == expected_names and must.get(schema, set()) <= names,
+            f"table picker in {schema} lists {shown}",
+        )
 
     sql = "SELECT key, active FROM feature_flags ORDER BY id"
     run = client.post(
@@ -139,7 +165,65 @@ def main() -> None:
         daily == expected_daily,
         f"chart data has {len(daily)} days, {sum(daily.values())} events, as the DB-API",
     )
+    stripe_chart(client, headers, database_id)
     print("superset smoke passed")
+
+
+def stripe_chart(client: Any, headers: dict[str, str], database_id: int) -> None:
+    """A dataset on the warehouse table stripe.charge and a chart of sum(amount) by day."""
+    made = client.post(
+        "/api/v1/dataset/",
+        json={"database": database_id, "schema": "stripe", "table_name": "charge"},
+        headers=headers,
+    )
+    check(made.status_code == 201, f"dataset on stripe.charge -> {made.status_code}")
+    dataset = client.get(f"/api/v1/dataset/{made.json['id']}", headers=headers)
+    columns = {c["column_name"] for c in dataset.json["result"]["columns"]}
+    check({"amount", "created", "customer"} <= columns, f"stripe.charge has {len(columns)} columns")
+    query_context = {
+        "datasource": {"id": made.json["id"], "type": "table"},
+        "force": True,
+        "queries": [
+            {
+                "columns": [
+                    {
+                        "timeGrain": "P1D",
+                        "columnType": "BASE_AXIS",
+                        "sqlExpression": "created",
+                        "label": "created",
+                        "expressionType": "SQL",
+                    }
+                ],
+                "metrics": [
+                    {
+                        "expressionType": "SIMPLE",
+                        "column": {"column_name": "amount"},
+                        "aggregate": "SUM",
+                        "label": "amount",
+                    }
+                ],
+                "row_limit": 10000,
+                "time_range": "No filter",
+            }
+        ],
+        "result_format": "json",
+        "result_type": "full",
+    }
+    chart = client.post("/api/v1/chart/data", json=query_context, headers=headers)
+    check(chart.status_code == 200, f"chart data (stripe charges by day) -> {chart.status_code}")
+    result = chart.json["result"][0]
+    print("      chart SQL:", " ".join(result["query"].split())[:300])
+    daily = {_day(row["created"]): row["amount"] for row in result["data"]}
+    expected = {
+        str(day)[:10]: amount
+        for day, amount in dbapi_rows(
+            "SELECT date(created) AS day, sum(amount) FROM stripe.charge GROUP BY day"
+        )
+    }
+    check(
+        bool(expected) and daily == expected,
+        f"chart has {len(daily)} days, {sum(daily.values())} in charges, as the DB-API",
+    )
 
 
 def hostile_sql_lab(client: Any, headers: dict[str, str]) -> None:

@@ -26,6 +26,7 @@ from posthog_dbapi.driver import clear_query_cache, reset_budgets
 from posthog_dbapi.driver.config import ENV_QUERY_TIER
 from posthog_emulator import Emulator, EmulatorServer
 from tests.hogql_proof import HogQLRecorder
+from tests.query_cost_check import watch_estimates
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -131,6 +132,13 @@ def _fresh_budgets() -> Iterator[None]:
     yield
     reset_budgets()
     clear_query_cache()
+
+
+@pytest.fixture(autouse=True)
+def _no_statement_costs_more_than_its_estimate(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # Issue 15: a statement's Query API requests never exceed the estimate the guard judged.
+    with watch_estimates(monkeypatch):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -66,6 +66,7 @@ def scan(
     page_size: int = MAX_ROWS_PER_QUERY,
     on_query: Callable[[str], None] | None = None,
     queries: list[str] | None = None,
+    on_more: Callable[[int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Rows of `table` matching `bounds`, in keyset order, fetched page by page; the HogQL of
     each request sent is added to `queries`."""
@@ -116,7 +117,8 @@ def scan(
         )
         assert isinstance(chosen_all, PushdownPlan)
         chosen = chosen_all
-    rows = execute(driver, chosen, page_size=page_size, on_query=on_query, queries=queries)
+    rows = execute(driver, chosen, page_size=page_size, on_query=on_query, queries=queries,
+                   on_more=on_more)  # fmt: skip
     if not local:
         for row in rows:
             yield dict(zip(names, row))
@@ -160,6 +162,21 @@ def _index_key(value: Any) -> tuple[str, Any] | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return ("n", value)
     return ("t", value)
+
+
+_HINT_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "uuid": (str,), "int": (int,),
+                                             "float": (int, float)}  # fmt: skip
+
+
+def _covers(whole: Filter, asked: Filter | None) -> bool:
+    """Whether a fetch bounded by `whole` holds every row a call bounded by `asked` wants."""
+    if asked == whole:
+        return True
+    if not isinstance(whole, AnyOf) or not isinstance(asked, (Equal, AnyOf)):
+        return False
+    keys = {_index_key(v) for v in whole.values}
+    values = [asked.value] if isinstance(asked, Equal) else list(asked.values)
+    return all(_index_key(_stored(v)) in keys for v in values if v is not None)
 
 
 def _matches(row: dict[str, Any], bounds: dict[str, Filter]) -> bool:
@@ -286,7 +303,8 @@ class HogQLAdapter:
         return CachedScan(scan(self.driver, self.table, bounds, columns=columns, limit=limit,
                                offset=offset, page_size=self.page_size,
                                on_query=self.on_query,
-                               queries=self.state.statement.queries))  # fmt: skip
+                               queries=self.state.statement.queries,
+                               on_more=self.state.statement.on_more))  # fmt: skip
 
     def _memoised(self, bounds: dict[str, Filter], columns: list[str], limit: int | None,
                   offset: int | None) -> Iterator[dict[str, Any]]:  # fmt: skip
@@ -302,7 +320,8 @@ class HogQLAdapter:
         whole = scans.get(whole_key)
         first_key = ("hogql-first", self.table.name)
         first = scans.get(first_key)
-        if whole is None and first is None:
+        hint = self._join_hint(bounds)
+        if whole is None and first is None and hint is None:
             # The first scan of this table in the statement: pushed down as it is.
             scans[first_key] = scans[key] = fetched = self._fetch(bounds, columns, limit, offset)
             self._first_bounds = dict(bounds)
@@ -312,24 +331,47 @@ class HogQLAdapter:
         if (
             whole is None
             or not set(self._whole_columns) >= set(wanted)
-            or any(bounds.get(n) != b for n, b in self._whole_bounds.items())
+            or not all(_covers(b, bounds.get(n)) for n, b in self._whole_bounds.items())
         ):
-            # Asked again with other bounds: fetch the table once with what the calls share,
-            # with every column asked so far, and answer every later call from those rows.
+            # Asked again with other bounds (or asked by a join column whose REST keys are
+            # known): fetch the table once with what the calls share, widened to the REST
+            # side's keys, with every column asked so far, and answer later calls from it.
             previous = self._whole_bounds if whole is not None else self._first_bounds
             shared = {n: b for n, b in bounds.items() if previous.get(n) == b}
+            if first is None and whole is None:
+                shared = dict(bounds)
+            if hint is not None:
+                shared[hint[0]] = hint[1]
             known = set(self._whole_columns if whole is not None else self._first_columns)
             self._whole_columns = tuple(sorted(known | set(wanted)))
             self._whole_bounds = shared
             scans[whole_key] = whole = self._fetch(shared, list(self._whole_columns), None, None)
             self._index = {}
-        rest = {n: b for n, b in bounds.items() if n not in self._whole_bounds}
+        rest = {n: b for n, b in bounds.items() if self._whole_bounds.get(n) != b}
         matched: Iterator[dict[str, Any]] = self._lookup(whole, rest)
         if offset:
             matched = itertools.islice(matched, offset, None)
         if limit is not None:
             matched = itertools.islice(matched, limit)
         yield from matched
+
+    def _join_hint(self, bounds: dict[str, Filter]) -> tuple[str, AnyOf] | None:
+        """(column, every key of the REST table joined on it) when this call asks that column
+        for keys among them (`posthog_dbapi.sql.join_keys`): fetching them all at once answers
+        this call and every later one of the join with one request."""
+        assert self.state is not None
+        hints = self.state.statement.join_keys
+        for name, bound in bounds.items():
+            keys = hints.get((self.table.name, name))
+            if not keys or len(keys) > MAX_IN_VALUES or not isinstance(bound, (Equal, AnyOf)):
+                continue
+            if not all(isinstance(k, _HINT_TYPES.get(self.table.kind(name) or "", ())) and
+                       not isinstance(k, bool) for k in keys):  # fmt: skip
+                continue  # another type than the column's: the plain scan decides
+            widened = AnyOf(frozenset(keys))
+            if _covers(widened, bound):
+                return name, widened
+        return None
 
     @property
     def on_query(self) -> Callable[[str], None] | None:

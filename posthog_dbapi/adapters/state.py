@@ -149,6 +149,12 @@ class StatementContext:
     created_rowid: int | None = None
     queries: list[str] = field(default_factory=list)
     """The HogQL text of every Query API request the statement's scans sent."""
+    on_more: Callable[[int], None] | None = None
+    """Told of the requests a scan needs beyond the statement's estimate, before they are
+    sent (the cursor grows its estimate and may refuse them)."""
+    join_keys: dict[tuple[str, str], set[Any]] = field(default_factory=dict)
+    """(HogQL table, column) -> the values a REST table joined on that column holds, read
+    before the statement runs, so the table is fetched once with them as an IN list."""
 
 
 class ConnectionState:

@@ -13,6 +13,7 @@ string or a comment does not end a statement.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import traceback
@@ -24,10 +25,12 @@ import apsw
 
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.catalog.reference import operations
+from posthog_dbapi.catalog.tables import TableInfo
 from posthog_dbapi.cli.config import Redactor, new_redactor
 from posthog_dbapi.cli.output import FORMATS, make_writer
 from posthog_dbapi.cli.progress import Progress, RequestCounter, StatementStats
 from posthog_dbapi.exceptions import Error, PartialWriteError
+from posthog_dbapi.names import close_names, did_you_mean
 from posthog_dbapi.sql.statements import StatementKind, classify
 
 if TYPE_CHECKING:
@@ -38,8 +41,9 @@ __all__ = ["LastStatement", "Session", "split_statements"]
 FETCH_BATCH = 500
 HELP = """\
 Statements end with ; and may span lines. Dot commands:
-  .tables              every table, its operations and what it holds
-  .schema TABLE        the columns of TABLE with their types
+  .tables              every table (schema.table outside the default schema), its
+                       operations and what it holds
+  .schema TABLE        the columns of TABLE with their types (e.g. .schema stripe.charge)
   .format NAME         output format: table, csv, jsonl or markdown
   .last                how the last statement ran: route, HogQL sent, requests
   .help                this text
@@ -60,6 +64,21 @@ def split_statements(text: str) -> tuple[list[str], str]:
             start = index + 1
         index = text.find(";", index + 1)
     return statements, text[start:]
+
+
+def _is_resource(table: TableInfo) -> bool:
+    return table.schema is None and table.name in RESOURCES
+
+
+def _operations(table: TableInfo) -> str:
+    """The statements ``table`` takes: a resource's route decides; the others are read-only."""
+    return operations(RESOURCES[table.name]) if _is_resource(table) else "SELECT"
+
+
+def _unquote(name: str) -> str:
+    """``"stripe"."charge"`` or ``stripe.charge`` as the SQL name ``stripe.charge``."""
+    parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', name)
+    return ".".join(quoted.replace('""', '"') if quoted else bare for quoted, bare in parts)
 
 
 def _has_sql(text: str) -> bool:
@@ -276,10 +295,7 @@ class Session:
             self._write(HELP + "\n")
             return True
         if name == ".tables":
-            return self._table(
-                ["table", "operations", "description"],
-                [(n, operations(RESOURCES[n]), RESOURCES[n].description) for n in RESOURCES],
-            )
+            return self._tables()
         if name == ".schema":
             return self._schema(arg)
         if name == ".format":
@@ -302,28 +318,52 @@ class Session:
         writer.finish()
         return True
 
-    def _schema(self, table: str) -> bool:
-        if not table:
-            self.err.write("Error: .schema needs a table name\nHint: .tables lists them.\n")
-            return False
+    def _listing(self) -> list[TableInfo] | None:
+        """The connection's tables, or ``None`` after printing why they could not be listed."""
         try:
-            fields = self.connection.get_fields(table)
+            return self.connection.tables()
         except Error as exc:
             self.report(exc)
+            return None
+
+    def _tables(self) -> bool:
+        tables = self._listing()
+        if tables is None:
             return False
-        key = RESOURCES[table].primary_key
+        rows = [(t.sql_name, _operations(t), t.kind, t.comment) for t in tables]
+        return self._table(["table", "operations", "kind", "description"], rows)
+
+    def _schema(self, name: str) -> bool:
+        if not name:
+            self.err.write("Error: .schema needs a table name\nHint: .tables lists them.\n")
+            return False
+        tables = self._listing()
+        if tables is None:
+            return False
+        wanted = _unquote(name)
+        table = next((t for t in tables if t.sql_name == wanted), None)
+        if table is None:
+            hint = did_you_mean(close_names(wanted, [t.sql_name for t in tables]))
+            hint = f"{hint} " if hint else ""
+            self.err.write(f"Error: no table {name}\nHint: {hint}.tables lists them.\n")
+            return False
+        # The REST resources' write rules (read-only, required) come with their fields.
+        fields = self.connection.get_fields(table.name) if _is_resource(table) else {}
+        references = {fk.column: f"{fk.table}.{fk.table_column}" for fk in table.foreign_keys}
         rows = [
             (
-                name,
-                info.get("type"),
-                "key" if name == key else "",
-                bool(info.get("read_only")),
-                bool(info.get("required")),
-                bool(info.get("nullable", True)),
+                column.name,
+                column.type.value,
+                "key" if column.name in table.primary_key else "",
+                bool(fields.get(column.name, {}).get("read_only", not table.writable)),
+                bool(fields.get(column.name, {}).get("required")),
+                column.nullable,
+                references.get(column.name, ""),
             )
-            for name, info in fields.items()
+            for column in table.columns
         ]
-        return self._table(["column", "type", "key", "read_only", "required", "nullable"], rows)
+        header = ["column", "type", "key", "read_only", "required", "nullable", "references"]
+        return self._table(header, rows)
 
     def _last(self) -> bool:
         last = self.last

@@ -1,9 +1,10 @@
 """The interactive ``posthog-sql`` shell: readline prompt, history, completion, multi-line input.
 
 Statements end with ``;`` and may span lines (the prompt turns to ``...>`` while one is open);
-dot commands (``.tables``, ``.schema TABLE``, ...) are one line. TAB completes table names, SQL
-keywords, ``table.column`` and the columns of tables the statement already names; columns come
-from the connection's ``get_fields`` (one schema request, then cached). Ctrl-C at the prompt
+dot commands (``.tables``, ``.schema TABLE``, ...) are one line. TAB completes table names
+(``stripe.cu`` to ``stripe.customer``), SQL keywords, ``table.column`` and the columns of tables
+the statement already names; tables and columns come from the connection's ``tables()``, listed
+at the first TAB (its schema requests, then cached). Ctrl-C at the prompt
 drops the unfinished statement; during a statement ``Session`` cancels it. History is kept in
 ``~/.posthog_sql_history`` (``POSTHOG_SQL_HISTORY`` or ``--history`` moves it).
 """
@@ -16,7 +17,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.cli.session import Session, split_statements
 from posthog_dbapi.exceptions import Error
 
@@ -33,7 +33,7 @@ KEYWORDS = (
 )  # fmt: skip
 # "." stays part of a word so that "feature_flags.ke<TAB>" completes the column.
 DELIMITERS = " \t\n\"'`@$><=;|&{(,)*+-/%!"
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
 
 
 def default_history_path() -> Path:
@@ -45,28 +45,34 @@ class Completer:
 
     def __init__(
         self,
-        columns_of: Callable[[str], list[str]],
+        tables: Callable[[], dict[str, list[str]]],
         context: Callable[[], str],
     ) -> None:
-        self._columns_of = columns_of
+        """``tables`` gives each table's SQL name (``events``, ``stripe.customer``) and its
+        columns; ``context`` the statement typed so far."""
+        self._tables = tables
         self._context = context
         self._matches: list[str] = []
 
     def candidates(self, text: str, context: str) -> list[str]:
         if context.lstrip().startswith(".") and " " not in context.lstrip():
             return [c for c in DOT_COMMANDS if c.startswith(text)]
+        tables = self._tables()
+        names = sorted(tables)
         if context.lstrip().startswith(".schema "):
-            return [t for t in sorted(RESOURCES) if t.startswith(text)]
+            return [t for t in names if t.startswith(text)]
+        found = [t for t in names if t.startswith(text)]
         if "." in text:
             table, _, prefix = text.rpartition(".")
-            if table not in RESOURCES:
-                return []
-            return [f"{table}.{c}" for c in self._columns_of(table) if c.startswith(prefix)]
+            columns = tables.get(table, [])
+            return found + [f"{table}.{c}" for c in columns if c.startswith(prefix)]
         lower = text.lower()
-        found = [t for t in sorted(RESOURCES) if t.startswith(text)]
-        named = [w for w in _WORD.findall(context) if w in RESOURCES]
-        for table in dict.fromkeys(named):
-            found += [c for c in self._columns_of(table) if c.startswith(text) and c not in found]
+        named = []
+        for word in _WORD.findall(context):
+            # "stripe.customer" names that table; "feature_flags.key" names feature_flags.
+            named.append(word if word in tables else word.partition(".")[0])
+        for table in dict.fromkeys(t for t in named if t in tables):
+            found += [c for c in tables[table] if c.startswith(text) and c not in found]
         for keyword in KEYWORDS:
             if keyword.lower().startswith(lower) and text:
                 found.append(keyword if text[:1].isupper() else keyword.lower())
@@ -88,16 +94,21 @@ def run_shell(session: Session, history: Path, banner: str) -> None:
 
     pending = ""
 
-    def columns_of(table: str) -> list[str]:
-        try:
-            return list(session.connection.get_fields(table))
-        except Error:
-            return []
+    listed: dict[str, list[str]] = {}
+
+    def tables() -> dict[str, list[str]]:
+        if not listed:
+            try:
+                found = session.connection.tables()
+            except Error:
+                return {}
+            listed.update({t.sql_name: [c.name for c in t.columns] for t in found})
+        return listed
 
     def context() -> str:
         return pending + readline.get_line_buffer()
 
-    completer = Completer(columns_of, context)
+    completer = Completer(tables, context)
     readline.set_completer(completer.complete)
     readline.set_completer_delims(DELIMITERS)
     if "libedit" in (readline.__doc__ or ""):

@@ -25,6 +25,7 @@ import apsw
 from posthog_dbapi.adapters.values import from_storage
 from posthog_dbapi.dbapi.direct import DirectRows, direct_plan, run_direct
 from posthog_dbapi.dbapi.errors import translate
+from posthog_dbapi.dbapi.join_prefetch import read_join_keys
 from posthog_dbapi.dbapi.writes import check_write
 from posthog_dbapi.exceptions import (
     Error,
@@ -34,7 +35,7 @@ from posthog_dbapi.exceptions import (
     PartialWriteError,
     ProgrammingError,
 )
-from posthog_dbapi.sql.cost import check_budget, estimate
+from posthog_dbapi.sql.cost import check_budget, check_more, estimate
 from posthog_dbapi.sql.pushdown_planner import (
     MAX_ROWS_PER_QUERY,
     Fallback,
@@ -157,7 +158,8 @@ class Cursor:
         either route (keyset pages add more as rows are read; cached answers are not sent)."""
         self.estimated_queries: int | None = None
         """The Query API requests the last statement was expected to need before it ran
-        (`posthog_dbapi.sql.cost`); above the connection's ``max_queries`` it is refused."""
+        (`posthog_dbapi.sql.cost`); above the connection's ``max_queries`` it is refused. A scan
+        without a LIMIT whose first page is full counts its rows and adds what is left here."""
         self.query_id: str | None = None
         """The Query API id of the statement's latest request (``client_query_id``)."""
         self._cancelled = False
@@ -400,6 +402,9 @@ class Cursor:
                 check_budget(self.estimated_queries, self.connection.max_queries, chosen)
         context = state.begin_statement()
         self.queries = context.queries
+        context.on_more = self._more
+        if statement.kind is StatementKind.SELECT and self.estimated_queries is not None:
+            read_join_keys(self.connection, operation, context)
         apsw_cursor = self.connection._run(operation, bindings, self._trace)
         if statement.kind in (StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE):
             list(apsw_cursor)
@@ -492,6 +497,7 @@ class Cursor:
                 # to stop it when the time is up (a blocking request could only be abandoned).
                 refresh="blocking" if timeout is None else "async",
                 on_query=started,
+                on_more=self._more,
             )
         except Exception as exc:
             stopped = self._cancel_error(exc) or connection._sandbox.error_for(exc)
@@ -503,6 +509,11 @@ class Cursor:
         self.description = [tuple(d) for d in result.description]  # type: ignore[misc]
         self._rows = iter(result)
         return True
+
+    def _more(self, count: int) -> None:
+        """A scan needs `count` requests beyond the estimate (`posthog_dbapi.sql.cost`)."""
+        self.estimated_queries = (self.estimated_queries or 0) + count
+        check_more(self.estimated_queries, self.connection.max_queries, len(self.queries))
 
     def _trace(self, cursor: Any, sql: str, bindings: Any) -> bool:
         try:

@@ -2,14 +2,18 @@
 
 It subclasses Superset's SQLite spec because statements compile to SQLite SQL; the time grains
 are the SQLite expressions that the HogQL translator recognises and pushes down to PostHog's
-``toStartOf...`` functions, so a daily chart over events is one Query API request. This module
-imports Superset and is only ever imported by Superset.
+``toStartOf...`` functions, so a daily chart over events is one Query API request. Unlike
+SQLite's spec it lists tables per schema: SQL Lab's schema picker offers ``main`` (PostHog's own
+tables, the REST resources and saved views), ``stripe`` and any other warehouse source, and
+``system``; its table picker then lists that schema's tables, as the dialect reflects them.
+This module imports Superset and is only ever imported by Superset.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from superset.db_engine_specs.base import BaseEngineSpec
 from superset.db_engine_specs.sqlite import SqliteEngineSpec
 
 from posthog_dbapi.dialect.time_grains import TIME_GRAINS
@@ -36,6 +40,15 @@ class PostHogEngineSpec(SqliteEngineSpec):
     max_column_name_length = 256
 
     _time_grain_expressions: ClassVar[dict[str | None, str]] = TIME_GRAINS
+
+    # SqliteEngineSpec drops the schema (a SQLite file has one); PostHog's tables have several.
+    @classmethod
+    def get_table_names(cls, database: Any, inspector: Any, schema: str | None) -> set[str]:
+        return BaseEngineSpec.get_table_names.__func__(cls, database, inspector, schema)
+
+    @classmethod
+    def get_view_names(cls, database: Any, inspector: Any, schema: str | None) -> set[str]:
+        return BaseEngineSpec.get_view_names.__func__(cls, database, inspector, schema)
 
     @classmethod
     def get_function_names(cls, database: Any) -> list[str]:

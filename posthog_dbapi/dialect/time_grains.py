@@ -1,25 +1,15 @@
 """The time-grain expressions charts use on ``posthog://`` (Superset's engine spec reads them).
 
-They are SQLite expressions, because statements compile to SQLite SQL; the HogQL translator
-recognises each one and pushes it down as ``toStartOfMinute`` ... ``toStartOfYear``, so a time
-series over events is one Query API request. Kept apart from ``superset.py`` (which imports
-Superset) so the tests can check every grain without Superset installed.
+They come from the one grain table, `posthog_dbapi.sql.grains`: SQLite expressions (statements
+compile to SQLite SQL) that the HogQL planner recognises and pushes down as ``toStartOfMinute``
+... ``toStartOfYear``, so a time series over events is one Query API request. Kept apart from
+``superset.py`` (which imports Superset) so the tests can check every grain without Superset.
 """
 
 from __future__ import annotations
 
+from posthog_dbapi.sql.grains import superset_grains
+
 __all__ = ["TIME_GRAINS"]
 
-TIME_GRAINS: dict[str | None, str] = {
-    None: "{col}",
-    "PT1M": "DATETIME(STRFTIME('%Y-%m-%dT%H:%M:00', {col}))",
-    "PT1H": "DATETIME(STRFTIME('%Y-%m-%dT%H:00:00', {col}))",
-    "P1D": "DATETIME({col}, 'start of day')",
-    # Weeks start on Sunday, as in Superset's SQLite spec.
-    "P1W": "DATETIME({col}, 'start of day', -strftime('%w', {col}) || ' days')",
-    "P1M": "DATETIME({col}, 'start of month')",
-    "P3M": (
-        "DATETIME({col}, 'start of month', printf('-%d month', (strftime('%m', {col}) - 1) % 3))"
-    ),
-    "P1Y": "DATETIME({col}, 'start of year')",
-}
+TIME_GRAINS: dict[str | None, str] = superset_grains()

@@ -16,18 +16,15 @@ from typing import Any
 
 import apsw
 
+from posthog_dbapi.catalog.spec import ColumnType
+from posthog_dbapi.catalog.tables import TableInfo
 from posthog_dbapi.dbapi import Connection
 from posthog_dbapi.dbapi.errors import translate as translate_error
 from posthog_dbapi.dbapi.sandbox import Sandbox
 from posthog_dbapi.exceptions import NotSupportedError
 from posthog_dbapi.pgwire.codec import OID
-from posthog_dbapi.pgwire.pgcatalog import (
-    FIRST_TABLE_OID,
-    KIND_TYPES,
-    CatalogDatabase,
-    catalog_column_type,
-)
-from posthog_dbapi.pgwire.translate import USER_SCHEMA, Translation, Translator
+from posthog_dbapi.pgwire.pgcatalog import FIRST_TABLE_OID, CatalogDatabase, catalog_column_type
+from posthog_dbapi.pgwire.translate import CATALOG_SCHEMAS, Translation, Translator
 
 __all__ = ["Backend", "Result"]
 
@@ -119,19 +116,47 @@ class Backend:
         self.database = database
         self.settings = settings
         self.translator = Translator(
-            connection.table_names(), user=user, database=database, version=version, now=now,
-            column_type=self._column_type, fields=lambda t: list(connection.get_fields(t)),
+            self._table_names, user=user, database=database, version=version, now=now,
+            column_type=self._column_type, fields=self._fields, has_table=self._has_table,
         )  # fmt: skip
+        self._tables: dict[str, TableInfo] | None = None
         self._catalog: CatalogDatabase | None = None
         self._catalog_sandbox: Sandbox | None = None
 
     @property
+    def tables(self) -> dict[str, TableInfo]:
+        """The connection's tables by SQL name, listed the first time a statement needs them."""
+        if self._tables is None:
+            self._tables = {table.sql_name: table for table in self.connection.tables()}
+        return self._tables
+
+    def _table_names(self) -> list[str]:
+        return list(self.tables)
+
+    def _has_table(self, key: str) -> bool:
+        # The catalog's tables (events, feature_flags...) are known without a request; only
+        # another name (stripe.customer) costs the listing, which the connection needs anyway.
+        return self.connection.is_table(key) or key in self.tables
+
+    def _columns(self, key: str) -> list[tuple[str, ColumnType]] | None:
+        """The columns of table ``key`` and their kinds, ``None`` for no such table. A catalog
+        table's come from its fields (``/api/schema/``), so a client that reads only those
+        tables never costs the project's ``DatabaseSchemaQuery``."""
+        if self._tables is None and self.connection.is_resource(key):
+            fields = self.connection.get_fields(key)
+            return [(name, ColumnType.of(info.get("type"))) for name, info in fields.items()]
+        found = self.tables.get(key)
+        return None if found is None else [(c.name, c.type) for c in found.columns]
+
+    def _fields(self, schema: str, table: str) -> list[str]:
+        columns = self._columns(self.translator.table_key(schema, table))
+        return [name for name, _ in columns or []]
+
+    @property
     def catalog(self) -> CatalogDatabase:
         if self._catalog is None:
-            names = self.connection.table_names()
             relations = [
-                (FIRST_TABLE_OID + i, name, self.connection.get_fields(name))
-                for i, name in enumerate(names)
+                (FIRST_TABLE_OID + i, table) for i, table in enumerate(self.tables.values())
             ]
             self._catalog = CatalogDatabase(
                 relations, user=self.user, database=self.database, settings=self.settings
@@ -155,13 +180,15 @@ class Backend:
         return self.translator.translate(sql, literals)
 
     def _column_type(self, schema: str, table: str, column: str) -> int | None:
-        """A column's type OID, for parameter types (no request: the fields are cached)."""
-        if schema in ("", USER_SCHEMA) and table in self.translator.tables:
-            info = self.connection.get_fields(table).get(column)
-            if info is None:
-                return None
-            return KIND_TYPES.get(str(info.get("type")), KIND_TYPES["string"])[0]
-        return catalog_column_type(schema, table, column)
+        """A column's type OID, for parameter types."""
+        if schema in CATALOG_SCHEMAS or (not schema and table.startswith("pg_")):
+            # Not the connection's listing: a catalog query must not cost a schema request.
+            return catalog_column_type(schema, table, column)
+        columns = self._columns(self.translator.table_key(schema, table))
+        if columns is None:
+            return catalog_column_type(schema, table, column)
+        kind = dict(columns).get(column)
+        return None if kind is None else kind.types.pg_oid
 
     def run(
         self, translation: Translation, params: Sequence[Any], *, describe_only: bool = False
@@ -213,23 +240,22 @@ class Backend:
         """Catalog types for columns read unchanged from a table (HogQL reports text)."""
         if not sources:
             return columns
-        kinds: list[str | None] = []
+        declared: list[int | None] = []
         for table, column in sources:
-            if not table:
-                kinds.append(None)
-                continue
-            fields = self.connection.get_fields(table)
-            if column is None:
-                kinds.extend(str(info.get("type")) for info in fields.values())
+            found = self._columns(table) if table else None
+            if found is None:
+                declared.append(None)
+            elif column is None:
+                declared.extend(kind.types.pg_oid for _, kind in found)
             else:
-                info = fields.get(column)
-                kinds.append(None if info is None else str(info.get("type")))
-        if len(kinds) != len(columns):
+                kind = dict(found).get(column)
+                declared.append(None if kind is None else kind.types.pg_oid)
+        if len(declared) != len(columns):
             return columns
         out = []
-        for (name, oid), kind in zip(columns, kinds):
-            if kind in KIND_TYPES and oid in (OID.TEXT, OID.INT8, OID.FLOAT8):
-                oid = KIND_TYPES[kind][0]
+        for (name, oid), wanted in zip(columns, declared):
+            if wanted is not None and oid in (OID.TEXT, OID.INT8, OID.FLOAT8):
+                oid = wanted
             out.append((name, oid))
         return out
 

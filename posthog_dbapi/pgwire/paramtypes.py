@@ -171,10 +171,11 @@ def infer_param_types(tree: exp.Expression, column_type: ColumnType) -> dict[int
 
 
 def static_columns(
-    tree: exp.Expression, column_type: ColumnType, fields: Callable[[str], list[str]]
+    tree: exp.Expression, column_type: ColumnType, fields: Callable[[str, str], list[str]]
 ) -> list[tuple[str, int]] | None:
     """(name, type OID) of each result column of a plain SELECT, or ``None`` when one of them
-    needs the query run to be known. ``fields`` lists a table's columns (for ``*``)."""
+    needs the query run to be known. ``fields(schema, table)`` lists a table's columns (for
+    ``*``)."""
     if not isinstance(tree, exp.Select):
         return None
     inference = _Inference(tree, column_type)
@@ -187,7 +188,7 @@ def static_columns(
             if len(inference.tables) != 1:
                 return None
             schema, table = inference.tables[0]
-            for name in fields(table):
+            for name in fields(schema, table):
                 known = column_type(schema, table, name)
                 if known is None:
                     return None

@@ -83,6 +83,7 @@ def _subscript(array: Any, index: Any, base: int = 1) -> Any:
 class _Functions:
     def __init__(self, catalog: CatalogDatabase) -> None:
         self.catalog = catalog
+        self._schemas: dict[int, str] | None = None
 
     def to_regclass(self, name: Any) -> int | None:
         if name is None:
@@ -126,15 +127,22 @@ class _Functions:
     def privilege(self, *args: Any) -> int:
         """has_table_privilege([user,] table, privilege): the real rights PostHog gives."""
         table, privilege = args[-2], str(args[-1]).lower()
-        oid = self.regclass(table)
-        name = next((n for n, (o, _) in self.catalog.relations.items() if o == oid), None)
-        if name is None:
-            return int("select" in privilege)
-        route = RESOURCES[name].route
-        allowed = {"select": True, "insert": route.can_create, "update": route.can_update,
-                   "delete": route.delete_style is not DeleteStyle.NONE}  # fmt: skip
+        relation = self.catalog.relations.get(self.regclass(table) or 0)
+        allowed = {"select": True}
+        if relation is not None and relation.writable and relation.schema is None:
+            # Which writes: the REST resource's route (the listing says only "writable").
+            route = RESOURCES[relation.name].route
+            allowed.update(insert=route.can_create, update=route.can_update,
+                           delete=route.delete_style is not DeleteStyle.NONE)  # fmt: skip
         asked = [p.strip() for p in privilege.replace(" with grant option", "").split(",")]
         return int(any(allowed.get(p, False) for p in asked))
+
+    def table_visible(self, oid: Any) -> int:
+        """Whether the relation is found without its schema: the search path is ``public``
+        and ``pg_catalog``, so psql's ``\\dt`` lists those and ``\\dt stripe.*`` the others."""
+        if self._schemas is None:
+            self._schemas = {known: schema for (schema, _), known in self.catalog.oids.items()}
+        return int(self._schemas.get(oid, "public") in ("public", "pg_catalog"))
 
     def constraintdef(self, oid: Any, *_pretty: Any) -> str | None:
         return self.catalog.constraint_defs.get(oid)
@@ -170,7 +178,7 @@ class _Functions:
             "has_schema_privilege": lambda *a: int(str(a[-1]).lower() == "usage"),
             "has_database_privilege": lambda *a: 1,
             "has_sequence_privilege": lambda *a: 0,
-            "pg_table_is_visible": lambda *a: 1,
+            "pg_table_is_visible": self.table_visible,
             "pg_type_is_visible": lambda *a: 1,
             "pg_function_is_visible": lambda *a: 1,
             "pg_collation_is_visible": lambda *a: 1,

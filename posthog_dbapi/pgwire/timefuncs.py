@@ -1,7 +1,7 @@
 """PostgreSQL's date functions in the SQLite forms the DB-API's HogQL pushdown recognises.
 
-``truncate`` writes ``date_trunc`` as SQLite's ``DATETIME(col, 'start of day')``-style grains
-(weeks start on Monday, as in PostgreSQL); ``extract_part`` writes ``extract``/``date_part`` as
+``truncate`` writes ``date_trunc`` as the grain table's SQLite forms (`posthog_dbapi.sql.grains`;
+weeks start on Monday, as in PostgreSQL); ``extract_part`` writes ``extract``/``date_part`` as
 ``strftime``; ``shift`` writes ``col ± INTERVAL '…'`` as ``DATETIME(col, '±N unit')`` (folded
 to a literal when ``col`` is one); ``iso`` writes a moment in the tables' own text format.
 """
@@ -15,21 +15,11 @@ import sqlglot
 from sqlglot import exp
 
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
+from posthog_dbapi.sql.grains import GRAINS, postgres_grain
 from posthog_dbapi.types import parse_timestamp, utc_text
 
 __all__ = ["extract_part", "iso", "parse_moment", "shift", "truncate", "unit_name"]
 
-_TRUNC = {
-    "second": "DATETIME(STRFTIME('%Y-%m-%dT%H:%M:%S', {c}))",
-    "minute": "DATETIME(STRFTIME('%Y-%m-%dT%H:%M:00', {c}))",
-    "hour": "DATETIME(STRFTIME('%Y-%m-%dT%H:00:00', {c}))",
-    "day": "DATETIME({c}, 'start of day')",
-    "week": "DATETIME({c}, 'start of day', -((STRFTIME('%w', {c}) + 6) % 7) || ' days')",
-    "month": "DATETIME({c}, 'start of month')",
-    "quarter": "DATETIME({c}, 'start of month', "
-    "PRINTF('-%d month', (STRFTIME('%m', {c}) - 1) % 3))",
-    "year": "DATETIME({c}, 'start of year')",
-}
 _EXTRACT = {
     "year": "CAST(STRFTIME('%Y', {c}) AS INTEGER)",
     "month": "CAST(STRFTIME('%m', {c}) AS INTEGER)",
@@ -67,12 +57,16 @@ def parse_moment(text: str) -> dt.datetime:
 
 
 def _template(
-    table: dict[str, str], unit: str, column: exp.Expression, what: str
+    table: dict[str, str],
+    unit: str,
+    column: exp.Expression,
+    what: str,
+    units: list[str] | None = None,
 ) -> exp.Expression:
     if unit not in table:
         raise NotSupportedError(
             f"{what} with unit {unit!r} is not supported.",
-            suggestion="Use one of: " + ", ".join(table),
+            suggestion="Use one of: " + ", ".join(units or table),
         )
     text = table[unit].format(c=column.sql(dialect="sqlite"))
     return cast(exp.Expression, sqlglot.parse_one(text, read="sqlite"))
@@ -114,7 +108,12 @@ def shift(base: exp.Expression, interval: exp.Interval, subtract: bool) -> exp.E
 
 
 def truncate(unit: str, column: exp.Expression) -> exp.Expression:
-    return _template(_TRUNC, unit_name(unit), column, "date_trunc")
+    grain = postgres_grain(unit_name(unit))
+    if grain is None:
+        units = [g.postgres for g in GRAINS if g.postgres]
+        return _template({}, unit_name(unit), column, "date_trunc", units)
+    text = grain.sqlite.format(col=column.sql(dialect="sqlite"))
+    return cast(exp.Expression, sqlglot.parse_one(text, read="sqlite"))
 
 
 def extract_part(unit: str, column: exp.Expression) -> exp.Expression:

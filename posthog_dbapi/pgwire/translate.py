@@ -17,8 +17,10 @@ sqlglot reads PostgreSQL and writes SQLite; what it leaves invalid for SQLite is
 - ``$n`` parameters become ``?`` in text order, with ``param_order`` saying which ``$n`` each
   ``?`` binds (a parameter may repeat).
 
-Each statement is routed: tables of the PostHog catalog go to the DB-API connection; anything
-else (``pg_catalog``, ``information_schema``, no table at all) to the session's catalog database.
+Each statement is routed: the connection's tables go to the DB-API connection; anything else
+(``pg_catalog``, ``information_schema``, no table at all) to the session's catalog database.
+A table in schema ``public`` is the connection's table of that name; one in another schema
+(``stripe.customer``) keeps its schema, which the connection resolves.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
+from posthog_dbapi.names import close_names, did_you_mean
 from posthog_dbapi.pgwire.catalogsql import rewrite_catalog
 from posthog_dbapi.pgwire.hints import projection_hints
 from posthog_dbapi.pgwire.paramtypes import (
@@ -93,22 +96,41 @@ class Translator:
 
     def __init__(
         self,
-        tables: Collection[str],
+        tables: Collection[str] | Callable[[], Collection[str]],
         *,
         user: str,
         database: str,
         version: str,
         now: Callable[[], dt.datetime] | None = None,
         column_type: ColumnType | None = None,
-        fields: Callable[[str], list[str]] | None = None,
+        fields: Callable[[str, str], list[str]] | None = None,
+        has_table: Callable[[str], bool] | None = None,
     ) -> None:
-        self.tables = frozenset(tables)
+        """``tables``: the connection's tables by SQL name (``events``, ``stripe.customer``), or
+        a function giving them, called only when needed (listing them may cost the connection
+        a schema request); ``has_table`` answers for one name, without listing when it can."""
+        self._tables = tables
+        self._known: frozenset[str] | None = None
+        self.has_table: Callable[[str], bool] = has_table or (lambda key: key in self.tables)
         self._column_type: ColumnType = column_type or (lambda _s, _t, _c: None)
-        self._fields: Callable[[str], list[str]] = fields or (lambda _t: [])
+        self._fields: Callable[[str, str], list[str]] = fields or (lambda _s, _t: [])
         self.user = user
         self.database = database
         self.version = version
         self._now = now or (lambda: dt.datetime.now(dt.timezone.utc))
+
+    @property
+    def tables(self) -> frozenset[str]:
+        """The connection's tables by SQL name."""
+        if self._known is None:
+            tables = self._tables
+            self._known = frozenset(tables() if callable(tables) else tables)
+        return self._known
+
+    @staticmethod
+    def table_key(schema: str, name: str) -> str:
+        """The SQL name of table ``name`` in ``schema`` (``public`` is the default schema)."""
+        return name if schema in ("", USER_SCHEMA) else f"{schema}.{name}"
 
     # --- entry point --------------------------------------------------------------------------
 
@@ -196,15 +218,14 @@ class Translator:
                 continue
             if schema in CATALOG_SCHEMAS or (not schema and name.startswith("pg_")):
                 catalog = True
-            elif schema in ("", USER_SCHEMA) and name in self.tables:
+            elif self.has_table(self.table_key(schema, name)):
                 posthog = True
             else:
                 where = f"{schema}.{name}" if schema else name
                 raise ProgrammingError(
                     f'relation "{where}" does not exist',
                     {"table": where},
-                    suggestion=f"The tables are in schema {USER_SCHEMA}: "
-                    + ", ".join(sorted(self.tables)),
+                    suggestion=_suggest(schema, name, self.tables),
                 )
         if posthog and catalog:
             raise NotSupportedError(
@@ -253,8 +274,9 @@ class Translator:
             return None
         aliases: dict[str, str] = {}
         for table in select.find_all(exp.Table):
-            if table.name in self.tables and table.find_ancestor(exp.Select) is select:
-                aliases[table.alias_or_name] = table.name
+            key = self.table_key(table.db, table.name)
+            if table.find_ancestor(exp.Select) is select and self.has_table(key):
+                aliases[table.alias_or_name] = key
         if not aliases:
             return None
         only = next(iter(aliases.values())) if len(aliases) == 1 else ""
@@ -418,6 +440,26 @@ def _name_casts(tree: exp.Expression) -> None:
                 if isinstance(value, exp.Literal) and value.is_string:
                     value = exp.Anonymous(this=f"pg_{kind}", expressions=[value])
                 node.replace(exp.Anonymous(this=f"pg_{kind}_text", expressions=[value]))
+
+
+def _suggest(schema: str, name: str, tables: Collection[str]) -> str:
+    """The hint for an unknown table: the same name in another schema, a close name, the tables
+    of the schema named, or the default schema's tables and the other schemas."""
+    same = sorted(t for t in tables if t.rpartition(".")[2] == name)
+    if same:
+        return f"Write it with its schema: {', '.join(same)}."
+    close = close_names(Translator.table_key(schema, name), sorted(tables))
+    if close:
+        return did_you_mean(close)
+    inside = sorted(t for t in tables if t.startswith(f"{schema}."))
+    if inside:
+        return f"Schema {schema} has {', '.join(inside)}."
+    public = sorted(t for t in tables if "." not in t)
+    others = sorted({t.partition(".")[0] for t in tables if "." in t})
+    hint = f"The tables in schema {USER_SCHEMA}: {', '.join(public)}."
+    if others:
+        hint += f" Other schemas: {', '.join(others)} (psql's \\dt SCHEMA.* lists their tables)."
+    return hint
 
 
 def _named(node: exp.Expression, name: str) -> bool:

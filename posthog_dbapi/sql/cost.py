@@ -4,14 +4,19 @@ PostHog answers at most 120 HogQL queries an hour per personal API key by defaul
 statement's request count is its real cost. `estimate` gives the count a plan needs:
 
 - pushed down whole: 1 (an aggregate, or rows that fit one 50,000-row answer); a keyset scan
-  with a LIMIT: its pages; a keyset scan without one: 1 now, then one page per page of rows the
-  caller goes on to read (the caller decides, so the guard counts only the first);
+  with a LIMIT: its pages;
 - run in SQLite: each HogQL table the statement reads costs at most two scans (its first scan,
   then one whole fetch if SQLite asks it again with other bounds, see
-  `posthog_dbapi.adapters.hogql_adapter`), one page each for tables under 50,000 rows.
+  `posthog_dbapi.adapters.hogql_adapter`), one page each.
+
+A keyset scan without a LIMIT (either route) is estimated at its first page. When that page
+comes back full, the scan counts its rows (one request) before it asks for the second page and
+adds the count and the pages still to come to the estimate (`check_more`), so before the
+second page the estimate is what the statement will send, and the guard applies to it again.
 
 `check_budget` refuses a statement whose estimate is above the connection's ``max_queries``
-before anything is sent.
+before anything is sent; `check_more` refuses the rest of a scan that outgrew it, having sent
+only its first page and count.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from posthog_dbapi.exceptions import OperationalError
 from posthog_dbapi.options import check_number
 from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan
 
-__all__ = ["DEFAULT_MAX_QUERIES", "check_budget", "check_max_queries", "estimate"]
+__all__ = ["DEFAULT_MAX_QUERIES", "check_budget", "check_max_queries", "check_more", "estimate"]
 
 DEFAULT_MAX_QUERIES = 10
 FALLBACK_SCANS_PER_TABLE = 2
@@ -74,4 +79,19 @@ def check_budget(count: int, max_queries: int | None, chosen: PushdownPlan | Fal
         f"{max_queries} allows ({why}). Nothing was sent.",
         {"estimate": count, "max_queries": max_queries},
         suggestion=suggestion,
+    )
+
+
+def check_more(count: int, max_queries: int | None, sent: int) -> None:
+    """Raise `OperationalError` when a scan that turned out longer than one page needs `count`
+    requests in all, more than `max_queries` allows; `sent` have been sent so far."""
+    if max_queries is None or count <= max_queries:
+        return
+    raise OperationalError(
+        f"This statement needs about {count} Query API requests, more than max_queries="
+        f"{max_queries} allows: a scan's first page was full, and counting its rows showed "
+        f"the pages still to come. {sent} were sent; no further page was requested.",
+        {"estimate": count, "max_queries": max_queries, "sent": sent},
+        suggestion="Add a LIMIT, narrow the WHERE or aggregate in SQL, "
+        f"or connect with max_queries={count} (or 0) to allow it.",
     )

@@ -114,6 +114,9 @@ class ExpressionRules(TranslatorBase):
 
     # Comparisons.
     def _compare(self, node: exp.Expression, scope: Scope, alias_ok: bool) -> Typed:
+        cased = self.cased_json_comparison(node, scope, alias_ok)
+        if cased is not None:
+            return cased
         left = self.expr(node.this, scope, alias_ok)
         right = self.expr(node.expression, scope, alias_ok)
         agg = left.agg or right.agg

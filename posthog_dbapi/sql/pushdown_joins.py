@@ -10,8 +10,10 @@ A join is pushed down only in forms whose HogQL answer is exactly SQLite's:
   (``mk``, 1 on every real row). ClickHouse pads with default values (0, ``''``) unless
   ``join_use_nulls`` is set, where SQLite pads with NULL; every reference to a padded side reads
   ``if(t.mk = 1, t.col, NULL)``, which is NULL on a padded row whichever way the server pads.
-- RIGHT and FULL joins are pushed only as the single join of a SELECT (so padding never reaches
-  a side an earlier join's condition already used).
+- A RIGHT or FULL join pads every table before it: each is read through the marker subquery
+  too (a side an earlier LEFT join padded already has one; its padded rows stay NULL either
+  way). It is not pushed after an inner join whose extra ``ON`` conditions moved to ``WHERE``,
+  which would then drop the rows the RIGHT join keeps.
 """
 
 from __future__ import annotations
@@ -59,8 +61,6 @@ class JoinRules(TranslatorBase):
         if kind not in ("", "INNER", "OUTER", "CROSS") or side not in ("", "LEFT", "RIGHT", "FULL"):
             raise Unsupported(f"{side} {kind} JOIN")
         earlier = list(scope.sources)
-        if side in ("RIGHT", "FULL") and len(earlier) != 1:
-            raise Unsupported(f"{side} JOIN after another join")
         target = join.this
         user = target.alias_or_name if not isinstance(target, exp.Subquery) else target.alias
         if not user or user in scope.sources:
@@ -99,14 +99,26 @@ class JoinRules(TranslatorBase):
         if side in ("LEFT", "FULL"):
             table_node = self._padded(added, table_node, own, user)
         if side in ("RIGHT", "FULL"):
-            first = scope.sources[earlier[0]]
-            from_ = out.args["from_"]
-            from_.set("this", self._padded(first, from_.this, [], earlier[0]))
+            self._pad_earlier(scope, earlier, out)
         condition = keys[0]
         for key in keys[1:]:
             condition = exp.And(this=condition, expression=key)
         out.append("joins", exp.Join(this=table_node, on=condition, side=side or None))
         return moved
+
+    def _pad_earlier(self, scope: Scope, earlier: list[str], out: exp.Select) -> None:
+        """Read every source before a RIGHT or FULL join through the marker subquery."""
+        from_ = out.args["from_"]
+        joins = {join.this.alias: join for join in out.args.get("joins") or []}
+        for position, name in enumerate(earlier):
+            source = scope.sources[name]
+            if source.marker:
+                continue
+            if position == 0:
+                from_.set("this", self._padded(source, from_.this, [], name))
+            else:
+                holder = joins[source.alias]
+                holder.set("this", self._padded(source, holder.this, [], name))
 
     def _padded(self, source: Source, node: exp.Expression, where: list[exp.Expression],
                 user: str) -> exp.Expression:  # fmt: skip

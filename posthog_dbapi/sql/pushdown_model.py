@@ -147,6 +147,11 @@ class Translation:
     order_keys: list[tuple[exp.Expression, bool, str]] = field(default_factory=list)
     """The user's ORDER BY as (HogQL expression, descending, kind) when every key is a plain
     non-null column (so a keyset can continue it); empty otherwise."""
+    key_sources: list[tuple[str, HogQLTable]] = field(default_factory=list)
+    """(HogQL alias, table) of every table a plain row scan reads, the one table or each table
+    of an inner or cross join of tables: their keys together are unique per row, so they page it
+    by keyset. Empty when the rows cannot be paged (aggregates, windows, outer joins, derived
+    tables)."""
 
 
 class TranslatorBase:
@@ -231,6 +236,10 @@ class TranslatorBase:
         raise NotImplementedError
 
     def comparison(self, op: type[exp.Expression], left: Typed, right: Typed) -> exp.Expression:
+        raise NotImplementedError
+
+    def cased_json_comparison(self, node: exp.Expression, scope: Scope, alias_ok: bool
+                              ) -> Typed | None:  # fmt: skip
         raise NotImplementedError
 
     def dt_comparison(self, op: type[exp.Expression], column: exp.Expression, text: str

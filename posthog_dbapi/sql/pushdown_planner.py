@@ -129,11 +129,11 @@ def plan(
 
 def _plan_translation(sql: str, translation: Translation) -> PushdownPlan | Fallback:
     names = [c.name for c in translation.columns]
-    keyset = translation.table is not None and (
+    keyset = bool(translation.key_sources) and (
         not translation.ordered or bool(translation.order_keys)
     )
     wanted = None if translation.limit is None else translation.limit + translation.offset
-    scan_in_other_order = translation.table is not None and not keyset
+    scan_in_other_order = bool(translation.key_sources) and not keyset
     if scan_in_other_order and (wanted is None or wanted > MAX_ROWS_PER_QUERY):
         return Fallback("rows in an order the Query API cannot page by keyset, without a LIMIT")
     mode = "keyset" if keyset else "single"
@@ -175,26 +175,25 @@ def _first_limit(translation: Translation, mode: str, page_size: int = MAX_ROWS_
 
 
 def _keys(translation: Translation) -> list[tuple[exp.Expression, bool]]:
-    """The keyset order: the user's ORDER BY, then the table's keys as tie-breakers."""
-    table = translation.table
-    assert table is not None
-    alias = identifier(translation.source_alias or table.name)
+    """The keyset order: the user's ORDER BY, then every table's keys as tie-breakers."""
     keys: list[tuple[exp.Expression, bool]] = [(k.copy(), d) for k, d, _ in translation.order_keys]
     seen = {render(k) for k, _ in keys}
-    for name in table.keys:
-        column: exp.Expression = exp.column(identifier(name), alias.copy())
-        if table.kind(name) == "uuid":
-            # Text order, so the key compares the way the fallback's text column does.
-            column = _fn("toString", column)
-        if render(column) not in seen:
-            keys.append((column, False))
+    for alias, table in translation.key_sources:
+        for name in table.keys:
+            column: exp.Expression = exp.column(identifier(name), identifier(alias))
+            if table.kind(name) == "uuid":
+                # Text order, so the key compares the way the fallback's text column does.
+                column = _fn("toString", column)
+            if render(column) not in seen:
+                seen.add(render(column))
+                keys.append((column, False))
     return keys
 
 
 def _page_tree(translation: Translation, after: list[Any] | None, limit: int,
                names: list[str] | None = None) -> exp.Select:  # fmt: skip
     tree = translation.tree.copy()
-    if translation.table is not None and (not translation.ordered or translation.order_keys):
+    if translation.key_sources and (not translation.ordered or translation.order_keys):
         keys = _keys(translation)
         for i, (key, _) in enumerate(keys):
             tree.append("expressions", exp.alias_(key.copy(), identifier(f"k{i}")))
@@ -222,6 +221,15 @@ def _after(keys: list[tuple[exp.Expression, bool]], names: list[str]) -> exp.Exp
     return exp.Paren(this=exp.or_(*branches))
 
 
+def _count(send: Callable[[str, Mapping[str, Any]], Any], translation: Translation) -> int:
+    """The rows a keyset scan yields in all (before its OFFSET), by one count request."""
+    inner = translation.tree.copy()
+    inner.set("order", None)
+    inner.set("limit", None)
+    tree = exp.select(exp.alias_(_fn("count"), "c0")).from_(inner.subquery("t"))
+    return int(send(render(tree), translation.values).results[0][0])
+
+
 @dataclass
 class PushdownResult:
     """The answer to one plan: `description` and a lazy iterator over its rows."""
@@ -244,6 +252,7 @@ def execute(
     refresh: str = "blocking",
     on_query: Callable[[str], None] | None = None,
     queries: list[str] | None = None,
+    on_more: Callable[[int], None] | None = None,
 ) -> PushdownResult:
     """Run `chosen`; the first request is made now (so errors and the description come at
     execute time), the following pages as the rows are consumed.
@@ -251,7 +260,9 @@ def execute(
     ``timeout`` and ``refresh`` go to each Query API request; ``on_query`` is told the id of
     each request before it is sent (so a caller can cancel it from another thread);
     ``queries`` (a list the caller owns) gets the HogQL text of each request actually sent, an
-    answer from the driver's query cache is not one."""
+    answer from the driver's query cache is not one. ``on_more`` is told, before they are sent,
+    of the requests an open-ended keyset scan needs beyond its first page (see `_rows`); it
+    may raise to refuse them."""
     page_size = max(1, min(page_size, MAX_ROWS_PER_QUERY))
     sent: list[str] = queries if queries is not None else []
 
@@ -296,7 +307,8 @@ def execute(
             out.append(decode(value) if decode is not None else conv(value))
         return tuple(out)
 
-    return PushdownResult(description, _rows(send, chosen, first, limit, page_size, convert), sent)
+    pages = _rows(send, chosen, first, limit, page_size, convert, on_more)
+    return PushdownResult(description, pages, sent)
 
 
 def _rows(
@@ -306,7 +318,11 @@ def _rows(
     limit: int,
     page_size: int,
     convert: Callable[[list[Any]], tuple[Any, ...]],
+    on_more: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[Any, ...]]:
+    """The rows of every page. An open-ended keyset scan whose first page comes back full
+    counts its rows (one request, told to ``on_more`` first) and tells ``on_more`` the pages
+    still to come, so the statement's estimate is the real cost before the second page."""
     translation = chosen.translation
     assert translation is not None
     width = len(translation.columns)
@@ -314,6 +330,7 @@ def _rows(
     remaining = translation.limit  # rows still to hand out after the offset; None = all
     page, first = first, None  # only `page` may keep a page alive (see below)
     asked = limit
+    counted = False
     while True:
         results = page.results
         if chosen.mode == "single" and translation.limit is None and len(results) >= asked:
@@ -336,6 +353,11 @@ def _rows(
             return
         if remaining is not None and remaining <= 0:
             return
+        if on_more is not None and translation.limit is None and not counted:
+            counted = True
+            on_more(1)
+            total = _count(send, translation)
+            on_more(max(0, total - limit) // page_size + 1)
         last = results[-1][width:]
         values = dict(translation.values)
         base = 1 + max((int(n[1:]) for n in values), default=-1)

@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from posthog_dbapi.sql.pushdown_model import Scope, TranslatorBase, Typed, Unsupported, fn
 from posthog_dbapi.sql.pushdown_timegrains import (
+    COMPUTED,
     DATETIME_FORMAT,
     datetime_call,
     modifier_chain,
@@ -146,6 +147,40 @@ class PropertyTimeRules(TranslatorBase):
             default=compare(fn("toFloat", raw.copy())),
         )  # fmt: skip
 
+    def cased_json_comparison(self, node: exp.Expression, scope: Scope, alias_ok: bool
+                              ) -> Typed | None:  # fmt: skip
+        """``lower(json_extract(...)) = 'text'`` (or ``upper``, ``!=``), when only a JSON string
+        can give that text: SQLite's lower of a number, true/false or an object is its text
+        ('5', '1', '{...}'), so a constant that could be one stays in SQLite. Both engines fold
+        ASCII letters only. None when `node` is not this shape."""
+        if not isinstance(node, (exp.EQ, exp.NEQ)):
+            return None
+        sides = [(node.this, node.expression), (node.expression, node.this)]
+        for cased, other in sides:
+            if not isinstance(cased, (exp.Lower, exp.Upper)):
+                continue
+            value = self.expr(cased.this, scope, alias_ok)
+            constant = self.expr(other, scope, alias_ok)
+            text = constant.const
+            if value.kind != "jval" or not isinstance(text, str) or not _only_a_string(text):
+                return None
+            assert value.text is not None
+            raw = value.node
+            folded = fn("lower" if isinstance(cased, exp.Lower) else "upper", value.text)
+            equal: exp.Expression = exp.And(
+                this=fn("startsWith", raw, exp.Literal.string('"')),
+                expression=exp.EQ(this=folded, expression=constant.node),
+            )
+            if isinstance(node, exp.NEQ):
+                equal = exp.Not(this=exp.Paren(this=equal))
+            missing = exp.In(
+                this=raw.copy(), expressions=[exp.Literal.string(""), exp.Literal.string("null")]
+            )
+            built = exp.Case(ifs=[exp.If(this=missing, true=exp.Null())],
+                             default=exp.Paren(this=equal))  # fmt: skip
+            return Typed(built, "int", agg=value.agg or constant.agg)
+        return None
+
     def x_JSONExtractScalar(self, node: exp.Expression, scope: Scope, alias_ok: bool
                             ) -> Typed:  # fmt: skip
         base = self.expr(node.this, scope, alias_ok)
@@ -187,18 +222,8 @@ class PropertyTimeRules(TranslatorBase):
         pieces: list[exp.Expression] = []
         for part in parts:
             moment = value.node.copy()
-            if part == "%W":
-                # SQLite: (day of year from 0 + 7 - weekday from Monday 0) / 7, two digits.
-                week = fn("intDiv", exp.Sub(this=exp.Add(this=fn("toDayOfYear", moment),
-                          expression=exp.Literal.number(7)),
-                          expression=fn("toDayOfWeek", moment.copy())),
-                          exp.Literal.number(7))  # fmt: skip
-                # An Anonymous node keeps HogQL's exact name: sqlglot would render its own Pad
-                # node as LPAD, which HogQL's case-sensitive registry refuses.
-                padded = [fn("toString", week), exp.Literal.number(2), exp.Literal.string("0")]
-                pieces.append(exp.Anonymous(this="leftPad", expressions=padded))
-            elif part == "%s":
-                pieces.append(fn("toString", fn("toUnixTimestamp", moment)))
+            if len(part) == 2 and part[0] == "%" and part[1] in COMPUTED:
+                pieces.append(_computed(part, moment))
             else:
                 pieces.append(fn("formatDateTime", moment, self.value(part)))
         built = pieces[0] if len(pieces) == 1 else fn("concat", *pieces)
@@ -221,11 +246,51 @@ class PropertyTimeRules(TranslatorBase):
             raise Unsupported(f"date modifiers {texts!r}")
         return Typed(fn("formatDateTime", moment, self.value(fmt)), "str", agg=value.agg)
 
+    def julianday(self, column: exp.Expression, scope: Scope, alias_ok: bool) -> Typed:
+        """julianday(timestamp) as SQLite computes it from the stored text (3.54's date.c):
+        whole milliseconds since the Julian epoch, the seconds' fraction (capped at 0.999) added
+        as a double and rounded half up, divided by 86,400,000 as a double. Every step is an
+        integer below 2**53 or the same IEEE operation, so the float is SQLite's bit for bit.
+        UNVERIFIED: that PostHog's ``formatDateTime(timestamp, '%f')`` gives the six microsecond
+        digits of events' DateTime64(6) (the emulator's ClickHouse does) and that its
+        ``toDate``/``toHour`` of a timestamp follow the same calendar as the query's setting."""
+        value = self.expr(column, scope, alias_ok)
+        if value.kind != "dt":
+            raise Unsupported("julianday() of a non-timestamp")
+        moment = value.node
+        # Anonymous nodes keep HogQL's exact names (sqlglot renames dateDiff, least, floor).
+        days = exp.Anonymous(this="dateDiff", expressions=[
+            exp.Literal.string("day"), fn("toDate", exp.Literal.string("1970-01-01")),
+            fn("toDate", moment.copy())])  # fmt: skip
+        fraction = exp.Div(this=fn("toFloat", fn("formatDateTime", moment.copy(),
+                                                 exp.Literal.string("%f"))),
+                           expression=exp.Literal.number("1000000.0"))  # fmt: skip
+        capped = exp.Anonymous(this="least", expressions=[fraction, exp.Literal.number("0.999")])
+        seconds = exp.Add(this=fn("toSecond", moment.copy()), expression=capped)
+        rounded = exp.Add(this=exp.Mul(this=exp.Paren(this=seconds),
+                                       expression=exp.Literal.number(1000)),
+                          expression=exp.Literal.number("0.5"))  # fmt: skip
+        millis = exp.Anonymous(this="floor", expressions=[rounded])
+        parts: list[exp.Expression] = [
+            exp.Mul(this=days, expression=exp.Literal.number(86_400_000)),
+            exp.Literal.number(210_866_760_000_000),  # the Unix epoch's midnight, in ms
+            exp.Mul(this=fn("toHour", moment.copy()), expression=exp.Literal.number(3_600_000)),
+            exp.Mul(this=fn("toMinute", moment.copy()), expression=exp.Literal.number(60_000)),
+            millis,
+        ]
+        total: exp.Expression = parts[0]
+        for part in parts[1:]:
+            total = exp.Add(this=total, expression=part)
+        built = exp.Div(this=exp.Paren(this=total), expression=exp.Literal.number("86400000.0"))
+        return Typed(built, "float", agg=value.agg)
+
     def x_Anonymous(self, node: exp.Anonymous, scope: Scope, alias_ok: bool) -> Typed:
         name = node.name.lower()
         if name == "date" and node.expressions:
             return self.moved(node.expressions[0], node.expressions[1:], "%Y-%m-%d", scope,
                               alias_ok)  # fmt: skip
+        if name == "julianday" and len(node.expressions) == 1:
+            return self.julianday(node.expressions[0], scope, alias_ok)
         if name != "datetime" or not node.expressions:
             raise Unsupported(f"function {node.name}")
         grain = datetime_call(node)
@@ -242,3 +307,49 @@ class PropertyTimeRules(TranslatorBase):
                 start_of, moment, *([exp.Literal.number(0)] if start_of == "toStartOfWeek" else [])
             )
         return Typed(fn("formatDateTime", moment, self.value(fmt)), "str", agg=value.agg)
+
+
+def _padded(number: exp.Expression, pad: str) -> exp.Expression:
+    """`number` as two characters, padded on the left with `pad`. An Anonymous node keeps
+    HogQL's exact name: sqlglot would render its own Pad node as LPAD, which HogQL's
+    case-sensitive registry refuses."""
+    args = [fn("toString", number), exp.Literal.number(2), exp.Literal.string(pad)]
+    return exp.Anonymous(this="leftPad", expressions=args)
+
+
+def _computed(part: str, moment: exp.Expression) -> exp.Expression:
+    """A strftime specifier formatDateTime has no letter for (or pads otherwise), computed."""
+    seven = exp.Literal.number(7)
+    if part == "%s":
+        return fn("toString", fn("toUnixTimestamp", moment))
+    if part == "%W":
+        # SQLite: (day of year from 0 + 7 - weekday from Monday 0) / 7, two digits.
+        days = exp.Add(this=fn("toDayOfYear", moment), expression=seven)
+        week = fn("intDiv", exp.Sub(this=days, expression=fn("toDayOfWeek", moment.copy())),
+                  seven.copy())  # fmt: skip
+        return _padded(week, "0")
+    if part == "%U":
+        # SQLite: (day of year from 0 + 7 - weekday from Sunday 0) / 7, two digits.
+        sunday_based = fn("modulo", fn("toDayOfWeek", moment.copy()), seven.copy())
+        days = exp.Add(this=fn("toDayOfYear", moment), expression=exp.Literal.number(6))
+        week = fn("intDiv", exp.Sub(this=days, expression=sunday_based), seven.copy())
+        return _padded(week, "0")
+    if part == "%e":
+        return _padded(fn("toDayOfMonth", moment), " ")
+    if part == "%k":
+        return _padded(fn("toHour", moment), " ")
+    # %l: the hour on a 12-hour clock, 12 for 0 and 12, space-padded.
+    hour = exp.Add(this=fn("modulo", exp.Add(this=fn("toHour", moment),
+                                             expression=exp.Literal.number(11)),
+                           exp.Literal.number(12)),
+                   expression=exp.Literal.number(1))  # fmt: skip
+    return _padded(hour, " ")
+
+
+_NUMBER_LIKE = re.compile(r"[-+0-9.eEinfINF]*")
+
+
+def _only_a_string(text: str) -> bool:
+    """Whether SQLite's lower/upper of a non-string JSON value can never be `text`: not the
+    text of a number (or Inf), of true/false (1/0), or of an object or array."""
+    return not _NUMBER_LIKE.fullmatch(text) and not text.startswith(("{", "["))

@@ -13,9 +13,7 @@ from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import SqlglotError
-from sqlglot.tokens import TokenType
 
 from posthog_dbapi.sql.pushdown_dialect import identifier
 from posthog_dbapi.sql.pushdown_expressions import ExpressionRules
@@ -23,7 +21,6 @@ from posthog_dbapi.sql.pushdown_functions import FunctionRules
 from posthog_dbapi.sql.pushdown_joins import JoinRules
 from posthog_dbapi.sql.pushdown_model import (
     ORDERABLE,
-    PARAM,
     Col,
     OutputColumn,
     Scope,
@@ -35,81 +32,10 @@ from posthog_dbapi.sql.pushdown_model import (
 )
 from posthog_dbapi.sql.pushdown_properties import PropertyTimeRules
 from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES, HogQLTable
+from posthog_dbapi.sql.pushdown_tokens import number_params, projection_texts
 from posthog_dbapi.sql.pushdown_types import decode_json_value, dt_text, normalise_json
 
 __all__ = ["Translator", "translate"]
-
-
-def _number_params(sql: str) -> str:
-    """Give each ``?`` a name by its position, so the tree says which parameter it is."""
-    try:
-        tokens = SQLite().tokenize(sql)
-    except SqlglotError as exc:
-        raise Unsupported(f"cannot tokenize: {exc}") from exc
-    out: list[str] = []
-    last = 0
-    index = 0
-    for token in tokens:
-        if token.token_type == TokenType.PLACEHOLDER and token.text == "?":
-            out.append(sql[last : token.start])
-            out.append(f":{PARAM}{index}")
-            index += 1
-            last = token.end + 1
-        elif token.token_type in (TokenType.COLON, TokenType.PARAMETER):
-            raise Unsupported("named parameters; the paramstyle is qmark (?)")
-        elif token.token_type == TokenType.VAR and token.text.startswith("$"):
-            # SQLite reads a bare $name as a parameter, so it must not become a column here.
-            raise Unsupported(
-                f'{token.text} is a SQLite parameter; quote the column: "{token.text}"'
-            )
-    out.append(sql[last:])
-    return "".join(out)
-
-
-def _projection_texts(sql: str) -> list[str]:
-    """The source text of each top-level projection, which SQLite uses as the column name."""
-    tokens = SQLite().tokenize(sql)
-    depth = 0
-    i = 0
-    # Skip a leading WITH clause: its SELECTs are inside parentheses.
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok.token_type == TokenType.L_PAREN:
-            depth += 1
-        elif tok.token_type == TokenType.R_PAREN:
-            depth -= 1
-        elif tok.token_type == TokenType.SELECT and depth == 0:
-            break
-        i += 1
-    i += 1
-    if i < len(tokens) and tokens[i].token_type in (TokenType.DISTINCT, TokenType.ALL):
-        i += 1
-    stops = {
-        TokenType.FROM, TokenType.WHERE, TokenType.GROUP_BY, TokenType.ORDER_BY,
-        TokenType.LIMIT, TokenType.UNION, TokenType.HAVING, TokenType.SEMICOLON,
-    }  # fmt: skip
-    texts: list[str] = []
-    start: int | None = None
-    end = 0
-    for tok in tokens[i:]:
-        if depth == 0 and (tok.token_type in stops or tok.token_type == TokenType.COMMA):
-            if start is not None:
-                texts.append(sql[start : end + 1])
-            start = None
-            if tok.token_type != TokenType.COMMA:
-                break
-            continue
-        if tok.token_type == TokenType.L_PAREN:
-            depth += 1
-        elif tok.token_type == TokenType.R_PAREN:
-            depth -= 1
-        if start is None:
-            start = tok.start
-        end = tok.end
-    else:
-        if start is not None:
-            texts.append(sql[start : end + 1])
-    return texts
 
 
 class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
@@ -166,30 +92,10 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         for arg, val in node.args.items():
             if val and arg not in allowed:
                 raise Unsupported(f"SELECT ... {arg.upper()}")
-        with_ = node.args.get("with_") or node.args.get("with")
         out = exp.Select()
+        with_ = node.args.get("with_") or node.args.get("with")
         if with_ is not None:
-            if with_.args.get("recursive"):
-                raise Unsupported("WITH RECURSIVE")
-            ctes = []
-            for cte in with_.expressions:
-                inner, cols, _ = self.select(cte.this)
-                name = f"cte{self.counter['cte']}"
-                self.counter["cte"] += 1
-                self.ctes[cte.alias_or_name] = Source(
-                    name,
-                    {
-                        c.name: Col(
-                            f"c{i}", c.kind, c.decode is normalise_json, c.decode is dt_text
-                        )
-                        for i, c in enumerate(cols)
-                    },
-                    [c.name for c in cols],
-                )
-                if len({c.name for c in cols}) != len(cols):
-                    raise Unsupported("a CTE with duplicate column names")
-                ctes.append(exp.CTE(this=inner, alias=exp.TableAlias(this=identifier(name))))
-            out.set("with_", exp.With(expressions=ctes))
+            out.set("with_", self.with_clause(with_))
         scope = Scope()
         from_ = node.args.get("from_") or node.args.get("from")
         if from_ is None:
@@ -197,8 +103,64 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         out.set("from_", exp.From(this=self.source(from_.this, scope)))
         moved: list[exp.Expression] = []
         for join in node.args.get("joins") or []:
+            side = (join.args.get("side") or "").upper()
+            if moved and side in ("RIGHT", "FULL"):
+                # The earlier ON conditions would filter after this join, dropping its rows.
+                raise Unsupported(f"a {side} JOIN after an inner join with extra ON conditions")
             moved += self.join(join, scope, out)
-        # Projections.
+        projections, names, explicit = self.projections(node, scope)
+        columns = self.output_columns(out, scope, projections, names, explicit)
+        out.set("distinct", exp.Distinct() if node.args.get("distinct") else None)
+        if node.args.get("distinct") and node.args["distinct"].args.get("on"):
+            raise Unsupported("DISTINCT ON")
+        if node.args.get("distinct") and any(p.kind == "jval" for p in projections):
+            raise Unsupported("DISTINCT over a JSON value")
+        self.where_clause(node, scope, moved, out)
+        group = node.args.get("group")
+        if group is not None:
+            out.set("group", self.group_clause(group, scope, projections))
+        having = node.args.get("having")
+        if having is not None:
+            out.set("having", exp.Having(this=self.expr(having.this, scope, alias_ok=True).node))
+        order = node.args.get("order")
+        if order is not None:
+            out.set("order", self.order_clause(order, scope, projections))
+        # Only a nested SELECT still has these (`translate` takes the outermost ones off): the
+        # Query API caps only the outermost LIMIT, so an inner one is kept as it is.
+        if node.args.get("offset") is not None:
+            raise Unsupported("OFFSET in a subquery (the Query API refuses OFFSET)")
+        limit = _constant_int(node.args.get("limit"), self)
+        if limit is not None and limit >= 0:
+            out.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
+        return out, columns, scope
+
+    def with_clause(self, with_: exp.With) -> exp.With:
+        """The CTEs, each under a generated name; later references resolve through `ctes`."""
+        if with_.args.get("recursive"):
+            raise Unsupported("WITH RECURSIVE")
+        ctes = []
+        for cte in with_.expressions:
+            inner, cols, _ = self.select(cte.this)
+            name = f"cte{self.counter['cte']}"
+            self.counter["cte"] += 1
+            self.ctes[cte.alias_or_name] = Source(
+                name,
+                {
+                    c.name: Col(f"c{i}", c.kind, c.decode is normalise_json, c.decode is dt_text)
+                    for i, c in enumerate(cols)
+                },
+                [c.name for c in cols],
+            )
+            if len({c.name for c in cols}) != len(cols):
+                raise Unsupported("a CTE with duplicate column names")
+            ctes.append(exp.CTE(this=inner, alias=exp.TableAlias(this=identifier(name))))
+        return exp.With(expressions=ctes)
+
+    def projections(
+        self, node: exp.Select, scope: Scope
+    ) -> tuple[list[Typed], list[str], list[str | None]]:
+        """(translated projection, SQLite's column name, alias other clauses may use) of each
+        output column, ``*`` and ``t.*`` expanded."""
         projections: list[Typed] = []
         names: list[str] = []
         explicit: list[str | None] = []
@@ -206,23 +168,10 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             if isinstance(proj, exp.Star) or (
                 isinstance(proj, exp.Column) and isinstance(proj.this, exp.Star)
             ):
-                qualifier = proj.table if isinstance(proj, exp.Column) else ""
-                sources = [scope.sources[qualifier]] if qualifier else list(scope.sources.values())
-                if qualifier and qualifier not in scope.sources:
-                    raise Unsupported(f"unknown table {qualifier}")
-                for source in sources:
-                    if source.table is not None and source.table.partial:
-                        raise Unsupported(
-                            f"SELECT * over {source.table.name}: the connection's table has "
-                            "columns HogQL's lacks"
-                        )
-                    for name in source.order:
-                        col = source.columns[name]
-                        projections.append(
-                            Typed(source.ref(col), col.kind, normalise=col.normalise)
-                        )
-                        names.append(name)
-                        explicit.append(None)
+                for name, typed in self.star(proj, scope):
+                    projections.append(typed)
+                    names.append(name)
+                    explicit.append(None)
                 continue
             alias = proj.alias if isinstance(proj, exp.Alias) else None
             inner = proj.this if isinstance(proj, exp.Alias) else proj
@@ -233,9 +182,38 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             names.append(alias or (inner.name if isinstance(inner, exp.Column) else ""))
             same = isinstance(inner, exp.Column) and inner.name == alias
             explicit.append(alias if alias and not same else None)
+        return projections, names, explicit
+
+    def star(self, proj: exp.Expression, scope: Scope) -> list[tuple[str, Typed]]:
+        """The columns ``*`` (every source) or ``t.*`` stands for, in SQLite's order."""
+        qualifier = proj.table if isinstance(proj, exp.Column) else ""
+        if qualifier and qualifier not in scope.sources:
+            raise Unsupported(f"unknown table {qualifier}")
+        sources = [scope.sources[qualifier]] if qualifier else list(scope.sources.values())
+        expanded: list[tuple[str, Typed]] = []
+        for source in sources:
+            if source.table is not None and source.table.partial:
+                raise Unsupported(
+                    f"SELECT * over {source.table.name}: the connection's table has "
+                    "columns HogQL's lacks"
+                )
+            for name in source.order:
+                col = source.columns[name]
+                expanded.append((name, Typed(source.ref(col), col.kind, normalise=col.normalise)))
+        return expanded
+
+    def output_columns(
+        self,
+        out: exp.Select,
+        scope: Scope,
+        projections: list[Typed],
+        names: list[str],
+        explicit: list[str | None],
+    ) -> list[OutputColumn]:
+        """Add the projections to `out` as ``c0``, ``c1``...; each output column with the
+        decoding that gives SQLite's value (JSON values, timestamps computed as text)."""
         columns: list[OutputColumn] = []
         for i, (typed, name) in enumerate(zip(projections, names)):
-            node_out = typed.node
             decode: Callable[[Any], Any] | None = None
             if typed.kind == "jval":
                 decode = decode_json_value
@@ -243,16 +221,17 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
                 decode = normalise_json
             elif typed.kind == "dt" and typed.textual:
                 decode = dt_text
-            out.append("expressions", exp.alias_(node_out, identifier(f"c{i}")))
+            out.append("expressions", exp.alias_(typed.node, identifier(f"c{i}")))
             columns.append(OutputColumn(name, typed.kind, decode,
                                         "string" if decode is dt_text else None))  # fmt: skip
             if explicit[i]:
                 scope.outputs.setdefault(str(explicit[i]), (f"c{i}", typed.kind))
-        out.set("distinct", exp.Distinct() if node.args.get("distinct") else None)
-        if node.args.get("distinct") and node.args["distinct"].args.get("on"):
-            raise Unsupported("DISTINCT ON")
-        if node.args.get("distinct") and any(p.kind == "jval" for p in projections):
-            raise Unsupported("DISTINCT over a JSON value")
+        return columns
+
+    def where_clause(
+        self, node: exp.Select, scope: Scope, moved: list[exp.Expression], out: exp.Select
+    ) -> None:
+        """WHERE, with the conditions joins `moved` there, all ANDed."""
         where = node.args.get("where")
         if where is not None:
             cond = self.expr(where.this, scope)
@@ -264,55 +243,40 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             for part in moved[1:]:
                 condition = exp.And(this=exp.Paren(this=condition), expression=exp.Paren(this=part))
             out.set("where", exp.Where(this=condition))
-        group = node.args.get("group")
-        if group is not None:
-            items = []
-            for item in group.expressions:
-                typed = self.ordinal(item, projections) or self.expr(item, scope, alias_ok=True)
-                # A JSON value groups by its minified JSON text: the same groups as SQLite's
-                # values, except numbers written two ways (1 and 1.0), which SQLite merges.
-                items.append(typed.node)
-            if set(group.args) - {"expressions"} and any(
-                group.args.get(k) for k in group.args if k != "expressions"
-            ):
-                raise Unsupported("GROUP BY modifiers")
-            out.set("group", exp.Group(expressions=items))
-        having = node.args.get("having")
-        if having is not None:
-            out.set("having", exp.Having(this=self.expr(having.this, scope, alias_ok=True).node))
-        order = node.args.get("order")
-        if order is not None:
-            ordered = []
-            for item in order.expressions:
-                typed = self.ordinal(item.this, projections) or self.expr(
-                    item.this, scope, alias_ok=True
-                )
-                if typed.kind not in ORDERABLE and typed.kind != "null":
-                    raise Unsupported(f"ORDER BY a value of kind {typed.kind}")
-                key = typed.node
-                if typed.kind == "uuid":
-                    key = fn("toString", key)
-                desc = bool(item.args.get("desc"))
-                if isinstance(typed.node, exp.Column) and typed.kind in (
-                    "str",
-                    "int",
-                    "dt",
-                    "uuid",
-                ):
-                    scope.order_keys.append((key, desc, typed.kind))
-                else:
-                    scope.keyset_order = False
-                # SQLite puts NULLs first ascending and last descending.
-                ordered.append(exp.Ordered(this=key, desc=desc, nulls_first=not desc))
-            out.set("order", exp.Order(expressions=ordered))
-        # Only a nested SELECT still has these (`translate` takes the outermost ones off): the
-        # Query API caps only the outermost LIMIT, so an inner one is kept as it is.
-        if node.args.get("offset") is not None:
-            raise Unsupported("OFFSET in a subquery (the Query API refuses OFFSET)")
-        limit = _constant_int(node.args.get("limit"), self)
-        if limit is not None and limit >= 0:
-            out.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
-        return out, columns, scope
+
+    def group_clause(self, group: exp.Group, scope: Scope, projections: list[Typed]) -> exp.Group:
+        if set(group.args) - {"expressions"} and any(
+            group.args.get(k) for k in group.args if k != "expressions"
+        ):
+            raise Unsupported("GROUP BY modifiers")
+        items = []
+        for item in group.expressions:
+            typed = self.ordinal(item, projections) or self.expr(item, scope, alias_ok=True)
+            # A JSON value groups by its minified JSON text: the same groups as SQLite's
+            # values, except numbers written two ways (1 and 1.0), which SQLite merges.
+            items.append(typed.node)
+        return exp.Group(expressions=items)
+
+    def order_clause(self, order: exp.Order, scope: Scope, projections: list[Typed]) -> exp.Order:
+        """ORDER BY with SQLite's NULL placement; plain columns become the keyset's keys."""
+        ordered = []
+        for item in order.expressions:
+            typed = self.ordinal(item.this, projections) or self.expr(
+                item.this, scope, alias_ok=True
+            )
+            if typed.kind not in ORDERABLE and typed.kind != "null":
+                raise Unsupported(f"ORDER BY a value of kind {typed.kind}")
+            key = typed.node
+            if typed.kind == "uuid":
+                key = fn("toString", key)
+            desc = bool(item.args.get("desc"))
+            if isinstance(typed.node, exp.Column) and typed.kind in ("str", "int", "dt", "uuid"):
+                scope.order_keys.append((key, desc, typed.kind))
+            else:
+                scope.keyset_order = False
+            # SQLite puts NULLs first ascending and last descending.
+            ordered.append(exp.Ordered(this=key, desc=desc, nulls_first=not desc))
+        return exp.Order(expressions=ordered)
 
     def ordinal(self, item: exp.Expression, projections: list[Typed]) -> Typed | None:
         if isinstance(item, exp.Literal) and item.is_int:
@@ -376,7 +340,7 @@ def translate(
     sql: str, params: Sequence[Any] = (), tables: dict[str, HogQLTable] | None = None
 ) -> Translation:
     """Translate `sql` (one SELECT, SQLite dialect) or raise `Unsupported`."""
-    numbered = _number_params(sql)
+    numbered = number_params(sql)
     try:
         statements = [s for s in sqlglot.parse(numbered, read="sqlite") if s is not None]
     except SqlglotError as exc:
@@ -399,7 +363,7 @@ def translate(
     body.set("limit", None)
     body.set("offset", None)
     out, columns, scope = translator.select(body)
-    texts = _projection_texts(sql)
+    texts = projection_texts(sql)
     expanded = any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and
                    isinstance(p.this, exp.Star)) for p in tree.expressions)  # fmt: skip
     if not expanded and len(texts) == len(columns):
@@ -411,15 +375,20 @@ def translate(
         or any(node.find(exp.AggFunc) for node in body.expressions)
     )  # fmt: skip
     source = next(iter(scope.sources.values()))
-    # A join multiplies rows, so no one table's keys page it; a window sees the whole table,
-    # so a page (rows after the last key) would change its values.
-    pageable = len(scope.sources) == 1 and body.find(exp.Window) is None
-    table = source.table if not aggregated and pageable else None
+    # A join multiplies rows, so one table's keys do not page it, but all its tables' keys do
+    # (a padded side's keys are not values, so outer joins are not paged); a window sees the
+    # whole table, so a page (rows after the last key) would change its values.
+    pageable = not aggregated and body.find(exp.Window) is None
+    key_sources = [(s.alias, s.table) for s in scope.sources.values()
+                   if s.table is not None and s.table.keys and not s.marker]  # fmt: skip
+    if not pageable or len(key_sources) != len(scope.sources):
+        key_sources = []
+    table = source.table if key_sources and len(scope.sources) == 1 else None
     used = {node.name for node in out.find_all(exp.Placeholder)}
     for name in [n for n in translator.values if n not in used]:
         del translator.values[name]  # a constant the translation turned into another value
     order = out.args.get("order")
-    order_keys = scope.order_keys if scope.keyset_order and table is not None else []
+    order_keys = scope.order_keys if scope.keyset_order and key_sources else []
     return Translation(
         tree=out,
         values=translator.values,
@@ -431,6 +400,7 @@ def translate(
         table=table,
         source_alias=source.alias,
         order_keys=order_keys,
+        key_sources=key_sources,
     )
 
 
@@ -442,7 +412,7 @@ def _compound_as_select(tree: exp.SetOperation, sql: str) -> exp.Select:
         first = first.this
     if not isinstance(first, exp.Select):
         raise Unsupported("a compound SELECT whose first member is not a SELECT")
-    texts = _projection_texts(sql)
+    texts = projection_texts(sql)
     if len(texts) == len(first.expressions):
         first.set("expressions", [
             p if isinstance(p, (exp.Alias, exp.Column, exp.Star)) else exp.alias_(p, text)

@@ -2,14 +2,10 @@
 
 SQLite's ``datetime(...)`` and ``strftime(...)`` return text; their HogQL form is
 ``formatDateTime(<moment>, <format>)`` with the same text, so grouping, ordering and comparing
-give the same answers by either route. Superset's SQLite time grains are recognised by shape:
-
-- second/minute/hour: ``DATETIME(STRFTIME('%Y-%m-%dT%H:%M:00', col))`` and its siblings;
-- day/month/year: ``DATETIME(col, 'start of day'|'start of month'|'start of year')``;
-- week (starting Sunday): ``DATETIME(col, 'start of day', -strftime('%w', col) || ' days')``;
-- week (starting Monday, PostgreSQL's ``date_trunc('week', ...)`` as the wire server writes it):
-  ``DATETIME(col, 'start of day', -((strftime('%w', col) + 6) % 7) || ' days')`` → ``toMonday``;
-- quarter: ``DATETIME(col, 'start of month', printf('-%d month', (strftime('%m', col) - 1) % 3))``.
+give the same answers by either route. Every time grain of `posthog_dbapi.sql.grains`
+(Superset's, PostgreSQL's ``date_trunc``) is recognised by its SQLite form and sent as its
+``toStartOf...`` function; other truncating ``strftime`` formats and ``start of`` modifiers
+become ``formatDateTime`` of the moment.
 """
 
 from __future__ import annotations
@@ -19,6 +15,8 @@ from typing import cast
 
 import sqlglot
 from sqlglot import exp
+
+from posthog_dbapi.sql.grains import GRAINS
 
 __all__ = [
     "COMPUTED",
@@ -36,10 +34,13 @@ _SPECIFIERS = {"Y": "%Y", "m": "%m", "d": "%d", "H": "%H", "M": "%i", "S": "%S",
                "w": "%w", "%": "%%",
                "F": "%F", "T": "%T", "R": "%R", "u": "%u", "V": "%V", "G": "%G", "I": "%I",
                "p": "%p"}  # fmt: skip
-COMPUTED = frozenset({"W", "s"})
-"""Specifiers with no formatDateTime letter, computed from the moment instead (see
-`posthog_dbapi.sql.pushdown_properties`): %W, the week of the year counted from its first
-Monday; %s, seconds since 1970."""
+COMPUTED = frozenset({"W", "U", "s", "e", "k", "l"})
+"""Specifiers with no formatDateTime letter of the same text, computed from the moment instead
+(see `posthog_dbapi.sql.pushdown_properties`): %W and %U, the week of the year counted from its
+first Monday or Sunday; %s, seconds since 1970; %e, %k and %l, the day of the month, the hour
+and the 12-hour clock's hour, space-padded (ClickHouse pads its own with zeros by default).
+%f (seconds to the millisecond) and %J (the Julian day) stay in SQLite: SQLite rounds a double
+there, which HogQL cannot be shown to repeat bit for bit."""
 
 
 def strftime_parts(fmt: str) -> list[str] | None:
@@ -73,10 +74,6 @@ def strftime_parts(fmt: str) -> list[str] | None:
 _GRAIN_FORMAT = re.compile(r"%Y-%m-%d(?:[T ](%H|00):(%M|00)(?::(%S|00))?)?")
 _START_OF = {"start of day": "toStartOfDay", "start of month": "toStartOfMonth",
              "start of year": "toStartOfYear"}  # fmt: skip
-_WEEK = "DATETIME({c}, 'start of day', -STRFTIME('%w', {c}) || ' days')"
-# PostgreSQL's date_trunc('week', ...) starts on Monday (the wire server writes this form).
-_MONDAY_WEEK = "DATETIME({c}, 'start of day', -((STRFTIME('%w', {c}) + 6) % 7) || ' days')"
-_QUARTER = "DATETIME({c}, 'start of month', PRINTF('-%d month', (STRFTIME('%m', {c}) - 1) % 3))"
 
 
 def strftime_format(fmt: str) -> str | None:
@@ -101,7 +98,7 @@ def _unwrap(node: exp.Expression) -> exp.Expression:
 
 
 def _same(node: exp.Expression, template: str, column: exp.Expression) -> bool:
-    text = template.format(c=column.sql(dialect="sqlite"))
+    text = template.format(col=column.sql(dialect="sqlite"))
     try:
         expected = sqlglot.parse_one(text, read="sqlite")
     except sqlglot.errors.SqlglotError:
@@ -114,6 +111,10 @@ def datetime_call(node: exp.Anonymous) -> tuple[exp.Expression, str | None, str]
     formatDateTime format), or None when the form is not one with an exact equivalent."""
     args = node.expressions
     first = args[0]
+    column = _unwrap(first.this) if isinstance(first, exp.TimeToStr) else first
+    for grain in GRAINS:
+        if grain.hogql is not None and _same(node, grain.sqlite, column):
+            return column, grain.hogql, DATETIME_FORMAT
     if len(args) == 1:
         if isinstance(first, exp.TimeToStr):
             fmt = first.args.get("format")
@@ -136,12 +137,6 @@ def datetime_call(node: exp.Anonymous) -> tuple[exp.Expression, str | None, str]
         return None
     if len(args) == 2 and modifier.this.lower() in _START_OF:
         return first, _START_OF[modifier.this.lower()], DATETIME_FORMAT
-    if len(args) == 3 and _same(node, _WEEK, first):
-        return first, "toStartOfWeek", DATETIME_FORMAT
-    if len(args) == 3 and _same(node, _MONDAY_WEEK, first):
-        return first, "toMonday", DATETIME_FORMAT
-    if len(args) == 3 and _same(node, _QUARTER, first):
-        return first, "toStartOfQuarter", DATETIME_FORMAT
     return None
 
 

@@ -82,10 +82,38 @@ def test_stdin_statements_and_dot_commands(cli: Callable[..., Any], url: str) ->
     run = cli("--url", url, "--format", "csv", stdin=".schema cohorts\nSELECT 1 AS one;\n.tables\n")
     assert run.code == 0, run.err
     rows = list(csv.reader(io.StringIO(run.out)))
-    assert rows[0] == ["column", "type", "key", "read_only", "required", "nullable"]
-    assert ["id", "integer", "key", "true", "false", "false"] in rows
+    assert rows[0] == ["column", "type", "key", "read_only", "required", "nullable", "references"]
+    assert ["id", "integer", "key", "true", "false", "false", ""] in rows
     assert ["one"] in rows and ["1"] in rows
     assert any(r[:2] == ["events", "SELECT"] for r in rows)
+
+
+def test_tables_and_schema_show_every_schema(
+    cli: Callable[..., Any], url: str, emulator: Any
+) -> None:
+    with posthog_dbapi.connect(emulator.url, emulator.api_key, emulator.project_id) as conn:
+        listing = {t.sql_name: t for t in conn.tables()}
+    run = cli("--url", url, "--format", "csv", "-e", ".tables")
+    assert run.code == 0, run.err
+    rows = list(csv.reader(io.StringIO(run.out)))
+    assert rows[0] == ["table", "operations", "kind", "description"]
+    assert [r[0] for r in rows[1:]] == list(listing)
+    shown = {r[0]: r[1:3] for r in rows[1:]}
+    assert shown["stripe.charge"] == ["SELECT", "data_warehouse"]
+    assert shown["system.dashboards"] == ["SELECT", "system"]
+    assert shown["daily_signups"] == ["SELECT", "view"]
+    assert shown["feature_flags"] == ["SELECT, INSERT, UPDATE, DELETE", "rest"]
+
+    run = cli("--url", url, "--format", "csv", "-e", '.schema "stripe"."charge"')
+    assert run.code == 0, run.err
+    rows = list(csv.reader(io.StringIO(run.out)))
+    charge = listing["stripe.charge"]
+    assert [r[:2] for r in rows[1:]] == [[c.name, c.type.value] for c in charge.columns]
+    assert [rows[1][0], rows[1][2]] == ["id", "key"] and rows[1][3] == "true"  # read-only
+
+    run = cli("--url", url, "-e", ".schema charge")
+    assert run.code == 1
+    assert "no table charge" in run.err and "stripe.charge" in run.err
 
 
 def test_writes_with_echo_and_footer(cli: Callable[..., Any], url: str, emulator: Any) -> None:

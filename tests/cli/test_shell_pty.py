@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+import posthog_dbapi
+
 REPO = Path(__file__).resolve().parents[2]
 # A safety net for a hung child, not a timing assertion.
 WAIT = 30.0
@@ -158,13 +160,28 @@ def test_completion_multiline_and_ctrl_c(shell: Terminal, emulator: Any, tmp_pat
     assert "SELECT 40 + 2 AS answer;" in (tmp_path / "history").read_text()
 
 
-def test_ctrl_c_at_the_prompt_drops_the_unfinished_statement(shell: Terminal) -> None:
+def test_ctrl_c_at_the_prompt_drops_the_unfinished_statement(
+    shell: Terminal, emulator: Any
+) -> None:
     shell.expect(r"posthog> ")
     shell.send("SELECT 'never\n")
     shell.expect(r"\.\.\.> ")
     shell.interrupt_at_prompt(r"posthog> ")
     shell.send(".tables\n")
     shell.expect(r"feature_flags\s+\| SELECT, INSERT, UPDATE, DELETE")
+    shell.expect(r"stripe\.charge\s+\| SELECT\s+\| data_warehouse")
+    shell.expect(r"posthog> ")
+    # TAB completes a warehouse table by its schema-qualified name, then one of its columns.
+    shell.send("SELECT count(*) AS n FROM stripe.cu\t")
+    shell.expect(r"stripe\.customer")
+    shell.send(" WHERE curr\t")
+    shell.expect(r"currency")
+    shell.send(" = 'usd';\n")
+    with posthog_dbapi.connect(emulator.url, emulator.api_key, emulator.project_id) as conn:
+        cursor = conn.cursor()
+        cursor.execute("SELECT count(*) FROM stripe.customer WHERE currency = 'usd'")
+        (count,) = cursor.fetchone() or (None,)
+    shell.expect(rf"\n\s*n\n-+\n\s*{count}\n")
     shell.send("\x04")  # Ctrl-D on an empty line leaves
     assert shell.wait() == 0
 

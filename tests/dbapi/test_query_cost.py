@@ -154,3 +154,31 @@ def test_events_of_many_persons_by_id_are_one_flat_in(connect: Any, emulator: An
     pushed = connect().cursor()
     assert pushed.execute(sql).fetchone() == (count,) and pushed.route == "hogql"
     assert count > 0
+
+
+def test_an_open_ended_scan_counts_its_rows_before_its_second_page(
+    connect: Any, emulator: Any
+) -> None:
+    # SELECT * pages by PAGE_CELLS: 20,000 events are more than one page.
+    cursor = connect(query_cache_ttl=0).cursor()
+    emulator.app.request_log.clear()
+    rows = cursor.execute("SELECT * FROM events").fetchall()
+    total = emulator.app.projects[1].events.run_hogql(
+        "SELECT count() FROM events", None, system_tables={}
+    )["results"][0][0]
+    assert len(rows) == total
+    assert cursor.route == "hogql" and len(cursor.queries) == sent(emulator) >= 3
+    # The estimate grew to the real cost once the first page came back full.
+    assert cursor.estimated_queries == len(cursor.queries)
+    assert sum("count(" in q.lower() and "LIMIT" not in q for q in cursor.queries) == 1
+
+
+def test_the_guard_refuses_the_rest_of_a_scan_that_outgrew_it(connect: Any, emulator: Any) -> None:
+    # The first estimate (one page) passes max_queries=2, and so does the count; the pages the
+    # count shows to come do not, and none is asked.
+    cursor = connect(max_queries=2, query_cache_ttl=0).cursor()
+    emulator.app.request_log.clear()
+    with pytest.raises(OperationalError, match="max_queries=2") as caught:
+        cursor.execute("SELECT * FROM events").fetchall()
+    assert sent(emulator) == 2 == caught.value.details["sent"]
+    assert caught.value.details["estimate"] > 2

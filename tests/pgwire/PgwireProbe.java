@@ -1,5 +1,6 @@
 // A pgjdbc client for tests/pgwire/test_jdbc.py: connects to the wire server, lists schemas,
-// tables and columns through DatabaseMetaData, runs Metabase's sync queries verbatim, a
+// tables and columns through DatabaseMetaData (schema public and a warehouse schema, stripe),
+// runs Metabase's sync queries verbatim (syncing schemas public and stripe), a
 // primary/imported keys and index info, a type lookup, a PreparedStatement with parameters, a
 // date_trunc time series and a fetch-size scan, and prints
 // every result as tab-separated lines "<section>\t<value>\t<value>..." (NULL as \N).
@@ -29,7 +30,7 @@ public class PgwireProbe {
         + "AND (\"c\".\"relname\" = \"stat\".\"relname\") "
         + "WHERE (\"c\".\"relnamespace\" = \"n\".\"oid\") AND (\"n\".\"nspname\" !~ '^pg_') "
         + "AND (\"n\".\"nspname\" <> 'information_schema') "
-        + "AND c.relkind in ('r', 'p', 'v', 'f', 'm') AND (\"n\".\"nspname\" IN ('public')) "
+        + "AND c.relkind in ('r', 'p', 'v', 'f', 'm') AND (\"n\".\"nspname\" IN ('public', 'stripe')) "
         + "ORDER BY \"type\" ASC, \"schema\" ASC, \"name\" ASC";
 
     static final String METABASE_PRIVILEGES =
@@ -84,7 +85,7 @@ public class PgwireProbe {
         + "ON (c.table_schema = pk.table_schema) AND (c.table_name = pk.table_name) "
         + "AND (c.column_name = pk.column_name) "
         + "WHERE c.table_schema !~ '^information_schema|catalog_history|pg_' "
-        + "AND (c.table_schema IN ('public')) "
+        + "AND (c.table_schema IN ('public', 'stripe')) "
         + "UNION ALL "
         + "SELECT pa.attname AS \"name\", "
         + "CASE WHEN ptn.nspname IN ('public', 'pg_catalog') THEN format('%I', pt.typname) "
@@ -97,7 +98,7 @@ public class PgwireProbe {
         + "INNER JOIN pg_catalog.pg_attribute AS pa ON pa.attrelid = pc.oid "
         + "INNER JOIN pg_catalog.pg_type AS pt ON pt.oid = pa.atttypid "
         + "INNER JOIN pg_catalog.pg_namespace AS ptn ON ptn.oid = pt.typnamespace "
-        + "WHERE (pc.relkind = 'm') AND (pa.attnum >= 1) AND (pn.nspname IN ('public')) "
+        + "WHERE (pc.relkind = 'm') AND (pa.attnum >= 1) AND (pn.nspname IN ('public', 'stripe')) "
         + "ORDER BY \"table-schema\" ASC, \"table-name\" ASC, \"database-position\" ASC";
 
     static final String METABASE_FKS =
@@ -115,7 +116,7 @@ public class PgwireProbe {
         + "AND c.contype = 'f'::char "
         + "AND fk_column.attnum = ANY(c.conkey) "
         + "AND pk_column.attnum = ANY(c.confkey) "
-        + "AND fk_ns.nspname IN ('public') "
+        + "AND fk_ns.nspname IN ('public', 'stripe') "
         + "ORDER BY fk_ns.nspname, fk_table.relname";
 
     static void print(String section, ResultSet rs) throws SQLException {
@@ -156,6 +157,10 @@ public class PgwireProbe {
             print("schemas", meta.getSchemas());
             print("tables", meta.getTables(null, "public", "%", new String[] {"TABLE"}));
             print("columns", meta.getColumns(null, "public", "events", "%"));
+            // a data warehouse source's schema, and a query on one of its tables
+            print("stripe_tables", meta.getTables(null, "stripe", "%", new String[] {"TABLE"}));
+            print("stripe_columns", meta.getColumns(null, "stripe", "charge", "%"));
+            query(conn, "stripe_sum", "SELECT count(*), sum(amount) FROM stripe.charge");
             // getPrimaryKeys reads pg_index through information_schema._pg_expandarray(indkey)
             print("pkeys", meta.getPrimaryKeys(null, "public", "feature_flags"));
             print("imported", meta.getImportedKeys(null, "public", "annotations"));

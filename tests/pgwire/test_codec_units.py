@@ -110,10 +110,14 @@ def test_parameter_types_follow_what_they_meet() -> None:
 
 
 def test_information_schema_has_the_standard_columns() -> None:
+    from posthog_dbapi.catalog.spec import ColumnType
+    from posthog_dbapi.catalog.tables import ColumnInfo, TableInfo
     from posthog_dbapi.pgwire.pgcatalog import CatalogDatabase
 
+    columns = (ColumnInfo("id", ColumnType.INTEGER), ColumnInfo("created_at", ColumnType.DATETIME))
+    table = TableInfo(None, "feature_flags", "rest", columns, ("id",), writable=True)
     catalog = CatalogDatabase(
-        [(16384, "feature_flags", {"id": {"type": "integer"}, "created_at": {"type": "datetime"}})],
+        [(16384, table)],
         user="u",
         database="1",
         settings={"timezone": "UTC"},

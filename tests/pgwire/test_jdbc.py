@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.dbapi import Connection
 
 from .conftest import Wire
@@ -74,19 +73,28 @@ def test_jdbc_metadata_metabase_sync_and_queries(
     cur.execute("SELECT min(id) FROM feature_flags")
     (min_id,) = cur.fetchone() or (0,)
     out = run_probe(probe_classes, wire, min_id)
-    tables = dbapi.table_names()
+    listing = {(t.schema or "public", t.name): t for t in dbapi.tables()}
+    synced = [key for key in listing if key[0] in ("public", "stripe")]
 
     assert out["select1"] == [["1"]]
     assert out["timezone"] == [["UTC"]]
-    assert [row[0] for row in out["schemas"]] == ["information_schema", "pg_catalog", "public"]
+    schemas = sorted({"information_schema", "pg_catalog", *(s for s, _ in listing)})
+    assert [row[0] for row in out["schemas"]] == schemas
+    assert {"public", "stripe", "system"} <= set(schemas)
 
-    # DatabaseMetaData.getTables / getColumns
+    # DatabaseMetaData.getTables / getColumns, in public and in the warehouse schema stripe
+    tables = sorted(n for (s, n), t in listing.items() if s == "public" and not t.is_view)
     assert [row[2] for row in out["tables"]] == tables
-    assert all(row[4] == RESOURCES[row[2]].description for row in out["tables"])
-    fields = dbapi.get_fields("events")
-    assert [row[3] for row in out["columns"]] == list(fields)
+    assert all(row[4] == listing[("public", row[2])].comment for row in out["tables"])
+    events = [c.name for c in listing[("public", "events")].columns]
+    assert [row[3] for row in out["columns"]] == events
     types = {row[3]: row[5] for row in out["columns"]}
     assert types["timestamp"] == "timestamptz" and types["uuid"] == "uuid"
+    assert [row[2] for row in out["stripe_tables"]] == ["charge", "customer"]
+    charge = listing[("stripe", "charge")]
+    assert [row[3] for row in out["stripe_columns"]] == [c.name for c in charge.columns]
+    cur.execute("SELECT count(*), sum(amount) FROM stripe.charge")
+    assert out["stripe_sum"] == [[str(v) for v in cur.fetchone() or ()]]
 
     # getPrimaryKeys / getImportedKeys / getIndexInfo (pg_index, _pg_expandarray, conkey)
     assert [row[3:6] for row in out["pkeys"]] == [["id", "1", "feature_flags_pkey"]]
@@ -95,21 +103,26 @@ def test_jdbc_metadata_metabase_sync_and_queries(
     assert [(row[5], row[8]) for row in out["indexinfo"]] == [("feature_flags_pkey", "id")]
     assert out["typelookup"] == [["int2vector"]]
 
-    # Metabase: tables, privileges, enums, fields, foreign keys, the probe
-    assert [row[1] for row in out["mb_tables"]] == tables
-    privileges = {row[2]: row[3:] for row in out["mb_privileges"]}  # update, select, insert, delete
-    assert set(privileges) == set(tables)
-    assert privileges["events"] == ["f", "t", "f", "f"]
-    assert privileges["feature_flags"] == ["t", "t", "t", "t"]
+    # Metabase: tables (views after tables), privileges, enums, fields, foreign keys, the probe
+    kinds = {key: "VIEW" if listing[key].is_view else "TABLE" for key in synced}
+    assert [row[:3] for row in out["mb_tables"]] == [
+        [s, n, kind] for kind, s, n in sorted((kind, s, n) for (s, n), kind in kinds.items())
+    ]
+    # update, select, insert, delete
+    privileges = {(row[1], row[2]): row[3:] for row in out["mb_privileges"]}
+    assert set(privileges) == set(listing)
+    assert privileges[("public", "events")] == ["f", "t", "f", "f"]
+    assert privileges[("stripe", "charge")] == ["f", "t", "f", "f"]
+    assert privileges[("public", "feature_flags")] == ["t", "t", "t", "t"]
     assert out["mb_enums"] == []
-    by_table: dict[str, list[list[str]]] = defaultdict(list)
+    by_table: dict[tuple[str, str], list[list[str]]] = defaultdict(list)
     for row in out["mb_fields"]:
-        by_table[row[4]].append(row)
-    assert sorted(by_table) == tables
-    for table in tables:
-        assert [row[0] for row in by_table[table]] == list(dbapi.get_fields(table))
-        pks = [row[0] for row in by_table[table] if row[5] == "t"]
-        assert pks == [RESOURCES[table].primary_key]
+        by_table[(row[3], row[4])].append(row)
+    assert sorted(by_table) == sorted(synced)
+    for key in synced:
+        assert [row[0] for row in by_table[key]] == [c.name for c in listing[key].columns]
+        pks = [row[0] for row in by_table[key] if row[5] == "t"]
+        assert pks == list(listing[key].primary_key)
     fks = {(row[1], row[2], row[4], row[5]) for row in out["mb_fks"]}
     assert ("events", "person_id", "persons", "id") in fks
     assert out["mb_probe"] == []

@@ -113,6 +113,34 @@ def test_routing(translator: Translator) -> None:
         translator.translate("DROP TABLE events")
 
 
+def test_schema_tables_route_to_the_connection_and_unknown_ones_get_hints() -> None:
+    listed: list[int] = []
+
+    def tables() -> list[str]:
+        listed.append(1)
+        return ["events", "feature_flags", "stripe.charge", "stripe.customer", "system.insights"]
+
+    translator = Translator(tables, user="u", database="1", version="PostgreSQL 14.0")
+    assert translator.translate("SELECT relname FROM pg_class").target == "catalog"
+    assert listed == []  # a catalog query does not list the connection's tables
+    # The schema stays: the connection resolves stripe.charge, quoted or not.
+    translation = translator.translate('SELECT sum(amount) FROM "stripe"."charge" c')
+    assert translation.target == "posthog" and 'FROM "stripe"."charge" AS c' in translation.sql
+    translation = translator.translate("SELECT c.id FROM stripe.charge c")
+    assert translation.sql == "SELECT c.id FROM stripe.charge AS c"
+    assert translation.sources == [("stripe.charge", "id")]
+    assert translator.translate("SELECT id FROM public.events").sql == "SELECT id FROM events"
+    hints = {}
+    for sql in ("SELECT * FROM charge", "SELECT * FROM feature_flagz", "SELECT * FROM hubspot.x"):
+        with pytest.raises(ProgrammingError) as missing:
+            translator.translate(sql)
+        hints[sql.rsplit(" ", 1)[1]] = missing.value.suggestion
+    assert hints["charge"] == "Write it with its schema: stripe.charge."
+    assert hints["feature_flagz"] == "Did you mean 'feature_flags'?"
+    assert "Other schemas: stripe, system" in hints["hubspot.x"]
+    assert listed == [1]
+
+
 def test_catalog_idioms(translator: Translator) -> None:
     out = translator.translate(
         "SELECT a.attname FROM pg_catalog.pg_attribute a, pg_constraint c "

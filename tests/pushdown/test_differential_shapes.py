@@ -38,6 +38,18 @@ SHAPES: list[str] = [
     "SELECT count(*), count(a.distinct_id), count(b.distinct_id) FROM (SELECT DISTINCT "
     "distinct_id FROM events WHERE event = 'purchase') a FULL JOIN (SELECT DISTINCT distinct_id "
     "FROM events WHERE event = 'signed_up') b ON a.distinct_id = b.distinct_id",
+    # RIGHT and FULL joins after another join: every earlier table is padded.
+    "SELECT count(*), count(e.uuid), count(p.id), count(d.distinct_id) FROM (SELECT * FROM "
+    "events WHERE event = 'purchase') e JOIN persons p ON e.person_id = p.id "
+    "RIGHT JOIN person_distinct_ids d ON d.person_id = p.id",
+    "SELECT count(*), count(a.distinct_id), count(b.distinct_id), count(c.distinct_id) FROM "
+    "(SELECT DISTINCT distinct_id FROM events WHERE event = 'purchase') a LEFT JOIN (SELECT "
+    "DISTINCT distinct_id FROM events WHERE event = 'signed_up') b ON a.distinct_id = "
+    "b.distinct_id FULL JOIN (SELECT DISTINCT distinct_id FROM events WHERE event = '$pageview') "
+    "c ON c.distinct_id = b.distinct_id",
+    "SELECT p.is_identified, count(*), count(e.uuid) FROM persons p LEFT JOIN events e "
+    "ON e.person_id = p.id AND e.event = 'signed_up' RIGHT JOIN person_distinct_ids d "
+    "ON d.person_id = p.id GROUP BY 1",
     "SELECT a.event, b.is_identified FROM (SELECT DISTINCT event FROM events) a "
     "CROSS JOIN (SELECT DISTINCT is_identified FROM persons) b",
     "SELECT e.event, count(*) FROM events e, persons p WHERE e.person_id = p.id "
@@ -126,6 +138,12 @@ SHAPES: list[str] = [
     "SELECT count(*) FROM events WHERE json_extract(properties, '$.$browser') > 0",
     "SELECT coalesce(json_extract(properties, '$.plan'), 'none') AS plan, count(*) FROM events "
     "GROUP BY plan",
+    # lower()/upper() of a property compared with text only a JSON string can give.
+    "SELECT event, count(*) FROM events WHERE lower(json_extract(properties, '$.$browser')) "
+    "= 'chrome' GROUP BY event",
+    "SELECT upper(json_extract(properties, '$.plan')) != 'PRO' AS not_pro, "
+    "'safari' = lower(json_extract(properties, '$.$browser')) AS safari, count(*) FROM events "
+    "GROUP BY 1, 2",
 ]
 
 
@@ -178,3 +196,66 @@ def test_newer_strftime_specifiers_give_sqlites_text(emulator: EmulatorServer) -
             rows[mode] = sorted(cursor.fetchall())
             assert cursor.route == ("hogql" if mode == "auto" else "sqlite")
     assert rows["auto"] == rows["off"] and rows["auto"]
+
+
+def test_space_padded_strftime_specifiers_give_sqlites_text(emulator: EmulatorServer) -> None:
+    # %e, %k, %l pad with spaces in SQLite (3.44+, the connection's; %U is 3.46+); ClickHouse's
+    # own letters pad with zeros, so they are computed. One request, the same text as SQLite's.
+    sql = "SELECT strftime('[%e] [%k] [%l] %U/%W', timestamp) AS k, count(*) FROM events GROUP BY k"
+    rows = {}
+    for mode in ("auto", "off"):
+        with posthog_dbapi.connect(emulator.url, emulator.api_key, emulator.project_id,
+                                   pushdown=mode, query_cache_ttl=0) as conn:  # fmt: skip
+            emulator.app.request_log.clear()
+            cursor = conn.cursor().execute(sql)
+            rows[mode] = sorted(cursor.fetchall())
+            assert cursor.route == ("hogql" if mode == "auto" else "sqlite")
+            assert len(cursor.queries) == 1
+    assert rows["auto"] == rows["off"]
+    assert any("[ " in k for k, _ in rows["auto"]) and any("[1" in k for k, _ in rows["auto"])
+
+
+@pytest.mark.parametrize("timezone", ["UTC", "project"])
+def test_julianday_of_a_column_is_sqlites_float(
+    timezone: str, emulator: EmulatorServer, zoned_server: EmulatorServer
+) -> None:
+    # SQLite 3.54's julianday (the connection's; the standard library's is older): compared
+    # bit for bit, one request, in UTC and in a project's Los Angeles calendar.
+    server = emulator if timezone == "UTC" else zoned_server
+    sql = (
+        "SELECT uuid, julianday(timestamp) AS j, julianday(timestamp) - julianday(min(timestamp) "
+        "OVER ()) AS age FROM events ORDER BY timestamp, uuid LIMIT 3000"
+    )
+    rows = {}
+    for mode in ("auto", "off"):
+        with posthog_dbapi.connect(server.url, server.api_key, 1, pushdown=mode,
+                                   timezone=timezone, query_cache_ttl=0) as conn:  # fmt: skip
+            cursor = conn.cursor().execute(sql)
+            rows[mode] = cursor.fetchall()
+            assert cursor.route == ("hogql" if mode == "auto" else "sqlite")
+            assert len(cursor.queries) == 1
+    assert rows["auto"] == rows["off"] and len(rows["auto"]) >= 1000
+    assert all(isinstance(j, float) and j > 2_400_000 for _, j, _ in rows["auto"])
+
+
+def test_a_right_join_after_an_inner_join_with_extra_conditions_stays_in_sqlite(
+    emulator: EmulatorServer,
+) -> None:
+    # The inner join's extra condition would move to WHERE and drop the rows the RIGHT join
+    # keeps, so the planner leaves the statement to SQLite.
+    sql = (
+        "SELECT count(*), count(p.id) FROM events e JOIN persons p ON e.person_id = p.id "
+        "AND e.event = 'purchase' RIGHT JOIN person_distinct_ids d ON d.person_id = p.id"
+    )
+    chosen = plan(sql, [])
+    assert not isinstance(chosen, PushdownPlan)
+    assert "RIGHT JOIN after an inner join" in chosen.reason
+
+
+@pytest.mark.parametrize("text", ["5", "1.5e3", "{}", "[1]", "inf"])
+def test_lower_of_a_property_compared_with_a_number_like_text_stays_in_sqlite(text: str) -> None:
+    # SQLite's lower of a JSON number, true/false, object or array is its text, which HogQL's
+    # string functions cannot give: such a comparison is left to SQLite.
+    sql = "SELECT count(*) FROM events WHERE lower(json_extract(properties, '$.plan')) = ?"
+    assert not isinstance(plan(sql, [text]), PushdownPlan)
+    assert isinstance(plan(sql, ["pro"]), PushdownPlan)
