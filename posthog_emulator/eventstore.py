@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pandas as pd
 
 from . import events_chdb as engine
-from . import events_demo, hogql
+from . import events_demo, hogql, hogql_tables
 from .hogql import HogQLError
 from .warehouse import Warehouse
 
@@ -248,6 +248,18 @@ class EventStore:
 
     def event_count(self) -> int:
         return int(_rows(f"SELECT count() AS c FROM {self._db}.events")[0]["c"])
+
+    # -- raw storage ---------------------------------------------------------------------------
+
+    def raw_rows(self, table: str) -> Iterator[dict[str, Any]]:
+        """Every stored row of one of `HOGQL_TABLES` straight from the engine, bypassing HogQL
+        (no parsing, rewriting, placeholders or paging): uuids as text, timestamps as UTC text
+        ('2024-01-05 10:00:00.123456'). Tests use it as an oracle independent of `/query/`."""
+        if table not in hogql_tables.HOGQL_TABLES:
+            raise ValueError(
+                f"unknown table {table!r}; choose from {sorted(hogql_tables.HOGQL_TABLES)}"
+            )
+        yield from _rows(f"SELECT * FROM {self._db}.`{table}`")
 
     # -- persons (REST) ------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ import json
 import random
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -171,6 +172,12 @@ class FaultInjector:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}")
         with self._lock:
             self._random = _RandomMode(rate, chosen, random.Random(seed))
+
+    def counts(self) -> dict[str, int]:
+        """How many faults of each kind were injected since the last ``clear``: a test proves
+        its run met the faults it claims to survive."""
+        with self._lock:
+            return dict(Counter(fault.kind for fault in self.injected))
 
     def pick(self, method: str, path: str) -> Fault | None:
         """The fault to inject into this request, if any, recorded in ``injected``."""

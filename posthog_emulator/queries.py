@@ -78,6 +78,9 @@ class QueryService:
         self._lock = threading.Lock()
         self._gate = threading.Event()
         self._gate.set()
+        self.received: list[QueryRequest] = []
+        """Every HogQL query run since the last ``reset``, as received (text and ``values``):
+        tests check what a client sent, not what it says it sent."""
 
     def _stamp(self, seconds: float = 0.0) -> str:
         moment = dt.datetime.fromtimestamp(self._now() + seconds, dt.timezone.utc)
@@ -94,6 +97,7 @@ class QueryService:
         self.release()
         with self._lock:
             self._jobs.clear()
+            self.received = []
 
     @staticmethod
     def kind(body: Any, path_kind: str | None = None) -> str | None:
@@ -164,6 +168,8 @@ class QueryService:
         from .eventstore import HogQLError
         from .hogql_check import check_hogql
 
+        with self._lock:
+            self.received.append(request)
         # PostHog parses and resolves before any database work: refuse what it refuses.
         refusal = check_hogql(request.text, project_fields(state.events.warehouse))
         if refusal is not None:

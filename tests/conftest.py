@@ -17,8 +17,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from posthog_dbapi.driver import clear_query_cache, reset_budgets
 from posthog_dbapi.driver.config import ENV_QUERY_TIER
@@ -27,6 +29,20 @@ from tests.hogql_proof import HogQLRecorder
 from tests.query_cost_check import watch_estimates
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Hypothesis: the default "ci" profile is derandomized (the same examples on every run, so a
+# failure reproduces and a pass is not luck of the draw) and small; HYPOTHESIS_PROFILE=long
+# explores with fresh random examples, for local runs (with --timeout=0).
+# No `database` setting here: a loaded profile with database=None made
+# tests/dbapi/test_sandbox.py::test_statement_timeout_cancels_its_query_api_query send its
+# cancel twice and take a minute (seen, not understood); derandomize leaves the database unused.
+_HYPOTHESIS_COMMON: dict[str, Any] = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+settings.register_profile("ci", derandomize=True, max_examples=60, **_HYPOTHESIS_COMMON)
+settings.register_profile("long", max_examples=2000, **_HYPOTHESIS_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 class FakeTime:

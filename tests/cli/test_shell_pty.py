@@ -36,17 +36,29 @@ class Terminal:
     def send(self, text: str) -> None:
         os.write(self.fd, text.encode())
 
-    def expect(self, pattern: str) -> re.Match[str]:
-        """Read until ``pattern`` matches the output since the last match; return the match."""
+    def expect(self, pattern: str, within: float = WAIT) -> re.Match[str]:
+        """Read until ``pattern`` matches the output since the last match; return the match.
+        Fails after ``within`` seconds, even while output keeps coming."""
+        match = self.poll(pattern, within)
+        if match is None:
+            raise AssertionError(f"no {pattern!r} in output: {self.seen[-2000:]!r}")
+        return match
+
+    def poll(self, pattern: str, within: float) -> re.Match[str] | None:
+        """Like ``expect``, but None when ``pattern`` has not shown within ``within`` seconds."""
         regex = re.compile(pattern)
+        deadline = time.monotonic() + within
         while True:
             match = regex.search(self.seen)
             if match:
                 self.seen = self.seen[match.end() :]
                 return match
-            ready, _, _ = select.select([self.fd], [], [], WAIT)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self.fd], [], [], left)
             if not ready:
-                raise AssertionError(f"no {pattern!r} in output: {self.seen[-2000:]!r}")
+                return None
             try:
                 chunk = os.read(self.fd, 4096)
             except OSError:  # the child closed the terminal
@@ -55,20 +67,36 @@ class Terminal:
                 raise AssertionError(f"shell exited before {pattern!r}: {self.seen[-2000:]!r}")
             self.seen += ANSI.sub("", chunk.decode(errors="replace")).replace("\r", "")
 
-    def interrupt_at_prompt(self) -> None:
-        """Ctrl-C while readline waits for input. CPython's readline checks for a signal only when
-        its select() is interrupted, so a SIGINT that lands after the prompt is printed but before
-        select() starts is noticed at the next one (seen here on a loaded machine, never by a
-        person typing). A second Ctrl-C is what a person would press; it is sent only then."""
-        for _ in range(3):
+    def interrupt_at_prompt(self, prompt: str) -> None:
+        """Ctrl-C while readline waits for input, until ``prompt`` shows. A SIGINT that lands
+        before readline installed its handler, or after the prompt is printed but before its
+        select() starts, is noticed late or not at all (seen on a loaded machine, never by a
+        person typing); a person presses Ctrl-C again, and so does this, once a second, until
+        the prompt comes back or ``WAIT`` runs out."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
             self.send("\x03")
-            ready, _, _ = select.select([self.fd], [], [], 2.0)
-            if ready:
+            if self.poll(prompt, min(1.0, max(0.0, deadline - time.monotonic()))):
                 return
+        raise AssertionError(f"Ctrl-C never gave back {prompt!r}: {self.seen[-2000:]!r}")
 
     def wait(self) -> int:
-        _, status = os.waitpid(self.pid, 0)
-        return os.waitstatus_to_exitcode(status)
+        """The shell's exit status; fails (and kills it) if it has not exited within ``WAIT``."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            if time.monotonic() > deadline:
+                os.kill(self.pid, 9)
+                raise AssertionError(f"the shell did not exit: {self.seen[-2000:]!r}")
+            # Drain the terminal: a child blocked writing to a full pty would never exit.
+            ready, _, _ = select.select([self.fd], [], [], 0.05)
+            if ready:
+                try:
+                    self.seen += os.read(self.fd, 4096).decode(errors="replace")
+                except OSError:  # the child closed the terminal: it is exiting
+                    pass
 
 
 @pytest.fixture
@@ -138,8 +166,7 @@ def test_ctrl_c_at_the_prompt_drops_the_unfinished_statement(
     shell.expect(r"posthog> ")
     shell.send("SELECT 'never\n")
     shell.expect(r"\.\.\.> ")
-    shell.interrupt_at_prompt()
-    shell.expect(r"posthog> ")
+    shell.interrupt_at_prompt(r"posthog> ")
     shell.send(".tables\n")
     shell.expect(r"feature_flags\s+\| SELECT, INSERT, UPDATE, DELETE")
     shell.expect(r"stripe\.charge\s+\| SELECT\s+\| data_warehouse")

@@ -263,7 +263,14 @@ def test_statement_timeout_cancels_the_query_of_a_local_evaluation(
             conn.cursor().execute("SELECT count(*) FROM events")
         # Generous: the held page is still decoded once it arrives (slow on a loaded machine).
         assert time.monotonic() - started < 30
+        # The held POST enters the request log when its answer leaves, maybe after the error.
+        deadline = time.monotonic() + 30
+        while {"POST", "DELETE"} - {r.method for r in emulator.app.request_log}:
+            log = [(r.method, r.path) for r in emulator.app.request_log]
+            assert time.monotonic() < deadline, f"no held POST and DELETE logged: {log}"
+            time.sleep(0.02)
         posts = [r for r in emulator.app.request_log if r.method == "POST"]
         deletes = [r.path for r in emulator.app.request_log if r.method == "DELETE"]
+        assert emulator.app.faults.counts() == {"delay": 1}
         assert len(posts) == 1  # no further page was asked for
         assert len(deletes) == 1 and deletes[0].startswith("/api/projects/1/query/")

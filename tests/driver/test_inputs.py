@@ -10,11 +10,13 @@ import datetime as dt
 import decimal
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from posthog_dbapi.driver import PostHogDriver
 from posthog_dbapi.exceptions import DataError, InterfaceError
+from tests.oracle import middle_timestamp, stored_events
 
 UTC = dt.timezone.utc
 
@@ -23,12 +25,16 @@ def _requests_to(emulator: Any, fragment: str) -> list[Any]:
     return [r for r in emulator.app.request_log if fragment in r.path]
 
 
-def test_query_values_take_datetimes(driver: PostHogDriver) -> None:
+def test_query_values_take_datetimes(driver: PostHogDriver, emulator: Any) -> None:
     sql = "SELECT count() FROM events WHERE timestamp >= {t}"
-    everything = driver.query(sql, {"t": dt.datetime(2000, 1, 1, tzinfo=UTC)}).results[0][0]
-    nothing = driver.query(sql, {"t": dt.datetime(2100, 1, 1, tzinfo=UTC)}).results[0][0]
-    assert everything > 0
-    assert nothing == 0
+    events = stored_events(emulator.app.projects[1].events)
+    middle = middle_timestamp(events)
+    expected = sum(1 for e in events if e["timestamp"] >= middle)
+    assert 0 < expected < len(events)  # a bound inside the data decides the count
+    # The same instant, written in a zone 5:45 ahead of UTC: the value is an instant, not text.
+    kathmandu = middle.astimezone(ZoneInfo("Asia/Kathmandu"))
+    assert driver.query(sql, {"t": kathmandu}).results[0][0] == expected
+    assert driver.query(sql, {"t": middle}).results[0][0] == expected
 
 
 def test_writes_take_dates_decimals_and_uuids(driver: PostHogDriver) -> None:

@@ -10,6 +10,8 @@ import pytest
 from posthog_dbapi import InterfaceError, PostHogDriver, PostHogServerError
 
 PAGE = 10
+SMALL = 5
+"""The demo's 24 dashboards make five pages of this size."""
 
 
 def list_requests(emulator: Any) -> int:
@@ -19,10 +21,17 @@ def list_requests(emulator: Any) -> int:
 
 
 def wait_for(condition: Any) -> None:
-    deadline = time.monotonic() + 10  # a safety net for a hung thread, not a timing assertion
+    assert eventually(condition, within=10)  # a safety net for a hung thread, not a timing claim
+
+
+def eventually(condition: Any, within: float) -> bool:
+    """Whether ``condition()`` holds at some point within ``within`` seconds (polled)."""
+    deadline = time.monotonic() + within
     while not condition():
-        assert time.monotonic() < deadline
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.01)
+    return True
 
 
 def test_same_records_with_and_without_read_ahead(emulator: Any) -> None:
@@ -40,17 +49,20 @@ def test_read_ahead_stays_within_its_depth_and_stops_when_abandoned(emulator: An
     with PostHogDriver(
         emulator.url, emulator.api_key, emulator.project_id, prefetch_pages=1
     ) as driver:
+        pages = -(-len(list(driver.iter_records("dashboards", page_size=SMALL))) // SMALL)
+        assert pages >= 5  # more pages than the read-ahead may fetch, so a runaway would show
         emulator.app.request_log.clear()
-        records = driver.iter_records("dashboards", page_size=PAGE)
+        records = driver.iter_records("dashboards", page_size=SMALL)
         next(records)
-        # The next page is fetched while the reader is still on the first one...
-        wait_for(lambda: list_requests(emulator) >= 2)
-        time.sleep(0.2)
-        # ...but no further than one page handed over, one waiting and one being filled.
-        assert list_requests(emulator) <= 3
+        # The next pages are fetched while the reader is still on the first one, up to one
+        # page handed over, one waiting and one being filled...
+        wait_for(lambda: list_requests(emulator) == 3)
+        # ...and no further. (A bound is a negative fact: the request log is given a moment,
+        # counted from the third request, to show a fourth; an unbounded thread sends it at once.)
+        assert not eventually(lambda: list_requests(emulator) > 3, within=0.3)
         records.close()  # type: ignore[attr-defined]
-        time.sleep(0.2)
-    assert list_requests(emulator) <= 3
+        assert not eventually(lambda: list_requests(emulator) > 3, within=0.3)
+    assert list_requests(emulator) == 3
 
 
 def test_an_error_is_raised_where_its_page_would_have_been(emulator: Any) -> None:

@@ -36,10 +36,14 @@ def test_5xx_on_get_backs_off_exponentially_with_jitter(
 
 
 def test_every_retryable_5xx_kind(driver: PostHogDriver, emulator: Any) -> None:
-    for kind in ("500", "502", "504", "html", "garbage", "truncate", "reset"):
+    for kind in ("500", "502", "503", "504", "html", "garbage", "truncate", "reset"):
         emulator.app.faults.clear()
+        emulator.app.request_log.clear()
         emulator.app.faults.add(kind, path=DASHBOARDS, times=1)
         assert len(driver.read("/dashboards", limit=2)) == 2, kind
+        # The fault fired on the first request, and the read is the retry's answer.
+        assert emulator.app.faults.counts() == {kind: 1}, kind
+        assert _calls(emulator, "GET", "/dashboards/") == 2, kind
 
 
 def test_429_waits_retry_after(driver: PostHogDriver, emulator: Any, sleeps: Any) -> None:

@@ -263,3 +263,12 @@ def test_add_persons_and_events_append() -> None:
         assert event["properties"]["note"] == hostile
     finally:
         s.close()
+
+
+def test_raw_rows_are_the_stored_rows_and_name_the_tables_they_know(store: EventStore) -> None:
+    events = list(store.raw_rows("events"))
+    assert len(events) == store.event_count()
+    assert len({e["uuid"] for e in events}) == len(events)
+    assert len(list(store.raw_rows("persons"))) == store.person_count()
+    with pytest.raises(ValueError, match="unknown table 'persons_raw'; choose from"):
+        list(store.raw_rows("persons_raw"))

@@ -99,8 +99,21 @@ def test_reset_waits_for_answers_still_being_held(emulator: EmulatorServer) -> N
     answers: list[int] = []
     worker = threading.Thread(target=lambda: answers.append(_get(emulator).status_code))
     worker.start()
-    time.sleep(0.1)  # the request is being held by the delay fault now
+    deadline = time.monotonic() + 10
+    while not emulator.app.faults.counts().get("delay"):  # the fault holds the request now
+        assert time.monotonic() < deadline, "the request never reached the emulator"
+        time.sleep(0.005)
     emulator.app.reset()  # waits for the held answer, whose log line it then clears
     worker.join(10)
     assert answers == [200]
     assert list(emulator.app.request_log) == []
+
+
+def test_fault_counts_are_per_kind_and_cleared(emulator: EmulatorServer) -> None:
+    emulator.app.faults.add("503", path="dashboards", times=2)
+    emulator.app.faults.add("500", path="dashboards", times=1)
+    statuses = [_get(emulator).status_code for _ in range(4)]
+    assert statuses == [503, 503, 500, 200]
+    assert emulator.app.faults.counts() == {"503": 2, "500": 1}
+    emulator.app.faults.clear()
+    assert emulator.app.faults.counts() == {}

@@ -1,9 +1,10 @@
 """Fixtures of the pushdown tests: a driver on the session emulator, and the SQLite fallback.
 
 The fallback database is what the SQLite route computes over: every row of the HogQL tables,
-fetched by the HogQL-backed adapter's keyset scan, stored as the virtual table stores them
-(timestamps as ``isoformat()`` text; the project's wall-clock text on a ``timezone="project"``
-connection).
+copied straight from the emulator's event store by `tests.oracle` (not through the Query API,
+the HogQL adapter or its keyset pager, which the tests compare against it), stored as the
+virtual table stores them (timestamps as ``isoformat()`` text; the project's wall-clock text on a
+``timezone="project"`` connection).
 
 ``ZONES`` are the projects the differential suite runs in: the session emulator's UTC project,
 and a second emulator whose projects are in ``America/Los_Angeles`` (its demo data spans the
@@ -21,10 +22,9 @@ from typing import Any
 import pytest
 
 from posthog_dbapi import PostHogDriver
-from posthog_dbapi.adapters.hogql_adapter import scan
-from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES
 from posthog_emulator import Emulator, EmulatorServer
 from posthog_emulator.eventstore import EventStore
+from tests.oracle import oracle_db
 
 
 def make_driver(server: EmulatorServer, **kwargs: Any) -> PostHogDriver:
@@ -43,16 +43,9 @@ def driver(emulator: EmulatorServer) -> Iterator[PostHogDriver]:
         yield drv
 
 
-def _stored(value: Any) -> Any:
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return value
-
-
 @pytest.fixture(scope="session")
 def fallback_db(emulator_server: EmulatorServer) -> Iterator[sqlite3.Connection]:
-    with make_driver(emulator_server) as drv:
-        db = build_fallback(drv)
+    db = oracle_db(emulator_server.app.projects[1].events)
     yield db
     db.close()
 
@@ -94,26 +87,6 @@ def zoned_server() -> Iterator[EmulatorServer]:
     server.stop()
 
 
-FALLBACK_TABLES = ("events", "persons", "person_distinct_ids", "sessions")
-
-
-def build_fallback(
-    drv: PostHogDriver, tables: tuple[str, ...] = FALLBACK_TABLES
-) -> sqlite3.Connection:
-    db = sqlite3.connect(":memory:", check_same_thread=False)
-    for name in tables:
-        table = HOGQL_BUILTIN_TABLES[name]
-        cols = ", ".join(f'"{c}"' for c in table.column_names)
-        db.execute(f'CREATE TABLE "{name}" ({cols})')
-        marks = ", ".join("?" for _ in table.column_names)
-        rows = (
-            tuple(_stored(row[c]) for c in table.column_names)
-            for row in scan(drv, table, page_size=7000)
-        )
-        db.executemany(f'INSERT INTO "{name}" VALUES ({marks})', rows)
-    return db
-
-
 _cases: dict[tuple[str, str], RouteCase] = {}
 
 
@@ -148,6 +121,11 @@ def route_case(
             rate_budget=zone == "UTC",
             timezone=timezone,
         )
-        db = fallback_db if zone == "UTC" and timezone == "UTC" else build_fallback(drv)
+        local = timezone == "project" and zone != "UTC"
+        db = (
+            fallback_db
+            if zone == "UTC" and timezone == "UTC"
+            else oracle_db(server.app.projects[ZONES[zone]].events, zone=zone if local else "UTC")
+        )
         cases[key] = RouteCase(zone, timezone, drv, db)
     return cases[key]

@@ -18,6 +18,8 @@ import pytest
 
 import posthog_dbapi
 from posthog_emulator import EmulatorServer
+from tests.oracle import middle_timestamp, stored_events
+from tests.sent_hogql import timestamp_bounds
 
 from .test_differential import STATEMENTS, _bind, _normal
 
@@ -155,19 +157,23 @@ def test_fallback_is_visible_and_can_be_refused(emulator: EmulatorServer) -> Non
 
 
 def test_fallback_pushes_event_filters_into_the_query(emulator: EmulatorServer) -> None:
+    events = stored_events(emulator.app.projects[1].events)
+    since, until = middle_timestamp(events), events[len(events) * 3 // 4]["timestamp"]
+    views = [e for e in events if e["event"] == "$pageview"]
+    expected = sum(1 for e in views if since <= e["timestamp"] < until)
+    assert 0 < expected < len(views)  # both bounds inside the data
     with _connect(emulator, "off") as conn:
         cursor = conn.cursor()
         emulator.app.request_log.clear()
         cursor.execute(
-            "SELECT count(*) FROM events WHERE event = ? AND timestamp >= ?",
-            ("purchase", "2000-01-01T00:00:00+00:00"),
+            "SELECT count(*) FROM events WHERE event = ? AND timestamp >= ? AND timestamp < ?",
+            ("$pageview", since.isoformat(), until.isoformat()),
         )
         (count,) = cursor.fetchone()
-    expected = emulator.app.projects[1].events.run_hogql(
-        "SELECT count() FROM events WHERE event = 'purchase'", None, system_tables={}
-    )["results"][0][0]
     assert count == expected
     assert len([r for r in emulator.app.request_log if r.path.endswith("/query/")]) == 1
+    (sent,) = emulator.app.queries.received
+    assert sorted(timestamp_bounds(sent)) == [("<", until), (">=", since)], sent.text
 
 
 def test_native_hogql_mode(emulator: EmulatorServer) -> None:

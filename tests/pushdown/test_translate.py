@@ -1,14 +1,21 @@
-"""Translation units: SQLite SELECT in, HogQL text and values out; result typing."""
+"""Translation units: SQLite SELECT in, a plan out, judged by its rows against the oracle
+(``tests.oracle``) and by what is a contract in its text: user values as placeholder values,
+no OFFSET, native HogQL sent verbatim; result typing."""
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from typing import Any
 
 import pytest
 
+from posthog_dbapi import PostHogDriver
 from posthog_dbapi.exceptions import NotSupportedError
-from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan, native_plan, plan
+from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan, execute, native_plan, plan
 from posthog_dbapi.sql.pushdown_types import converter_for, decode_json_value, description_for
+from posthog_emulator import EmulatorServer
+from tests.pushdown.test_differential import _normal
 
 
 def _plan(sql: str, params: list[object] | None = None) -> PushdownPlan:
@@ -17,42 +24,73 @@ def _plan(sql: str, params: list[object] | None = None) -> PushdownPlan:
     return chosen
 
 
-def test_an_aggregate_becomes_one_hogql_query_with_values() -> None:
-    chosen = _plan("SELECT event, count(*) FROM events WHERE event = ? GROUP BY event", ["x"])
+def _rows(driver: PostHogDriver, chosen: PushdownPlan) -> list[tuple[Any, ...]]:
+    return [tuple(_normal(v) for v in row) for row in execute(driver, chosen)]
+
+
+def _oracle(db: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    return [tuple(_normal(v) for v in row) for row in db.execute(sql, params)]
+
+
+def test_an_aggregate_becomes_one_hogql_query_with_values(
+    driver: PostHogDriver, fallback_db: sqlite3.Connection, emulator: EmulatorServer
+) -> None:
+    sql = "SELECT event, count(*) FROM events WHERE event = ? GROUP BY event"
+    chosen = _plan(sql, ["purchase"])
     assert chosen.mode == "single"
-    assert chosen.hogql == (
-        "SELECT t0.event AS c0, COUNT() AS c1 FROM events AS t0 WHERE t0.event = {p0} "
-        "GROUP BY t0.event LIMIT 50000"
-    )
-    assert chosen.values == {"p0": "x"}
+    # The user's value travels as a placeholder value, never inside the HogQL text.
+    assert list(chosen.values.values()) == ["purchase"]
+    assert "purchase" not in chosen.hogql
     assert chosen.columns == ["event", "count(*)"]
+    emulator.app.request_log.clear()
+    assert _rows(driver, chosen) == _oracle(fallback_db, sql, ("purchase",))
+    assert sum(1 for r in emulator.app.request_log if r.path.endswith("/query/")) == 1
 
 
-def test_a_row_scan_pages_by_timestamp_then_uuid() -> None:
-    chosen = _plan("SELECT event FROM events LIMIT 10 OFFSET 5")
+def test_a_row_scan_pages_by_timestamp_then_uuid(
+    driver: PostHogDriver, fallback_db: sqlite3.Connection
+) -> None:
+    chosen = _plan("SELECT uuid FROM events LIMIT 10 OFFSET 5")
     assert chosen.mode == "keyset"
-    assert "ORDER BY t0.timestamp ASC NULLS FIRST, toString(t0.uuid) ASC" in chosen.hogql
-    assert chosen.hogql.endswith("LIMIT 15")
+    # PostHog refuses OFFSET from a personal API key (the emulator too): the rows skipped are
+    # read and dropped, in the keyset order.
     assert "OFFSET" not in chosen.hogql
+    expected = _oracle(
+        fallback_db, "SELECT uuid FROM events ORDER BY timestamp, uuid LIMIT 10 OFFSET 5"
+    )
+    assert _rows(driver, chosen) == expected
 
 
-def test_dollar_columns_are_quoted_with_backticks() -> None:
-    chosen = _plan('SELECT "$session_id" FROM events LIMIT 1')
-    assert "t0.`$session_id` AS c0" in chosen.hogql
+def test_dollar_columns_are_quoted(driver: PostHogDriver, fallback_db: sqlite3.Connection) -> None:
+    sql = "SELECT uuid, \"$session_id\" FROM events WHERE event = 'purchase'"
+    got = _rows(driver, _plan(sql))
+    assert got and sorted(got) == sorted(_oracle(fallback_db, sql))
 
 
-def test_property_access_reads_raw_json_with_the_key_as_a_value() -> None:
-    chosen = _plan("SELECT properties ->> '$.plan' FROM events LIMIT 1")
-    assert "JSONExtractRaw(t0.properties, {p0}) AS c0" in chosen.hogql
-    assert chosen.values == {"p0": "plan"}
+def test_property_access_reads_raw_json_with_the_key_as_a_value(
+    driver: PostHogDriver, fallback_db: sqlite3.Connection
+) -> None:
+    sql = "SELECT uuid, properties ->> '$.plan' FROM events WHERE event = 'purchase'"
+    chosen = _plan(sql)
+    assert "plan" in chosen.values.values() and "'plan'" not in chosen.hogql
+    got = _rows(driver, chosen)
+    assert any(plan is not None for _, plan in got)
+    assert sorted(got, key=repr) == sorted(_oracle(fallback_db, sql), key=repr)
 
 
-def test_a_date_comparison_becomes_a_timestamp_range() -> None:
-    chosen = _plan("SELECT count(*) FROM events WHERE timestamp <= '2024-03-05'")
-    # SQLite compares text: every stored timestamp of 2024-03-05 is greater than the date.
-    assert "t0.timestamp < {p1}" in chosen.hogql
-    # Offset-free: HogQL reads it in the query's timezone, the calendar the fallback's text is in.
-    assert chosen.values == {"p1": "2024-03-05 00:00:00.000000"}
+def test_a_date_comparison_becomes_a_timestamp_range(
+    driver: PostHogDriver, fallback_db: sqlite3.Connection
+) -> None:
+    # SQLite compares text: every stored timestamp of the day is greater than the bare date,
+    # so `<= day` keeps the days before it only. The day is one inside the data.
+    (total,) = fallback_db.execute("SELECT count(*) FROM events").fetchone()
+    (middle,) = fallback_db.execute(
+        "SELECT timestamp FROM events ORDER BY timestamp LIMIT 1 OFFSET ?", (total // 2,)
+    ).fetchone()
+    sql = "SELECT count(*) FROM events WHERE timestamp <= ?"
+    expected = _oracle(fallback_db, sql, (middle[:10],))
+    assert 0 < expected[0][0] < total
+    assert _rows(driver, _plan(sql, [middle[:10]])) == expected
 
 
 @pytest.mark.parametrize(

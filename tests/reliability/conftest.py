@@ -20,6 +20,34 @@ from posthog_dbapi.driver import PostHogDriver
 
 SEEDS = range(20)
 RATES = (0.1, 0.3)
+
+
+def injecting_seeds(rate: float, draws: int, count: int = len(SEEDS), start: int = 0) -> list[int]:
+    """The first ``count`` seeds with which ``FaultInjector.set_random(rate, seed=...)`` fails
+    at least one of its first ``draws`` requests (it draws one number per request, and fails
+    the request when it is below ``rate``). A run that makes at least ``draws`` requests then
+    meets a fault for certain, which the test asserts, instead of passing untested by luck
+    (at 10%, one run in two of seven requests meets none)."""
+    seeds: list[int] = []
+    seed = start
+    while len(seeds) < count:
+        rng = random.Random(seed)
+        if any(rng.random() < rate for _ in range(draws)):
+            seeds.append(seed)
+        seed += 1
+    return seeds
+
+
+def fault_runs(draws: int, count: int = len(SEEDS), start: int = 0) -> list[Any]:
+    """``(rate, seed)`` parameters: ``count`` injecting seeds from ``start`` for each of
+    ``RATES``."""
+    return [
+        pytest.param(rate, seed, id=f"{int(rate * 100)}%-seed{seed}")
+        for rate in RATES
+        for seed in injecting_seeds(rate, draws, count, start)
+    ]
+
+
 READ_FAULTS = ("429", "500", "502", "503", "504", "reset", "timeout", "truncate")
 """Every transient failure a read meets: throttles, server errors, resets, read timeouts and
 bodies cut off."""
@@ -27,9 +55,14 @@ WRITE_FAULTS = (*READ_FAULTS, "applied_500")
 """Plus the ambiguous one: the write was applied, then the answer was a 500."""
 MAX_RETRIES = 12
 """Enough that a 30% fault rate almost never exhausts a request's retries (0.3**13 per request)."""
-CLIENT_TIMEOUT = 0.1
-"""Seconds; the emulator's ``timeout`` fault holds its answer longer (``SERVER_HOLD``)."""
-SERVER_HOLD = 0.3
+CLIENT_TIMEOUT = 0.5
+"""Seconds; the emulator's ``timeout`` fault holds its answer longer (``SERVER_HOLD``). Not
+shorter: on a loaded machine a plain chDB query can take a tenth of a second, and a run then
+failed on thirteen honest timeouts in a row (the waits between retries are not slept)."""
+SERVER_HOLD = 0.75
+"""Under twice ``CLIENT_TIMEOUT``, so at most two held answers overlap: with a third, the
+emulator's limit of three concurrent queries answered the instant retries with 429s until they
+ran out."""
 
 FIGURES: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
 _figures_lock = threading.Lock()
@@ -93,7 +126,5 @@ def make_conn(make_driver: Any) -> Iterator[Any]:
 
 def faults_of(emulator: Any) -> dict[str, int]:
     """How many faults of each kind the emulator injected since its last reset."""
-    counts: dict[str, int] = defaultdict(int)
-    for fault in emulator.app.faults.injected:
-        counts[fault.kind] += 1
-    return dict(counts)
+    counts: dict[str, int] = emulator.app.faults.counts()
+    return counts

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import posthog_dbapi.dbapi as dbapi
@@ -106,12 +106,8 @@ def conn(emulator: Any) -> Any:
     connection.close()
 
 
-_SETTINGS = settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    database=None,
-)
+# Examples, derandomization and health checks come from the profile loaded in tests/conftest.py.
+_SETTINGS = settings()
 
 
 @pytest.mark.timeout(120)

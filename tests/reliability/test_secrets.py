@@ -59,6 +59,7 @@ def test_the_key_appears_nowhere(
                 action()
             except Exception as exc:
                 seen += texts_of(exc)
+        assert emulator.app.faults.counts().get(kind, 0) >= 1, kind  # the texts met the fault
         emulator.app.faults.clear()
     for bad in (
         lambda: cur.execute("SELECT nope FROM dashboards"),
