@@ -10,7 +10,7 @@ item), ``type:<field>``.
 
 from __future__ import annotations
 
-__all__ = ["DEVIATIONS", "TYPE_OVERRIDES", "deviation"]
+__all__ = ["DEVIATIONS", "TYPE_OVERRIDES"]
 
 DEVIATIONS: dict[tuple[str, str], str] = {
     # persons
@@ -100,8 +100,3 @@ DEVIATIONS: dict[tuple[str, str], str] = {
 
 # Columns whose declared type replaces the one a server's schema gives (see DEVIATIONS' type:*).
 TYPE_OVERRIDES: dict[str, frozenset[str]] = {"persons": frozenset({"id"})}
-
-
-def deviation(resource: str, aspect: str) -> str | None:
-    """Why the catalog departs from the schema for (resource, aspect), or ``None``."""
-    return DEVIATIONS.get((resource, aspect))
