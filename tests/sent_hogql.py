@@ -1,6 +1,7 @@
-"""What the emulator received as HogQL: the range conditions a query carried, with their values.
+"""What the emulator received on its Query API: the range conditions a HogQL query carried, with
+their values, and how many ``DatabaseSchemaQuery`` requests it answered.
 
-Reads the emulator's record of the queries it ran (``app.queries.received``), so a test checks
+Reads the emulator's own records (``app.queries.received``, its schema answer), so a test checks
 what reached the server, not what the client reports having sent.
 """
 
@@ -10,7 +11,9 @@ import datetime as dt
 import re
 from typing import Any
 
-__all__ = ["timestamp_bounds"]
+import pytest
+
+__all__ = ["count_schema_queries", "timestamp_bounds"]
 
 _BOUND = re.compile(r"\btimestamp\s*(>=|>|<=|<)\s*\{(\w+)\}")
 
@@ -26,3 +29,16 @@ def timestamp_bounds(received: Any) -> list[tuple[str, dt.datetime]]:
             moment = moment.replace(tzinfo=dt.timezone.utc)  # HogQL reads it in UTC here
         bounds.append((op, moment))
     return bounds
+
+
+def count_schema_queries(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A counter (``[n]``) of the DatabaseSchemaQuery requests the emulator answers from now on."""
+    calls = [0]
+    answer = emulator.app.queries.database_schema
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return answer(*args, **kwargs)
+
+    monkeypatch.setattr(emulator.app.queries, "database_schema", counted)
+    return calls

@@ -16,6 +16,7 @@ from posthog_dbapi.catalog.spec import ColumnType
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
 from posthog_dbapi.sql.names import quote_qualified
 from posthog_emulator.errors import validation_error
+from tests.sent_hogql import count_schema_queries
 
 # A customer's email is the email of a demo person (posthog_emulator/warehouse.py): the join
 # counts each customer's persons, and charges per customer email.
@@ -30,18 +31,6 @@ CHARGES_PER_PERSON = (
     "WHERE ch.paid = 1 GROUP BY c.email ORDER BY 1"
 )
 SIGNUPS = "SELECT day, signups FROM daily_signups WHERE signups > 0 ORDER BY day"
-
-
-def _count_schema_queries(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls = [0]
-    answer = emulator.app.queries.database_schema
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls[0] += 1
-        return answer(*args, **kwargs)
-
-    monkeypatch.setattr(emulator.app.queries, "database_schema", counted)
-    return calls
 
 
 def _query_posts(emulator: Any) -> int:
@@ -79,7 +68,7 @@ def test_schema_tables_run_as_one_hogql_request_and_equal_sqlite(
 def test_rest_statements_learn_nothing(
     conn: dbapi.Connection, emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = _count_schema_queries(emulator, monkeypatch)
+    calls = count_schema_queries(emulator, monkeypatch)
     cursor = conn.cursor()
     cursor.execute("WITH f AS (SELECT key FROM feature_flags) SELECT count(*) FROM f")
     cursor.execute("SELECT count(*) FROM events")

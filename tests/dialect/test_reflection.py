@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from posthog_dbapi.catalog import RESOURCES
+from tests.sent_hogql import count_schema_queries
 
 
 @pytest.fixture
@@ -51,19 +52,6 @@ def _assert_type_of(column_type: Any, info: dict[str, Any], where: str) -> None:
 
 def _schema_requests(emulator: Any) -> int:
     return sum(1 for r in emulator.app.request_log if r.path.rstrip("/").endswith("/api/schema"))
-
-
-def count_schema_queries(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """A counter of the DatabaseSchemaQuery requests the emulator answers from now on."""
-    calls = [0]
-    answer = emulator.app.queries.database_schema
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls[0] += 1
-        return answer(*args, **kwargs)
-
-    monkeypatch.setattr(emulator.app.queries, "database_schema", counted)
-    return calls
 
 
 def test_table_names_are_the_catalog_and_posthogs_schemas(engine: sa.engine.Engine) -> None:
