@@ -23,11 +23,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.shared_reference import SHARED_DIR
 
 __all__ = [
     "SCHEMA_PATH",
@@ -42,7 +43,7 @@ __all__ = [
     "to_json_schema",
 ]
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "posthog-openapi.yaml"
+SCHEMA_PATH = SHARED_DIR / "posthog-openapi.yaml"
 
 _REF_PREFIX = "#/components/schemas/"
 # OpenAPI keywords with no JSON Schema meaning; examples also hold YAML-parsed datetimes.

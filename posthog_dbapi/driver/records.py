@@ -29,7 +29,11 @@ from posthog_dbapi.driver.routes import DeleteStyle, PaginationStyle, ResourceRo
 from posthog_dbapi.driver.transport import Transport
 
 if TYPE_CHECKING:
-    from posthog_dbapi.driver.query import QueryResult
+    # Typed as the driver's other mixin, whose ``query`` event-scale lists page through; at
+    # run time ``PostHogDriver`` combines the two, so this mixin stays a plain class.
+    from posthog_dbapi.driver.calls import QueryOperations as _QueryMixin
+else:
+    _QueryMixin = object
 
 __all__ = ["KEYSET_PAGE_ROWS", "RecordOperations"]
 
@@ -40,24 +44,12 @@ PostHog's default 120 an hour), at the price of holding one such page in memory.
 logger = logging.getLogger("posthog_dbapi.driver")
 
 
-class RecordOperations:
+class RecordOperations(_QueryMixin):
     """Lists and records of the catalogued resources (a mixin of ``PostHogDriver``)."""
 
     _transport: Transport
     project_id: str
     prefetch_pages: int
-
-    if TYPE_CHECKING:
-        # Provided by ``QueryOperations``; event-scale lists page through HogQL.
-        def query(
-            self,
-            hogql: str,
-            values: Mapping[str, Any] | None = None,
-            *,
-            refresh: str = "blocking",
-            timeout: float | None = None,
-            client_query_id: str | None = None,
-        ) -> QueryResult: ...
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -3,8 +3,6 @@ into columns, relations into foreign keys or the table comment; one request per 
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,19 +16,12 @@ from posthog_dbapi.catalog.hogql_schema import (
 )
 from posthog_dbapi.catalog.spec import ForeignKey
 from posthog_emulator import EmulatorServer
-
-FACTS = (
-    Path(__file__).resolve().parents[3]
-    / "shared/reference/posthog-source/database-schema-query.json"
-)
+from tests.shared_reference import load_posthog_source_facts
 
 
 @pytest.fixture(scope="module")
 def facts() -> dict[str, Any]:
-    if not FACTS.exists():
-        pytest.fail(f"PostHog's DatabaseSchemaQuery facts are missing: expected {FACTS}")
-    found: dict[str, Any] = json.loads(FACTS.read_text())
-    return found
+    return load_posthog_source_facts("database-schema-query.json", "DatabaseSchemaQuery")
 
 
 def _driver(server: EmulatorServer) -> PostHogDriver:

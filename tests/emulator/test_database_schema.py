@@ -6,28 +6,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from posthog_emulator import Emulator, EmulatorServer, FakeClock
+from tests.shared_reference import load_posthog_source_facts
 
-FACTS = (
-    Path(__file__).resolve().parents[3]
-    / "shared/reference/posthog-source/database-schema-query.json"
-)
 WRAPPED = ("@", "-", "!", "$", "+")
 RELATIONS = ("lazy_table", "virtual_table", "field_traverser", "view", "materialized_view")
 
 
 @pytest.fixture(scope="module")
 def facts() -> dict[str, Any]:
-    if not FACTS.exists():
-        pytest.fail(f"PostHog's DatabaseSchemaQuery facts are missing: expected {FACTS}")
-    found: dict[str, Any] = json.loads(FACTS.read_text())
-    return found
+    return load_posthog_source_facts("database-schema-query.json", "DatabaseSchemaQuery")
 
 
 def _post(server: EmulatorServer, query: dict[str, Any], path: str = "") -> requests.Response:

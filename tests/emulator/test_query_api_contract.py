@@ -3,24 +3,18 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from posthog_emulator import EmulatorServer, FakeClock
-
-FACTS = Path(__file__).resolve().parents[3] / "shared/reference/posthog-source/query-api.json"
+from tests.shared_reference import load_posthog_source_facts
 
 
 @pytest.fixture(scope="module")
 def facts() -> dict[str, Any]:
-    if not FACTS.exists():
-        pytest.fail(f"PostHog's Query API facts are missing: expected {FACTS}")
-    loaded: dict[str, Any] = json.loads(FACTS.read_text())
-    return loaded
+    return load_posthog_source_facts("query-api.json", "Query API")
 
 
 def _fields(model: dict[str, Any]) -> set[str]:

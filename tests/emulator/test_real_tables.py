@@ -3,28 +3,23 @@ demo data a user would query (channels, UTM entry fields, bounces, groups)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from posthog_emulator import Emulator, EmulatorServer
+from tests.shared_reference import load_posthog_source_facts
 
-FACTS = (
-    Path(__file__).resolve().parents[3]
-    / "shared/reference/posthog-source/hogql-tables-and-functions.json"
-)
 # Fields that are joins to other tables: reached by dotted access, not selected bare.
 JOIN_CLASSES = ("LazyJoin", "VirtualTable", "FieldTraverser")
 
 
 @pytest.fixture(scope="module")
 def tables() -> dict[str, dict[str, str]]:
-    if not FACTS.exists():
-        pytest.fail(f"PostHog's table facts are missing: expected {FACTS}")
-    found: dict[str, dict[str, str]] = json.loads(FACTS.read_text())["tables"]
+    found: dict[str, dict[str, str]] = load_posthog_source_facts(
+        "hogql-tables-and-functions.json", "HogQL table"
+    )["tables"]
     return found
 
 
