@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
@@ -41,6 +41,12 @@ def path(value: Any, *keys: Any) -> Any:
 
 def nulls_first(value: Any) -> tuple[int, Any]:
     return (0, "") if value is None else (1, value)
+
+
+def group_counts(values: Iterable[Any]) -> list[tuple[Any, int]]:
+    """``GROUP BY x ORDER BY x`` with ``count(*)``: each value and how often it occurs, in
+    SQLite's order (NULL first)."""
+    return sorted(Counter(values).items(), key=lambda t: nulls_first(t[0]))
 
 
 def ids(records: list[dict[str, Any]], *, where: Callable[[dict[str, Any]], bool] = bool) -> list:
@@ -133,10 +139,7 @@ CASES: list[Case] = [
         "SELECT json_extract(created_by, '$.email') AS e, count(*) FROM dashboards "
         "GROUP BY e ORDER BY e",
         (),
-        lambda raw: sorted(
-            Counter(path(r.get("created_by"), "email") for r in raw("dashboards")).items(),
-            key=lambda t: nulls_first(t[0]),
-        ),
+        lambda raw: group_counts(path(r.get("created_by"), "email") for r in raw("dashboards")),
         True,
     ),
     (
@@ -184,10 +187,7 @@ CASES: list[Case] = [
     (
         "SELECT active, count(*) FROM feature_flags GROUP BY active ORDER BY active",
         (),
-        lambda raw: sorted(
-            Counter(r.get("active") for r in raw("feature_flags")).items(),
-            key=lambda t: nulls_first(t[0]),
-        ),
+        lambda raw: group_counts(r.get("active") for r in raw("feature_flags")),
         True,
     ),
     (
@@ -269,10 +269,7 @@ CASES: list[Case] = [
     (
         "SELECT is_static, count(*) FROM cohorts GROUP BY is_static ORDER BY is_static",
         (),
-        lambda raw: sorted(
-            Counter(r.get("is_static") for r in raw("cohorts")).items(),
-            key=lambda t: nulls_first(t[0]),
-        ),
+        lambda raw: group_counts(r.get("is_static") for r in raw("cohorts")),
         True,
     ),
     (
@@ -305,9 +302,7 @@ CASES: list[Case] = [
     (
         "SELECT json_array_length(distinct_ids), count(*) FROM persons GROUP BY 1 ORDER BY 1",
         (),
-        lambda raw: sorted(
-            Counter(len(r.get("distinct_ids") or []) for r in raw("persons")).items()
-        ),
+        lambda raw: group_counts(len(r.get("distinct_ids") or []) for r in raw("persons")),
         True,
     ),
     (

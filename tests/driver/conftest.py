@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from posthog_dbapi.driver import PostHogDriver
+from tests.recorded_drivers import recorded_drivers
 
 
 @pytest.fixture
 def make_driver(emulator: Any, sleeps: Any) -> Iterator[Any]:
-    made: list[PostHogDriver] = []
-
-    def make(**options: Any) -> PostHogDriver:
-        options.setdefault("api_url", emulator.url)
-        options.setdefault("api_key", emulator.api_key)
-        options.setdefault("sleep", sleeps)
-        options.setdefault("clock", sleeps.clock)
-        options.setdefault("rng", random.Random(0))
-        driver = PostHogDriver(**options)
-        made.append(driver)
-        return driver
-
-    yield make
-    for driver in made:
-        driver.close()
+    with recorded_drivers(emulator, sleeps) as make:
+        yield make
 
 
 @pytest.fixture

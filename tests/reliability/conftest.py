@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import posthog_dbapi.dbapi as dbapi
-from posthog_dbapi.driver import PostHogDriver
+from tests.recorded_drivers import recorded_drivers
 
 SEEDS = range(20)
 RATES = (0.1, 0.3)
@@ -87,26 +87,16 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 @pytest.fixture
 def make_driver(emulator: Any, sleeps: Any) -> Iterator[Any]:
     """Drivers on the emulator with recorded sleeps, a seeded jitter and many retries."""
-    made: list[PostHogDriver] = []
-
-    def make(**options: Any) -> PostHogDriver:
-        options.setdefault("api_url", emulator.url)
-        options.setdefault("api_key", emulator.api_key)
-        options.setdefault("project_id", 1)
-        options.setdefault("sleep", sleeps)
-        options.setdefault("clock", sleeps.clock)
-        options.setdefault("rng", random.Random(0))
-        options.setdefault("max_retries", MAX_RETRIES)
-        options.setdefault("timeout", CLIENT_TIMEOUT)
+    with recorded_drivers(
+        emulator,
+        sleeps,
+        project_id=1,
+        max_retries=MAX_RETRIES,
+        timeout=CLIENT_TIMEOUT,
         # Every statement must reach the emulator to meet its faults, not the answer cache.
-        options.setdefault("query_cache_ttl", 0)
-        driver = PostHogDriver(**options)
-        made.append(driver)
-        return driver
-
-    yield make
-    for driver in made:
-        driver.close()
+        query_cache_ttl=0,
+    ) as make:
+        yield make
 
 
 @pytest.fixture
