@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
@@ -37,13 +38,33 @@ def texts_of(error: BaseException) -> list[str]:
     return out
 
 
-def test_the_key_appears_nowhere(
+def texts_raised_by(actions: Iterable[Callable[[], object]]) -> list[str]:
+    """The texts (``texts_of``) of what each action raises; an action may also succeed."""
+    seen: list[str] = []
+    for action in actions:
+        try:
+            action()
+        except Exception as exc:
+            seen += texts_of(exc)
+    return seen
+
+
+@pytest.fixture
+def keyed_driver(
     emulator: Any, make_driver: Any, caplog: pytest.LogCaptureFixture
-) -> None:
+) -> PostHogDriver:
+    """A driver with the key ``SECRET`` (known to the emulator), logging everything at DEBUG."""
     emulator.app.add_key(SECRET)
     caplog.set_level(logging.DEBUG, logger="posthog_dbapi")
+    driver: PostHogDriver = make_driver(api_key=SECRET, debug=True, max_retries=1)
+    return driver
+
+
+def test_the_key_appears_nowhere(
+    emulator: Any, keyed_driver: PostHogDriver, caplog: pytest.LogCaptureFixture
+) -> None:
     seen: list[str] = []
-    driver = make_driver(api_key=SECRET, debug=True, max_retries=1)
+    driver = keyed_driver
     conn = dbapi.connect(driver=driver)
     cur = conn.cursor()
     cur.execute("SELECT id, name FROM dashboards WHERE id = ?", (1,))
@@ -51,27 +72,23 @@ def test_the_key_appears_nowhere(
     cur.execute("INSERT INTO dashboards (name) VALUES (?)", (SECRET[:8] + "-not-the-key",))
     for kind in ("html", "garbage", "truncate", "500", "reset", "wrong_types", "429"):
         emulator.app.faults.add(kind, path=r"/cohorts/", times=5)
-        for action in (
-            lambda: cur.execute("SELECT * FROM cohorts").fetchall(),
-            lambda: driver.read("/cohorts"),
-        ):
-            try:
-                action()
-            except Exception as exc:
-                seen += texts_of(exc)
+        seen += texts_raised_by(
+            (
+                lambda: cur.execute("SELECT * FROM cohorts").fetchall(),
+                lambda: driver.read("/cohorts"),
+            )
+        )
         assert emulator.app.faults.counts().get(kind, 0) >= 1, kind  # the texts met the fault
         emulator.app.faults.clear()
-    for bad in (
-        lambda: cur.execute("SELECT nope FROM dashboards"),
-        lambda: cur.execute("UPDATE dashboards SET id = 5 WHERE id = 1"),
-        lambda: driver.retrieve("dashboards", 999999),
-        lambda: PostHogDriver(api_url=emulator.url, api_key=WRONG, project_id=1),
-        lambda: PostHogDriver(api_url="http://127.0.0.1:9", api_key=SECRET, project_id=1),
-    ):
-        try:
-            bad()
-        except Exception as exc:
-            seen += texts_of(exc)
+    seen += texts_raised_by(
+        (
+            lambda: cur.execute("SELECT nope FROM dashboards"),
+            lambda: cur.execute("UPDATE dashboards SET id = 5 WHERE id = 1"),
+            lambda: driver.retrieve("dashboards", 999999),
+            lambda: PostHogDriver(api_url=emulator.url, api_key=WRONG, project_id=1),
+            lambda: PostHogDriver(api_url="http://127.0.0.1:9", api_key=SECRET, project_id=1),
+        )
+    )
     seen += [repr(driver), repr(conn), repr(cur), repr(driver.get_rate_limit_status())]
     seen += [row[0] or "" for row in conn._db.execute("SELECT sql FROM sqlite_master")]
     engine = sa.create_engine(f"posthog://:{SECRET}@127.0.0.1:{emulator.port}/1?scheme=http")
@@ -98,27 +115,22 @@ def _echoed_key_texts(emulator: Any, driver: PostHogDriver, key: str) -> list[st
     for status in (400, 401, 403, 404, 409, 429, 200, 500, 302, 307):
         emulator.app.faults.clear()
         emulator.app.faults.add("echo_key", status=status, times=20)
-        for action in (
-            lambda: driver.read("/cohorts"),
-            lambda: driver.retrieve("dashboards", 1),
-            lambda: driver.create("dashboards", {"name": "echo"}),
-            lambda: driver.query("SELECT 1"),
-        ):
-            try:
-                action()
-            except Exception as exc:
-                seen += texts_of(exc)
+        seen += texts_raised_by(
+            (
+                lambda: driver.read("/cohorts"),
+                lambda: driver.retrieve("dashboards", 1),
+                lambda: driver.create("dashboards", {"name": "echo"}),
+                lambda: driver.query("SELECT 1"),
+            )
+        )
     emulator.app.faults.clear()
     return seen
 
 
 def test_a_key_echoed_by_the_server_is_scrubbed(
-    emulator: Any, make_driver: Any, caplog: pytest.LogCaptureFixture
+    emulator: Any, keyed_driver: PostHogDriver, caplog: pytest.LogCaptureFixture
 ) -> None:
-    emulator.app.add_key(SECRET)
-    caplog.set_level(logging.DEBUG, logger="posthog_dbapi")
-    driver = make_driver(api_key=SECRET, debug=True, max_retries=1, project_id=1)
-    seen = _echoed_key_texts(emulator, driver, SECRET)
+    seen = _echoed_key_texts(emulator, keyed_driver, SECRET)
     assert sum("***" in text for text in seen) >= 10  # the server did echo it, scrubbed
     seen += [record.getMessage() for record in caplog.records]
     assert any("token=***" in text for text in seen)  # the redirect was followed and logged
