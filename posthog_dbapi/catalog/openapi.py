@@ -189,24 +189,25 @@ def schema_to_column(doc: Schema, name: str, prop: Any) -> Column:
     )
 
 
+_STRING_FORMATS: dict[object, ColumnType] = {
+    "date-time": ColumnType.DATETIME,
+    "date": ColumnType.DATE,
+    "uuid": ColumnType.UUID,
+}
+_SCALAR_TYPES: dict[object, ColumnType] = {
+    "integer": ColumnType.INTEGER,
+    "number": ColumnType.FLOAT,
+    "boolean": ColumnType.BOOLEAN,
+}
+
+
 def _column_type(node: Mapping[str, Any], *, enum: bool) -> ColumnType:
+    """The column type of an OpenAPI schema node; an enum without a type is a string, and an
+    object, array or untyped node is JSON."""
     kind = node.get("type")
-    fmt = node.get("format")
     if kind == "string" or (enum and kind is None):
-        if fmt == "date-time":
-            return ColumnType.DATETIME
-        if fmt == "date":
-            return ColumnType.DATE
-        if fmt == "uuid":
-            return ColumnType.UUID
-        return ColumnType.STRING
-    if kind == "integer":
-        return ColumnType.INTEGER
-    if kind == "number":
-        return ColumnType.FLOAT
-    if kind == "boolean":
-        return ColumnType.BOOLEAN
-    return ColumnType.JSON
+        return _STRING_FORMATS.get(node.get("format"), ColumnType.STRING)
+    return _SCALAR_TYPES.get(kind, ColumnType.JSON)
 
 
 def columns_from_openapi(doc: Schema, route: ResourceRoute) -> tuple[Column, ...] | None:
