@@ -25,7 +25,7 @@ from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from posthog_emulator.__main__ import _rows as resource_rows
+from posthog_emulator.__main__ import resource_rows
 from posthog_emulator.app import Emulator
 
 __all__ = ["CountingApp", "kind_of", "main"]
