@@ -4,9 +4,10 @@ Run as ``python -m benchmarks.emulator --port P [--events N] [--rows RESOURCE=N 
 ``ready <url>`` once it listens. It is a separate process so that client and server never share
 an interpreter (or its GIL).
 
-Why not ``python -m posthog_emulator``: its CLI has no switch to lift PostHog's rate limits,
-and the naive ``/events/`` baseline needs about a thousand analytics requests a run (PostHog allows
-240 a minute). This launcher uses only the emulator's public Python API (``app.limits``).
+Why not ``python -m posthog_emulator --no-rate-limits``: it has no request counter, and the
+counter must wrap the WSGI app in the server's process. This launcher uses the emulator's Python
+API (``app.limits``) and its CLI's ``RESOURCE=COUNT`` parser; rate limits are off because the naive
+``/events/`` baseline needs about a thousand analytics requests a run (PostHog allows 240 a minute).
 
 The counter answers ``GET /_bench/requests`` with the requests served since the last
 ``POST /_bench/reset``, by kind (``query``, ``events``, ``schema``, ``rest``), so a benchmark can
@@ -24,6 +25,7 @@ from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from posthog_emulator.__main__ import resource_rows
 from posthog_emulator.app import Emulator
 
 __all__ = ["CountingApp", "kind_of", "main"]
@@ -72,19 +74,12 @@ class _QuietHandler(WSGIRequestHandler):
         return None
 
 
-def _rows(text: str) -> tuple[str, int]:
-    name, _, count = text.partition("=")
-    if not name or not count.isdigit():
-        raise argparse.ArgumentTypeError(f"expected RESOURCE=COUNT, got {text!r}")
-    return name, int(count)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.emulator")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--persons", type=int, default=2000)
-    parser.add_argument("--rows", type=_rows, action="append", default=[])
+    parser.add_argument("--rows", type=resource_rows, action="append", default=[])
     parser.add_argument("--api-key", default="phx_demo")
     args = parser.parse_args(argv)
 

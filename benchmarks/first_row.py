@@ -9,7 +9,7 @@ any client could do to show that row, since the Query API answers a page at once
 from __future__ import annotations
 
 from benchmarks.common import Env, Result, best_of
-from benchmarks.pushdown_overhead import bare_query
+from benchmarks.pushdown_overhead import same_hogql
 
 __all__ = ["SQL", "run"]
 
@@ -17,31 +17,11 @@ SQL = "SELECT * FROM events"
 
 
 def run(env: Env) -> Result:
-    import requests
-
-    from posthog_dbapi.sql.pushdown_planner import PushdownPlan, plan
-
-    connection = env.connect(rate_budget=False)
-    session = requests.Session()
-    try:
-        cursor = connection.cursor()
-
-        def first_row() -> object:
-            cursor.execute(SQL)
-            return cursor.fetchone()
-
-        first_row()
-        queries, route = list(cursor.queries), cursor.route
-        chosen = plan(SQL, [], tables=connection.hogql_tables)
-        assert isinstance(chosen, PushdownPlan), route
-        cursor_s, row = best_of(env.repeat, first_row)
+    with same_hogql(env, SQL, lambda cursor: cursor.fetchone()) as pair:
+        cursor_s, row = best_of(env.repeat, pair.through_cursor)
         assert row is not None
-        bare_s, page_rows = best_of(
-            env.repeat, lambda: bare_query(env, session, queries[0], dict(chosen.values))
-        )
-    finally:
-        session.close()
-        connection.close()
+        bare_s, page_rows = best_of(env.repeat, pair.bare)
+        route = pair.route
     ratio = cursor_s / bare_s
     result = Result(
         10,

@@ -10,14 +10,19 @@ cursor adds the translation, the driver's request path and the conversion of eve
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import requests
 
 from benchmarks.aggregates import SQL as AGGREGATE_SQL
 from benchmarks.common import Env, Result, best_of
 
-__all__ = ["EXTRACT_SQL", "bare_query", "run"]
+__all__ = ["EXTRACT_SQL", "SameHogQL", "bare_query", "run", "same_hogql"]
+
+T = TypeVar("T")
 
 EXTRACT_SQL = "SELECT event, timestamp FROM events LIMIT 50000"
 TARGET = 1.10
@@ -35,7 +40,26 @@ def bare_query(env: Env, session: requests.Session, hogql: str, values: dict[str
     return len(response.json()["results"])
 
 
-def _compare(env: Env, sql: str) -> dict[str, Any]:
+@dataclass
+class SameHogQL(Generic[T]):
+    """One pushed-down statement two ways: through the cursor and as its HogQL sent bare."""
+
+    through_cursor: Callable[[], T]
+    """``execute`` then the benchmark's fetch, on an open connection."""
+    bare: Callable[[], int]
+    """The cursor's first request (HogQL and values) posted with ``bare_query``: its rows."""
+    route: str
+    queries: list[str]
+    """The HogQL texts the cursor sent for the statement."""
+
+
+@contextmanager
+def same_hogql(env: Env, sql: str, fetch: Callable[[Any], T]) -> Iterator[SameHogQL[T]]:
+    """``sql`` through a fresh connection's cursor and as the same HogQL with bare ``requests``.
+
+    The statement runs once before this yields, so the HogQL it sends and the schema are known
+    before any clock starts; it must be pushed down (one plan, placeholders as ``values``).
+    """
     from posthog_dbapi.sql.pushdown_planner import PushdownPlan, plan
 
     connection = env.connect(rate_budget=False)
@@ -43,24 +67,31 @@ def _compare(env: Env, sql: str) -> dict[str, Any]:
     try:
         cursor = connection.cursor()
 
-        def through_cursor() -> int:
+        def through_cursor() -> T:
             cursor.execute(sql)
-            return len(cursor.fetchall())
+            return fetch(cursor)
 
-        through_cursor()  # the HogQL it sends, and the schema, before the clock starts
+        through_cursor()
         queries, route = list(cursor.queries), cursor.route
         chosen = plan(sql, [], tables=connection.hogql_tables)
-        assert isinstance(chosen, PushdownPlan) and len(queries) == 1, (route, queries)
+        assert isinstance(chosen, PushdownPlan), (route, queries)
         values = dict(chosen.values)
-        env.emulator.reset_counts()
-        cursor_s, rows = best_of(env.repeat, through_cursor)
-        made = sum(env.emulator.counts().values()) // max(1, env.repeat)
-        bare_s, bare_rows = best_of(
-            env.repeat, lambda: bare_query(env, session, queries[0], values)
+        yield SameHogQL(
+            through_cursor, lambda: bare_query(env, session, queries[0], values), route, queries
         )
     finally:
         session.close()
         connection.close()
+
+
+def _compare(env: Env, sql: str) -> dict[str, Any]:
+    with same_hogql(env, sql, lambda cursor: len(cursor.fetchall())) as pair:
+        assert len(pair.queries) == 1, (pair.route, pair.queries)
+        env.emulator.reset_counts()
+        cursor_s, rows = best_of(env.repeat, pair.through_cursor)
+        made = sum(env.emulator.counts().values()) // max(1, env.repeat)
+        bare_s, bare_rows = best_of(env.repeat, pair.bare)
+        route, queries = pair.route, pair.queries
     return {
         "cursor_s": cursor_s,
         "bare_s": bare_s,

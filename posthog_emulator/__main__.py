@@ -10,7 +10,8 @@ from .server import EmulatorServer
 from .state import QUERY_TIERS
 
 
-def _rows(text: str) -> tuple[str, int]:
+def resource_rows(text: str) -> tuple[str, int]:
+    """`--rows RESOURCE=COUNT` as (resource, count); the benchmarks' launcher reads it too."""
     name, _, count = text.partition("=")
     if not name or not count.isdigit():
         raise argparse.ArgumentTypeError(f"expected RESOURCE=COUNT, got {text!r}")
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--persons", type=int, default=2000, help="demo persons")
     parser.add_argument(
         "--rows",
-        type=_rows,
+        type=resource_rows,
         action="append",
         default=[],
         metavar="RESOURCE=COUNT",

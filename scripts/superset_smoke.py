@@ -127,34 +127,9 @@ def main() -> None:
         check(made.status_code == 201, f"dataset on {table} -> {made.status_code}")
         dataset_ids[table] = made.json["id"]
 
-    query_context = {
-        "datasource": {"id": dataset_ids["events"], "type": "table"},
-        "force": True,
-        "queries": [
-            {
-                "columns": [
-                    {
-                        "timeGrain": "P1D",
-                        "columnType": "BASE_AXIS",
-                        "sqlExpression": "timestamp",
-                        "label": "timestamp",
-                        "expressionType": "SQL",
-                    }
-                ],
-                "metrics": ["count"],
-                "orderby": [["count", False]],
-                "row_limit": 10000,
-                "time_range": "No filter",
-            }
-        ],
-        "result_format": "json",
-        "result_type": "full",
-    }
-    chart = client.post("/api/v1/chart/data", json=query_context, headers=headers)
-    check(chart.status_code == 200, f"chart data (daily events) -> {chart.status_code}")
-    result = chart.json["result"][0]
-    print("      chart SQL:", " ".join(result["query"].split())[:300])
-    daily = {_day(row["timestamp"]): row["count"] for row in result["data"]}
+    daily = daily_chart(
+        client, headers, dataset_ids["events"], "timestamp", "count", "daily events", ordered=True
+    )
     expected_daily = {
         str(day)[:10]: count
         for day, count in dbapi_rows(
@@ -180,40 +155,15 @@ def stripe_chart(client: Any, headers: dict[str, str], database_id: int) -> None
     dataset = client.get(f"/api/v1/dataset/{made.json['id']}", headers=headers)
     columns = {c["column_name"] for c in dataset.json["result"]["columns"]}
     check({"amount", "created", "customer"} <= columns, f"stripe.charge has {len(columns)} columns")
-    query_context = {
-        "datasource": {"id": made.json["id"], "type": "table"},
-        "force": True,
-        "queries": [
-            {
-                "columns": [
-                    {
-                        "timeGrain": "P1D",
-                        "columnType": "BASE_AXIS",
-                        "sqlExpression": "created",
-                        "label": "created",
-                        "expressionType": "SQL",
-                    }
-                ],
-                "metrics": [
-                    {
-                        "expressionType": "SIMPLE",
-                        "column": {"column_name": "amount"},
-                        "aggregate": "SUM",
-                        "label": "amount",
-                    }
-                ],
-                "row_limit": 10000,
-                "time_range": "No filter",
-            }
-        ],
-        "result_format": "json",
-        "result_type": "full",
+    metric = {
+        "expressionType": "SIMPLE",
+        "column": {"column_name": "amount"},
+        "aggregate": "SUM",
+        "label": "amount",
     }
-    chart = client.post("/api/v1/chart/data", json=query_context, headers=headers)
-    check(chart.status_code == 200, f"chart data (stripe charges by day) -> {chart.status_code}")
-    result = chart.json["result"][0]
-    print("      chart SQL:", " ".join(result["query"].split())[:300])
-    daily = {_day(row["created"]): row["amount"] for row in result["data"]}
+    daily = daily_chart(
+        client, headers, made.json["id"], "created", metric, "stripe charges by day"
+    )
     expected = {
         str(day)[:10]: amount
         for day, amount in dbapi_rows(
@@ -224,6 +174,49 @@ def stripe_chart(client: Any, headers: dict[str, str], database_id: int) -> None
         bool(expected) and daily == expected,
         f"chart has {len(daily)} days, {sum(daily.values())} in charges, as the DB-API",
     )
+
+
+def daily_chart(
+    client: Any,
+    headers: dict[str, str],
+    dataset_id: int,
+    time_column: str,
+    metric: str | dict[str, Any],
+    what: str,
+    *,
+    ordered: bool = False,
+) -> dict[str, Any]:
+    """Superset's chart data for ``metric`` by day of ``time_column`` (descending by the metric
+    if ``ordered``), as {YYYY-MM-DD: value}; prints the SQL Superset sent."""
+    query: dict[str, Any] = {
+        "columns": [
+            {
+                "timeGrain": "P1D",
+                "columnType": "BASE_AXIS",
+                "sqlExpression": time_column,
+                "label": time_column,
+                "expressionType": "SQL",
+            }
+        ],
+        "metrics": [metric],
+        "row_limit": 10000,
+        "time_range": "No filter",
+    }
+    if ordered:
+        query["orderby"] = [[metric, False]]
+    query_context = {
+        "datasource": {"id": dataset_id, "type": "table"},
+        "force": True,
+        "queries": [query],
+        "result_format": "json",
+        "result_type": "full",
+    }
+    chart = client.post("/api/v1/chart/data", json=query_context, headers=headers)
+    check(chart.status_code == 200, f"chart data ({what}) -> {chart.status_code}")
+    result = chart.json["result"][0]
+    print("      chart SQL:", " ".join(result["query"].split())[:300])
+    label = metric if isinstance(metric, str) else metric["label"]
+    return {_day(row[time_column]): row[label] for row in result["data"]}
 
 
 def hostile_sql_lab(client: Any, headers: dict[str, str]) -> None:
