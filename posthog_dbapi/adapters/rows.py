@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
-from posthog_dbapi.adapters.values import from_storage, storage_converter, stored_timestamp
+from posthog_dbapi.adapters.values import (
+    dumps_json,
+    from_storage,
+    storage_converter,
+    stored_timestamp,
+)
 from posthog_dbapi.types import type_code_for
 
 __all__ = [
@@ -121,24 +128,89 @@ def python_converter(kind: str) -> Callable[[Any], Any]:
 ColumnReader = Callable[[list[Record], str], list[Any]]
 """``reader(records, name)``: the Python values of column ``name`` of each record."""
 
+_NONE = type(None)
+_tzinfo = attrgetter("tzinfo")
+# JSON scalars whose equal values (``1``, ``1.0``, ``true``) encode differently.
+_NUMBERS = frozenset({bool, int, float})
+_SCALARS = _NUMBERS | {str, _NONE}
+
+
+def _cells(records: list[Record], name: str) -> list[Any]:
+    """Column ``name`` of ``records`` (``None`` where a record lacks it), by one C-level loop."""
+    return list(map(dict.get, records, repeat(name)))
+
+
+def _utc_datetimes(column: list[Any], classes: set[type]) -> list[Any] | None:
+    """A column of API timestamps parsed by one C-level loop, when every one is text that
+    ``fromisoformat`` reads as UTC (what ``python_converter`` makes of each); else ``None``."""
+    if classes != {str}:
+        return None
+    try:
+        parsed = list(map(dt.datetime.fromisoformat, column))
+    except ValueError:
+        return None
+    # By identity, as ``python_converter`` checks: another zero-offset zone takes the long way.
+    if set(map(id, map(_tzinfo, parsed))) != {id(_UTC)}:
+        return None
+    return parsed
+
+
+def _repeated_json(column: list[Any], classes: set[type]) -> list[Any] | None:
+    """The JSON text of a column whose cells are all empty lists, or all one flat object (the
+    same keys in the same order, the same values of the same types: ``created_by`` on a page
+    of one user's records), encoded once; else ``None``. Every check is a C-level loop."""
+    count = len(column)
+    if classes == {list}:
+        return ["[]"] * count if column.count([]) == count else None
+    if classes != {dict}:
+        return None
+    first = column[0]
+    # Dict equality ignores key order and nested types, and counts 1 == 1.0 == True; each of
+    # these changes the text, so each is checked apart.
+    if not all(v.__class__ in _SCALARS for v in first.values()):
+        return None
+    if column.count(first) != count or list(map(tuple, column)).count(tuple(first)) != count:
+        return None
+    for key, value in first.items():
+        if value.__class__ in _NUMBERS and set(map(type, map(itemgetter(key), column))) != {
+            value.__class__
+        }:
+            return None
+    return [dumps_json(first)] * count
+
+
+_BULK: dict[str, Callable[[list[Any], set[type]], list[Any] | None]] = {
+    "datetime": _utc_datetimes,
+    "json": _repeated_json,
+}
+
 
 def column_reader(kind: str) -> ColumnReader:
-    """The reader of a column of ``kind`` (chosen once per column of a statement)."""
+    """The reader of a column of ``kind`` (chosen once per column of a statement).
+
+    A batch is read a column at a time by C-level loops (``map``): a column whose cells are
+    all of the class the kind returns as it is comes back untouched; timestamps and repeated
+    JSON objects are converted in bulk; any other column falls back to a call per cell. The
+    values are the same either way."""
     convert = json_text_memo() if kind == "json" else python_converter(kind)
     same = _PASS_THROUGH.get(kind)
-    if same is None:
+    unchanged = frozenset({same, _NONE})
+    bulk = _BULK.get(kind)
 
-        def column(records: list[Record], name: str) -> list[Any]:
-            return [None if (v := r.get(name)) is None else convert(v) for r in records]
+    def read(records: list[Record], name: str) -> list[Any]:
+        column = _cells(records, name)
+        classes = set(map(type, column))
+        if classes <= unchanged:
+            return column
+        if bulk is not None:
+            converted = bulk(column, classes)
+            if converted is not None:
+                return converted
+        if same is None:
+            return [None if v is None else convert(v) for v in column]
+        return [v if v.__class__ is same or v is None else convert(v) for v in column]
 
-        return column
-
-    def typed(records: list[Record], name: str) -> list[Any]:
-        return [
-            v if (v := r.get(name)).__class__ is same or v is None else convert(v) for r in records
-        ]
-
-    return typed
+    return read
 
 
 # Distinct objects a JSON column's memo keeps before it starts over.
