@@ -13,6 +13,7 @@ the same values:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import attrgetter, itemgetter
@@ -49,6 +50,11 @@ _PASS_THROUGH: dict[str, type] = {
 }
 
 
+# An API timestamp in the storage form but for its ``Z`` (``stored_timestamp`` keeps such text
+# and swaps the ``Z``; a zero fraction is the one case it rewrites further).
+_ZULU_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(?!000000)\d{6})?Z").fullmatch
+
+
 def _storage_cell(kind: str) -> tuple[type | None, Callable[[Any], Any]]:
     """(the class of API value a column of ``kind`` stores as it is, the conversion of any
     other value): the common cell goes to SQLite without a call."""
@@ -57,6 +63,8 @@ def _storage_cell(kind: str) -> tuple[type | None, Callable[[Any], Any]]:
 
         def timestamp(value: Any) -> Any:
             if value.__class__ is str:  # the usual cell: one call, not three
+                if _ZULU_TEXT(value) is not None:  # the commonest API form, by one C call
+                    return value[:-1] + "+00:00"
                 try:
                     return stored_timestamp(value)
                 except ValueError:
