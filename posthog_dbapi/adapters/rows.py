@@ -28,7 +28,9 @@ from posthog_dbapi.adapters.values import (
 from posthog_dbapi.types import type_code_for
 
 __all__ = [
+    "ColumnConverter",
     "ColumnReader",
+    "column_converter",
     "column_reader",
     "json_text_memo",
     "python_converter",
@@ -136,6 +138,9 @@ def python_converter(kind: str) -> Callable[[Any], Any]:
 ColumnReader = Callable[[list[Record], str], list[Any]]
 """``reader(records, name)``: the Python values of column ``name`` of each record."""
 
+ColumnConverter = Callable[[Sequence[Any]], Sequence[Any]]
+"""``convert(values)``: a column's API values (one per record) as the cursor's Python values."""
+
 _NONE = type(None)
 _tzinfo = attrgetter("tzinfo")
 # JSON scalars whose equal values (``1``, ``1.0``, ``true``) encode differently.
@@ -148,7 +153,7 @@ def _cells(records: list[Record], name: str) -> list[Any]:
     return list(map(dict.get, records, repeat(name)))
 
 
-def _utc_datetimes(column: list[Any], classes: set[type]) -> list[Any] | None:
+def _utc_datetimes(column: Sequence[Any], classes: set[type]) -> list[Any] | None:
     """A column of API timestamps parsed by one C-level loop, when every one is text that
     ``fromisoformat`` reads as UTC (what ``python_converter`` makes of each); else ``None``."""
     if classes != {str}:
@@ -163,7 +168,7 @@ def _utc_datetimes(column: list[Any], classes: set[type]) -> list[Any] | None:
     return parsed
 
 
-def _repeated_json(column: list[Any], classes: set[type]) -> list[Any] | None:
+def _repeated_json(column: Sequence[Any], classes: set[type]) -> list[Any] | None:
     """The JSON text of a column whose cells are all empty lists, or all one flat object (the
     same keys in the same order, the same values of the same types: ``created_by`` on a page
     of one user's records), encoded once; else ``None``. Every check is a C-level loop."""
@@ -187,38 +192,41 @@ def _repeated_json(column: list[Any], classes: set[type]) -> list[Any] | None:
     return [dumps_json(first)] * count
 
 
-_BULK: dict[str, Callable[[list[Any], set[type]], list[Any] | None]] = {
+_BULK: dict[str, Callable[[Sequence[Any], set[type]], list[Any] | None]] = {
     "datetime": _utc_datetimes,
     "json": _repeated_json,
 }
 
 
-def column_reader(kind: str) -> ColumnReader:
-    """The reader of a column of ``kind`` (chosen once per column of a statement).
-
-    A batch is read a column at a time by C-level loops (``map``): a column whose cells are
-    all of the class the kind returns as it is comes back untouched; timestamps and repeated
-    JSON objects are converted in bulk; any other column falls back to a call per cell. The
-    values are the same either way."""
+def column_converter(kind: str) -> ColumnConverter:
+    """The conversion of a column of ``kind`` (chosen once per column of a statement), by
+    C-level loops (``map``) where it can: a column whose cells are all of the class the kind
+    returns as it is comes back untouched; timestamps and repeated JSON objects are converted in
+    bulk; any other column falls back to a call per cell. The values are the same either way."""
     convert = json_text_memo() if kind == "json" else python_converter(kind)
     same = _PASS_THROUGH.get(kind)
     unchanged = frozenset({same, _NONE})
     bulk = _BULK.get(kind)
 
-    def read(records: list[Record], name: str) -> list[Any]:
-        column = _cells(records, name)
+    def converted(column: Sequence[Any]) -> Sequence[Any]:
         classes = set(map(type, column))
         if classes <= unchanged:
             return column
         if bulk is not None:
-            converted = bulk(column, classes)
-            if converted is not None:
-                return converted
+            done = bulk(column, classes)
+            if done is not None:
+                return done
         if same is None:
             return [None if v is None else convert(v) for v in column]
         return [v if v.__class__ is same or v is None else convert(v) for v in column]
 
-    return read
+    return converted
+
+
+def column_reader(kind: str) -> ColumnReader:
+    """The reader of a column of ``kind``: ``column_converter`` over the records' cells."""
+    convert = column_converter(kind)
+    return lambda records, name: list(convert(_cells(records, name)))
 
 
 # Distinct objects a JSON column's memo keeps before it starts over.
@@ -255,12 +263,31 @@ def json_text_memo() -> Callable[[Any], Any]:
     return convert
 
 
+# Records converted together. Small enough that a chunk's records stay in the CPU cache while
+# each of its columns is read (benchmark 5: 10,000 records at once ran at half the speed).
+_CHUNK = 256
+
+
 def python_rows(
-    records: list[Record], columns: Sequence[tuple[str, ColumnReader]]
+    records: list[Record], columns: Sequence[tuple[str, ColumnConverter]]
 ) -> list[tuple[Any, ...]]:
-    """``records`` as rows of Python values of ``columns`` (``(name, column_reader(kind))``
-    pairs, in order), converted a column at a time."""
-    if not records:
-        return []
-    converted = [read(records, name) for name, read in columns]
-    return list(zip(*converted))
+    """``records`` as rows of Python values of ``columns`` (``(name, column_converter(kind))``
+    pairs, in order), converted a column at a time, a chunk of records at a time."""
+    if not columns:
+        return [() for _ in records]
+    names = [name for name, _ in columns]
+    converters = [convert for _, convert in columns]
+    pick = itemgetter(*names) if len(names) > 1 else None
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(records), _CHUNK):
+        chunk = records[start : start + _CHUNK]
+        cells: Sequence[Sequence[Any]]
+        try:
+            # One C-level pass over the records (each read once while in cache), then transposed.
+            cells = list(zip(*map(pick, chunk))) if pick is not None else []
+        except (KeyError, TypeError):
+            cells = []
+        if len(cells) != len(names):  # a record lacks a column (or a single column): by name
+            cells = [_cells(chunk, name) for name in names]
+        out += zip(*[convert(column) for convert, column in zip(converters, cells)])
+    return out

@@ -24,7 +24,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from posthog_dbapi.adapters.rest import RESTAdapter
-from posthog_dbapi.adapters.rows import ColumnReader, column_reader, python_rows
+from posthog_dbapi.adapters.rows import ColumnConverter, column_converter, python_rows
 from posthog_dbapi.adapters.state import ConnectionState
 from posthog_dbapi.types import type_code_for
 
@@ -152,11 +152,13 @@ class DirectRows:
     def __init__(self, plan: DirectPlan, state: ConnectionState) -> None:
         adapter = RESTAdapter(plan.table, state)
         kinds = dict(zip(adapter.column_names, adapter.kinds))
-        readers: dict[str, ColumnReader] = {}
-        self._columns: list[tuple[str, ColumnReader]] = []
+        converters: dict[str, ColumnConverter] = {}
+        self._columns: list[tuple[str, ColumnConverter]] = []
         for _, name in plan.columns:
-            reader = readers.get(name) or readers.setdefault(name, column_reader(kinds[name]))
-            self._columns.append((name, reader))
+            convert = converters.get(name) or converters.setdefault(
+                name, column_converter(kinds[name])
+            )
+            self._columns.append((name, convert))
         self.description = [
             (output, type_code_for(kinds[name]), None, None, None, None, True)
             for output, name in plan.columns
