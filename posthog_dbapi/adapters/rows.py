@@ -83,7 +83,8 @@ def storage_row_builder(
     names: Sequence[str], kinds: Sequence[str], requested: set[str]
 ) -> Callable[[Record], Sequence[Any]]:
     """A function from one API record to its row of SQLite storage values, by column position;
-    columns not in ``requested`` are NULL (SQLite does not read them)."""
+    columns not in ``requested`` are NULL (SQLite does not read them). One more slot, the last,
+    holds the record itself."""
     width = len(names)
     picks = [
         (i, name, *_storage_cell(kind))
@@ -94,6 +95,7 @@ def storage_row_builder(
     def build(record: Record) -> Sequence[Any]:
         get = record.get
         row: list[Any] = [None] * width
+        row.append(record)  # the last slot: the record itself, for the rowid
         for i, name, same, convert in picks:
             value = get(name)
             if value is not None:
