@@ -145,8 +145,9 @@ ColumnConverter = Callable[[Sequence[Any]], Sequence[Any]]
 
 _NONE = type(None)
 _tzinfo = attrgetter("tzinfo")
-# JSON scalars whose equal values (``1``, ``1.0``, ``true``) encode differently.
-_NUMBERS = frozenset({bool, int, float})
+# JSON scalars whose equal values (``1``, ``true``) encode differently. Floats are left out of
+# the bulk path altogether: ``0.0 == -0.0`` too.
+_NUMBERS = frozenset({bool, int})
 _SCALARS = _NUMBERS | {str, _NONE}
 
 
@@ -252,7 +253,10 @@ def json_text_memo() -> Callable[[Any], Any]:
                 return "[]"
             return stored(value)
         try:
-            key = (tuple(value.items()), tuple(map(type, value.values())))
+            classes = tuple(map(type, value.values()))
+            if float in classes:  # 0.0 and -0.0 are equal keys but different text
+                return stored(value)
+            key = (tuple(value.items()), classes)
             text = memo.get(key)
         except TypeError:  # a nested object or array: not hashable
             return stored(value)

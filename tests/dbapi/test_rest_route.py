@@ -224,7 +224,8 @@ def test_readers_equal_the_sqlite_routes_conversion(kind: str) -> None:
 
 
 def test_json_memo_keeps_equal_but_differently_typed_objects_apart() -> None:
-    records = [{"c": v} for v in ({"a": 1}, {"a": True}, {"a": 1.0}, {"a": 1}, {"a": "1"})]
+    cells = ({"a": 1}, {"a": True}, {"a": 1.0}, {"a": 1}, {"a": "1"}, {"a": -0.0}, {"a": 0.0})
+    records = [{"c": v} for v in cells]
     assert column_reader("json")(records, "c") == [json.dumps(r["c"]) for r in records]
 
 
@@ -233,6 +234,7 @@ def test_json_memo_keeps_equal_but_differently_typed_objects_apart() -> None:
     [
         [{"a": 1, "b": "x"}, {"b": "x", "a": 1}],  # equal objects, keys in another order
         [{"a": 1}, {"a": True}, {"a": 1.0}],  # equal objects, numbers of other types
+        [{"a": 0.0}, {"a": -0.0}, {"a": 0.0}],  # equal floats, different text
         [{"a": [1]}, {"a": [1]}],  # the same nested object
         [{"a": {"b": 1}}, {"a": {"b": True}}],  # equal nested objects of other types
         [[], [], [1]],
