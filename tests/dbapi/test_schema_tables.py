@@ -15,7 +15,7 @@ from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.catalog.spec import ColumnType
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
 from posthog_dbapi.sql import statements
-from posthog_dbapi.sql.names import quote_qualified
+from posthog_dbapi.sql.qualified_names import quote_qualified
 from posthog_emulator.errors import validation_error
 from tests.sent_hogql import count_schema_queries
 
