@@ -150,22 +150,29 @@ def _as_str(field: Field, value: Any) -> str:
     return value
 
 
-def _as_int(field: Field, value: Any) -> int:
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        raise _invalid(field, "A valid integer is required.")
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise _invalid(field, "A valid integer is required.") from None
+def _number(
+    cast: Callable[[Any], Any], message: str, refused: Callable[[Any], bool]
+) -> Callable[[Field, Any], Any]:
+    """The reading of a number field: ``cast`` of the value, unless ``refused`` says DRF
+    refuses it first (a boolean; a fraction for an integer)."""
+
+    def read(field: Field, value: Any) -> Any:
+        if refused(value):
+            raise _invalid(field, message)
+        try:
+            return cast(value)
+        except (TypeError, ValueError):
+            raise _invalid(field, message) from None
+
+    return read
 
 
-def _as_num(field: Field, value: Any) -> float:
-    if isinstance(value, bool):
-        raise _invalid(field, "A valid number is required.")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise _invalid(field, "A valid number is required.") from None
+def _not_an_integer(value: Any) -> bool:
+    return isinstance(value, bool) or (isinstance(value, float) and not value.is_integer())
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
 
 
 def _as_bool(field: Field, value: Any) -> bool:
@@ -201,35 +208,30 @@ def _as_uuid(field: Field, value: Any) -> str:
         raise _invalid(field, "Must be a valid UUID.") from None
 
 
-def _as_obj(field: Field, value: Any) -> Any:
-    if not isinstance(value, dict):
-        raise _invalid(
-            field,
-            f'Expected a dictionary of items but got type "{type(value).__name__}".',
-            "not_a_dict",
-        )
-    return value
+def _container(kind: type, label: str, code: str) -> Callable[[Field, Any], Any]:
+    """The reading of an object (``dict``) or list field: the value as it is, of that type."""
 
+    def read(field: Field, value: Any) -> Any:
+        if not isinstance(value, kind):
+            raise _invalid(
+                field, f'Expected a {label} of items but got type "{type(value).__name__}".', code
+            )
+        return value
 
-def _as_list(field: Field, value: Any) -> Any:
-    if not isinstance(value, list):
-        raise _invalid(
-            field, f'Expected a list of items but got type "{type(value).__name__}".', "not_a_list"
-        )
-    return value
+    return read
 
 
 # Each field type's reading of a value, with DRF's messages and codes (json takes anything).
 _COERCERS: dict[str, Callable[[Field, Any], Any]] = {
     "str": _as_str,
-    "int": _as_int,
-    "num": _as_num,
+    "int": _number(int, "A valid integer is required.", _not_an_integer),
+    "num": _number(float, "A valid number is required.", _is_bool),
     "bool": _as_bool,
     "datetime": _as_datetime,
     "date": _as_date,
     "uuid": _as_uuid,
-    "obj": _as_obj,
-    "list": _as_list,
+    "obj": _container(dict, "dictionary", "not_a_dict"),
+    "list": _container(list, "list", "not_a_list"),
 }
 
 
