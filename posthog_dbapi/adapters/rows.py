@@ -25,7 +25,7 @@ from posthog_dbapi.adapters.values import (
     storage_converter,
     stored_timestamp,
 )
-from posthog_dbapi.types import type_code_for
+from posthog_dbapi.catalog.spec import type_code_for
 
 __all__ = [
     "ColumnConverter",
