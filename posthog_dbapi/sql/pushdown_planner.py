@@ -79,6 +79,7 @@ class QueryRunner(Protocol):
         refresh: str = ...,
         timeout: float | None = None,
         client_query_id: str | None = None,
+        cache: bool = True,
     ) -> Any: ...
 
 
@@ -287,17 +288,20 @@ def execute(
     page_size = max(1, min(page_size, MAX_ROWS_PER_QUERY))
     sent: list[str] = queries if queries is not None else []
 
-    def send(hogql: str, values: Mapping[str, Any]) -> Any:
+    def send(hogql: str, values: Mapping[str, Any], cache: bool = True) -> Any:
         logger.debug("HogQL request: %s", hogql)
+        # A page after the first stays out of the answer cache: a streamed scan would
+        # otherwise keep every page it has read (benchmark 3 grew by the whole table).
         if on_query is None and refresh == "blocking":
-            answer = driver.query(hogql, values, timeout=timeout)
+            answer = driver.query(hogql, values, timeout=timeout, cache=cache)
         else:
             query_id = uuid.uuid4().hex
             if on_query is not None:
                 on_query(query_id)
             answer = driver.query(
-                hogql, values, refresh=refresh, timeout=timeout, client_query_id=query_id
-            )
+                hogql, values, refresh=refresh, timeout=timeout, client_query_id=query_id,
+                cache=cache,
+            )  # fmt: skip
         if not getattr(answer, "from_cache", False):
             sent.append(hogql)
         return answer
@@ -348,7 +352,7 @@ _CONVERT_ROWS = 5_000
 
 
 def _rows(
-    send: Callable[[str, Mapping[str, Any]], Any],
+    send: Callable[..., Any],
     chosen: PushdownPlan,
     first: Any,
     limit: int,
@@ -385,7 +389,7 @@ def _rows(
         values = dict(translation.values)
         names = [f"p{base + i}" for i in range(len(after))]
         values.update(zip(names, after))
-        return send(render(_page_tree(translation, list(after), rows, names)), values)
+        return send(render(_page_tree(translation, list(after), rows, names)), values, False)
 
     def key(row: list[Any]) -> list[Any]:
         return row[width:]
