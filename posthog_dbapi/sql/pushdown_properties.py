@@ -251,9 +251,12 @@ class PropertyTimeRules(TranslatorBase):
         whole milliseconds since the Julian epoch, the seconds' fraction (capped at 0.999) added
         as a double and rounded half up, divided by 86,400,000 as a double. Every step is an
         integer below 2**53 or the same IEEE operation, so the float is SQLite's bit for bit.
-        UNVERIFIED: that PostHog's ``formatDateTime(timestamp, '%f')`` gives the six microsecond
-        digits of events' DateTime64(6) (the emulator's ClickHouse does) and that its
-        ``toDate``/``toHour`` of a timestamp follow the same calendar as the query's setting."""
+        Checked against PostHog: every function used is in HogQL's registry
+        (reference/posthog-source), and events' timestamp is DateTime64(6, 'UTC')
+        (EVENTS_TABLE_BASE_SQL), whose ``%f`` is read as a number, so ClickHouse's
+        ``formatdatetime_f_*`` settings (scale digits, a single zero) do not change it.
+        UNVERIFIED: that HogQL's ``toDate``/``toHour`` of a timestamp follow the same calendar
+        as the query's timezone setting (the emulator's do)."""
         value = self.expr(column, scope, alias_ok)
         if value.kind != "dt":
             raise Unsupported("julianday() of a non-timestamp")
@@ -305,8 +308,8 @@ def millis_in_minute(moment: exp.Expression) -> exp.Expression:
     """The milliseconds into the minute SQLite reads from a stored timestamp's text (3.54's
     date.c): the seconds' fraction parsed as a double (digits over a power of ten, as
     ``toFloat(formatDateTime(t, '%f')) / 1e6`` gives it), capped at 0.999, added to the whole
-    seconds, times 1000, plus 0.5, truncated. UNVERIFIED: that PostHog's ``formatDateTime(t,
-    '%f')`` gives six digits for events' DateTime64(6), as the emulator's ClickHouse does."""
+    seconds, times 1000, plus 0.5, truncated. ``%f`` of events' DateTime64(6) is six digits,
+    or one zero under ``formatdatetime_f_prints_single_zero``: the same number either way."""
     fraction = exp.Div(this=fn("toFloat", fn("formatDateTime", moment.copy(),
                                              exp.Literal.string("%f"))),
                        expression=exp.Literal.number("1000000.0"))  # fmt: skip
