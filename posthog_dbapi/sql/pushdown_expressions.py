@@ -335,7 +335,16 @@ class ExpressionRules(TranslatorBase):
 
     def x_Case(self, node: exp.Case, scope: Scope, alias_ok: bool) -> Typed:
         if node.this is not None:
-            raise Unsupported("CASE <expr> WHEN (only searched CASE is pushed down)")
+            # CASE x WHEN v THEN ... compares x = v branch by branch, as the searched form does.
+            searched = [
+                exp.If(
+                    this=exp.EQ(this=node.this.copy(), expression=b.this.copy()),
+                    true=b.args["true"],
+                )
+                for b in node.args.get("ifs") or []
+            ]
+            return self.x_Case(exp.Case(ifs=searched, default=node.args.get("default")), scope,
+                               alias_ok)  # fmt: skip
         ifs = []
         kinds: set[str] = set()
         agg = False

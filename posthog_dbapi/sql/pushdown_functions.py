@@ -1,5 +1,6 @@
 """Translator rules for SQLite functions and operators beyond the basic ones: ``%``, aggregate
-``FILTER (WHERE ...)``, ``GLOB``, ``typeof``, window functions, ``[NOT] EXISTS`` and constant
+``FILTER (WHERE ...)``, ``GLOB``, ``typeof``, window functions, ``[NOT] EXISTS``, the text
+functions ``instr``, ``replace``, ``trim``/``ltrim``/``rtrim`` and ``nullif``, and constant
 expressions (``datetime('now', '-7 days')``, ``julianday('now')``).
 
 A constant expression (no column, no subquery, no aggregate) is computed by SQLite itself when
@@ -69,6 +70,11 @@ def glob_regex(pattern: str) -> str | None:
         i += 1
     out.append("$")
     return "".join(out)
+
+
+def call(name: str, *args: exp.Expression) -> exp.Expression:
+    """A call under HogQL's exact, case-sensitive name (sqlglot renames some of its own)."""
+    return exp.Anonymous(this=name, expressions=list(args))
 
 
 def _function_names(node: exp.Expression) -> set[str]:
@@ -251,3 +257,47 @@ class FunctionRules(TranslatorBase):
         found = self.expr(exp.In(this=outer_side.copy(), query=exp.Subquery(this=semi)), scope)
         guarded = exp.and_(fn("isNotNull", outer.node.copy()), exp.Paren(this=found.node))
         return Typed(exp.Paren(this=guarded), "int", agg=outer.agg)
+
+    # Text functions: each only over text, where ClickHouse's answer is SQLite's.
+    def _texts(self, nodes: list[exp.Expression], scope: Scope, alias_ok: bool, what: str
+               ) -> list[Typed]:  # fmt: skip
+        typed = [self.expr(n, scope, alias_ok) for n in nodes]
+        if any(t.kind != "str" for t in typed):
+            raise Unsupported(f"{what} of a value that is not text")
+        return typed
+
+    def x_StrPosition(self, node: exp.StrPosition, scope: Scope, alias_ok: bool) -> Typed:
+        if node.args.get("position") is not None or node.args.get("occurrence") is not None:
+            raise Unsupported("INSTR with a start position")
+        text, part = self._texts([node.this, node.args["substr"]], scope, alias_ok, "INSTR")
+        # Both count characters from 1 and answer 0 when absent.
+        return Typed(fn("positionUTF8", text.node, part.node), "int", agg=text.agg or part.agg)
+
+    def x_Replace(self, node: exp.Replace, scope: Scope, alias_ok: bool) -> Typed:
+        parts = self._texts([node.this, node.expression, node.args["replacement"]], scope,
+                            alias_ok, "REPLACE")  # fmt: skip
+        # Both leave the text as it is when the pattern is empty.
+        return Typed(call("replaceAll", *[p.node for p in parts]), "str",
+                     agg=any(p.agg for p in parts))  # fmt: skip
+
+    def x_Trim(self, node: exp.Trim, scope: Scope, alias_ok: bool) -> Typed:
+        if node.expression is not None or node.args.get("collation") is not None:
+            raise Unsupported("TRIM of characters other than spaces")
+        (text,) = self._texts([node.this], scope, alias_ok, "TRIM")
+        # SQLite's one-argument trims remove spaces only, as trimLeft/trimRight do.
+        position = str(node.args.get("position") or "").upper()
+        built = text.node
+        if position in ("", "BOTH", "LEADING"):
+            built = call("trimLeft", built)
+        if position in ("", "BOTH", "TRAILING"):
+            built = call("trimRight", built)
+        return Typed(built, "str", agg=text.agg)
+
+    def x_Nullif(self, node: exp.Nullif, scope: Scope, alias_ok: bool) -> Typed:
+        left = self.expr(node.this, scope, alias_ok)
+        right = self.expr(node.expression, scope, alias_ok)
+        if left.kind not in ("str", "int", "float") or right.kind not in ("str", "int", "float"):
+            raise Unsupported("NULLIF of values that are not text or numbers")
+        equal = self.comparison(exp.EQ, left, right)
+        built = exp.Case(ifs=[exp.If(this=equal, true=exp.Null())], default=left.node.copy())
+        return Typed(built, left.kind, agg=left.agg or right.agg)

@@ -251,9 +251,12 @@ class PropertyTimeRules(TranslatorBase):
         whole milliseconds since the Julian epoch, the seconds' fraction (capped at 0.999) added
         as a double and rounded half up, divided by 86,400,000 as a double. Every step is an
         integer below 2**53 or the same IEEE operation, so the float is SQLite's bit for bit.
-        UNVERIFIED: that PostHog's ``formatDateTime(timestamp, '%f')`` gives the six microsecond
-        digits of events' DateTime64(6) (the emulator's ClickHouse does) and that its
-        ``toDate``/``toHour`` of a timestamp follow the same calendar as the query's setting."""
+        Checked against PostHog: every function used is in HogQL's registry
+        (reference/posthog-source), and events' timestamp is DateTime64(6, 'UTC')
+        (EVENTS_TABLE_BASE_SQL), whose ``%f`` is read as a number, so ClickHouse's
+        ``formatdatetime_f_*`` settings (scale digits, a single zero) do not change it.
+        UNVERIFIED: that HogQL's ``toDate``/``toHour`` of a timestamp follow the same calendar
+        as the query's timezone setting (the emulator's do)."""
         value = self.expr(column, scope, alias_ok)
         if value.kind != "dt":
             raise Unsupported("julianday() of a non-timestamp")
@@ -262,15 +265,7 @@ class PropertyTimeRules(TranslatorBase):
         days = exp.Anonymous(this="dateDiff", expressions=[
             exp.Literal.string("day"), fn("toDate", exp.Literal.string("1970-01-01")),
             fn("toDate", moment.copy())])  # fmt: skip
-        fraction = exp.Div(this=fn("toFloat", fn("formatDateTime", moment.copy(),
-                                                 exp.Literal.string("%f"))),
-                           expression=exp.Literal.number("1000000.0"))  # fmt: skip
-        capped = exp.Anonymous(this="least", expressions=[fraction, exp.Literal.number("0.999")])
-        seconds = exp.Add(this=fn("toSecond", moment.copy()), expression=capped)
-        rounded = exp.Add(this=exp.Mul(this=exp.Paren(this=seconds),
-                                       expression=exp.Literal.number(1000)),
-                          expression=exp.Literal.number("0.5"))  # fmt: skip
-        millis = exp.Anonymous(this="floor", expressions=[rounded])
+        millis = millis_in_minute(moment)
         parts: list[exp.Expression] = [
             exp.Mul(this=days, expression=exp.Literal.number(86_400_000)),
             exp.Literal.number(210_866_760_000_000),  # the Unix epoch's midnight, in ms
@@ -309,6 +304,23 @@ class PropertyTimeRules(TranslatorBase):
         return Typed(fn("formatDateTime", moment, self.value(fmt)), "str", agg=value.agg)
 
 
+def millis_in_minute(moment: exp.Expression) -> exp.Expression:
+    """The milliseconds into the minute SQLite reads from a stored timestamp's text (3.54's
+    date.c): the seconds' fraction parsed as a double (digits over a power of ten, as
+    ``toFloat(formatDateTime(t, '%f')) / 1e6`` gives it), capped at 0.999, added to the whole
+    seconds, times 1000, plus 0.5, truncated. ``%f`` of events' DateTime64(6) is six digits,
+    or one zero under ``formatdatetime_f_prints_single_zero``: the same number either way."""
+    fraction = exp.Div(this=fn("toFloat", fn("formatDateTime", moment.copy(),
+                                             exp.Literal.string("%f"))),
+                       expression=exp.Literal.number("1000000.0"))  # fmt: skip
+    capped = exp.Anonymous(this="least", expressions=[fraction, exp.Literal.number("0.999")])
+    seconds = exp.Add(this=fn("toSecond", moment.copy()), expression=capped)
+    rounded = exp.Add(this=exp.Mul(this=exp.Paren(this=seconds),
+                                   expression=exp.Literal.number(1000)),
+                      expression=exp.Literal.number("0.5"))  # fmt: skip
+    return exp.Anonymous(this="floor", expressions=[rounded])
+
+
 def _padded(number: exp.Expression, pad: str) -> exp.Expression:
     """`number` as two characters, padded on the left with `pad`. An Anonymous node keeps
     HogQL's exact name: sqlglot would render its own Pad node as LPAD, which HogQL's
@@ -322,6 +334,15 @@ def _computed(part: str, moment: exp.Expression) -> exp.Expression:
     seven = exp.Literal.number(7)
     if part == "%s":
         return fn("toString", fn("toUnixTimestamp", moment))
+    if part == "%f":
+        # SQLite prints the seconds it holds (whole milliseconds from the text, see
+        # `millis_in_minute`) as "%06.3f": the rounding lands on those milliseconds exactly.
+        millis = fn("toInt", millis_in_minute(moment))
+        seconds = fn("intDiv", millis, exp.Literal.number(1000))
+        fraction = exp.Anonymous(this="leftPad", expressions=[
+            fn("toString", fn("modulo", millis.copy(), exp.Literal.number(1000))),
+            exp.Literal.number(3), exp.Literal.string("0")])  # fmt: skip
+        return fn("concat", _padded(seconds, "0"), exp.Literal.string("."), fraction)
     if part == "%W":
         # SQLite: (day of year from 0 + 7 - weekday from Monday 0) / 7, two digits.
         days = exp.Add(this=fn("toDayOfYear", moment), expression=seven)

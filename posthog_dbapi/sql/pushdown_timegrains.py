@@ -34,13 +34,14 @@ _SPECIFIERS = {"Y": "%Y", "m": "%m", "d": "%d", "H": "%H", "M": "%i", "S": "%S",
                "w": "%w", "%": "%%",
                "F": "%F", "T": "%T", "R": "%R", "u": "%u", "V": "%V", "G": "%G", "I": "%I",
                "p": "%p"}  # fmt: skip
-COMPUTED = frozenset({"W", "U", "s", "e", "k", "l"})
+COMPUTED = frozenset({"W", "U", "s", "e", "k", "l", "f"})
 """Specifiers with no formatDateTime letter of the same text, computed from the moment instead
 (see `posthog_dbapi.sql.pushdown_properties`): %W and %U, the week of the year counted from its
 first Monday or Sunday; %s, seconds since 1970; %e, %k and %l, the day of the month, the hour
 and the 12-hour clock's hour, space-padded (ClickHouse pads its own with zeros by default).
-%f (seconds to the millisecond) and %J (the Julian day) stay in SQLite: SQLite rounds a double
-there, which HogQL cannot be shown to repeat bit for bit."""
+%f, the seconds to the millisecond, from the milliseconds SQLite reads out of the stored text.
+%J (the Julian day as "%.16g") stays in SQLite: HogQL has no printf to round a double to 16
+significant digits as SQLite's own formatter does."""
 
 
 def strftime_parts(fmt: str) -> list[str] | None:

@@ -34,13 +34,13 @@ def connect(emulator: Any) -> Any:
         conn.close()
 
 
-# Joins SQLite must run (instr has no exact HogQL form): before this project's fix, SQLite asked
+# Joins SQLite must run (unicode() has no HogQL form): before this project's fix, SQLite asked
 # the inner table once per outer row, one Query API request each.
 FALLBACK_JOINS = [
     "SELECT e.event, count(*) FROM events e JOIN person_distinct_ids d "
-    "ON e.distinct_id = d.distinct_id WHERE instr(e.event, 'view') > 0 GROUP BY e.event",
+    "ON e.distinct_id = d.distinct_id WHERE unicode(e.event) > 100 GROUP BY e.event",
     'SELECT count(*) FROM events e JOIN sessions s ON e."$session_id" = s.session_id '
-    "WHERE instr(s.session_id, '0') > 0",
+    "WHERE unicode(s.session_id) > 50",
     "SELECT count(*) FROM events e JOIN dashboards d ON d.name = e.event",
 ]
 
