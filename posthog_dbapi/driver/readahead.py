@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-__all__ = ["read_ahead"]
+__all__ = ["read_ahead", "read_pages_ahead"]
 
 T = TypeVar("T")
 
@@ -67,3 +67,14 @@ def read_ahead(source: Iterator[T], *, depth: int, batch: int) -> Iterator[T]:
                 raise signal
     finally:
         stop.set()
+
+
+def read_pages_ahead(pages: Iterator[Iterable[T]], *, depth: int) -> Iterator[T]:
+    """The items of ``pages``, pulled a page at a time by ``read_ahead`` up to ``depth`` pages
+    ahead; closing this iterator stops the background thread."""
+    ahead = read_ahead(pages, depth=depth, batch=1)
+    try:
+        for page in ahead:
+            yield from page
+    finally:
+        ahead.close()  # type: ignore[attr-defined]

@@ -23,8 +23,8 @@ from posthog_dbapi.driver.addressing import (
     pop_int,
 )
 from posthog_dbapi.driver.errors import record_not_found
-from posthog_dbapi.driver.pagination import paginate
-from posthog_dbapi.driver.readahead import read_ahead
+from posthog_dbapi.driver.pagination import paginate, paginate_pages
+from posthog_dbapi.driver.readahead import read_pages_ahead
 from posthog_dbapi.driver.routes import DeleteStyle, PaginationStyle, ResourceRoute
 from posthog_dbapi.driver.transport import Transport
 
@@ -148,19 +148,13 @@ class RecordOperations(_QueryMixin):
                 "GET", target, params=query, category=route.rate_category
             ).body
 
-        records = paginate(
-            route,
-            fetch,
-            route.collection_path(self.project_id),
-            params,
-            page_size=page_size,
-            offset=offset,
-            limit=limit,
-        )
+        path = route.collection_path(self.project_id)
         if self.prefetch_pages > 0 and route.pagination is not PaginationStyle.NONE:
-            size = page_size or route.default_page_size
-            return read_ahead(records, depth=self.prefetch_pages, batch=size)
-        return records
+            pages = paginate_pages(
+                route, fetch, path, params, page_size=page_size, offset=offset, limit=limit
+            )
+            return read_pages_ahead(pages, depth=self.prefetch_pages)
+        return paginate(route, fetch, path, params, page_size=page_size, offset=offset, limit=limit)
 
     def retrieve(self, name: str, key: str | int) -> dict[str, Any]:
         """One record by its lookup key (id, ``name`` for endpoints, ``short_id`` for

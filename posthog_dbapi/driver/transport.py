@@ -25,6 +25,7 @@ from requests.auth import AuthBase
 
 from posthog_dbapi import exceptions as exc
 from posthog_dbapi.driver.budget import RateBudget, RateCategory
+from posthog_dbapi.driver.collector import collector_paused
 from posthog_dbapi.driver.encoding import encode_body, encode_params
 from posthog_dbapi.driver.errors import (
     error_for_response,
@@ -402,7 +403,8 @@ class Transport:
             logger.debug("Parsed empty body")
             return None
         try:
-            body = _json.loads(resp.content)
+            with collector_paused():  # a large answer is a large acyclic tree (collector.py)
+                body = _json.loads(resp.content)
         except ValueError:
             error = self._malformed(resp, method, url, "a body that is not JSON")
             if idempotent:
