@@ -62,10 +62,12 @@ def paginate_pages(
     page_size: int | None = None,
     offset: int = 0,
     limit: int | None = None,
+    expect: Callable[[str], None] | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """``paginate``'s records a page at a time (no empty page): the records of each page not
     yielded before, cut at ``limit``. Working a page at a time keeps the per-record work in
-    C-level loops (``_Seen``)."""
+    C-level loops (``_Seen``). ``expect``, when given, is told before each request of a
+    limit/offset scan the request likely to follow it (``pipeline.py``)."""
     if limit is not None and limit <= 0:
         return
     size = page_size or route.default_page_size
@@ -82,7 +84,7 @@ def paginate_pages(
     elif style is PaginationStyle.CURSOR:
         pages = _linked(route, fetch, path, {**(params or {}), "limit": size}, offset, False)
     elif style is PaginationStyle.OFFSET:
-        pages = _AnchoredScan(route, fetch, path, params or {}, size, offset).pages()
+        pages = _AnchoredScan(route, fetch, path, params or {}, size, offset, expect).pages()
     else:
         base = {**(params or {}), "limit": size}
         if offset:
@@ -254,8 +256,10 @@ class _AnchoredScan:
         params: Mapping[str, Any],
         size: int,
         start: int,
+        expect: Callable[[str], None] | None = None,
     ) -> None:
         self.route, self.fetch, self.path, self.params = route, fetch, path, params
+        self.expect = expect
         self.size, self.start = size, start
         self.cap = route.max_page_size
         # One row more than the page size, so the overlap does not shrink what a page brings.
@@ -268,6 +272,8 @@ class _AnchoredScan:
         self.position = start  # the list position of the first row of the page being fetched
         self.backoff = 0
         self.visited: set[str] = set()
+        self.count: Any = None  # the list's size by its latest page
+        self.likely: str | None = None  # the request after the next one, if pages come full
         self._start_pass()
 
     def _start_pass(self) -> None:
@@ -279,7 +285,11 @@ class _AnchoredScan:
 
     def pages(self) -> Iterator[list[dict[str, Any]]]:
         while True:
+            if self.expect is not None and self.likely is not None:
+                self.expect(self.likely)
+            self.likely = None
             body, rows, nxt = _linked_page(self.route, self.fetch, self.target, self.query)
+            self.count = body.get("count") if isinstance(body, dict) else None
             fresh = rows
             if self.recent:
                 after = self._after_anchor(rows, nxt)
@@ -344,7 +354,7 @@ class _AnchoredScan:
         """The link to follow: the server's ``next`` (``""`` at the end), or, after a last page
         shorter than the list's ``count`` promises, a window behind it. ``None`` when that
         window was set up as the next request directly (no server link to base it on yet)."""
-        count = body.get("count") if isinstance(body, dict) else None
+        count = self.count
         end = self.position + len(rows)
         if nxt or not isinstance(count, int) or end >= count:
             return nxt
@@ -380,6 +390,11 @@ class _AnchoredScan:
         self.link = nxt
         self.position -= 1
         self.target, self.query = _with_window(nxt, self.overlap_size, self.position), None
+        # When this window comes back full with its anchor, as most do, the one after it starts
+        # at its last row; none is likely where the count says the list ends within it.
+        end = self.position + self.overlap_size
+        if isinstance(self.count, int) and end < self.count:
+            self.likely = _with_window(nxt, self.overlap_size, end - 1)
 
 
 def _has_next(

@@ -5,7 +5,9 @@ the speed-up is overlap, not parallel requests: one background thread walks the 
 caller's own work (decoding into rows, SQLite) runs while the next page is on the wire. Requests
 still go through the one transport, so the rate budget paces them. The thread stays at most
 ``depth`` batches ahead, and stops once the caller stops reading: an abandoned scan costs at
-most that many batches of extra requests.
+most that many batches of extra requests, and the one predicted request a limit/offset scan may
+have in flight (``pipeline.py``, which also keeps the decoding of a page from delaying the
+request for the next).
 """
 
 from __future__ import annotations

@@ -86,6 +86,7 @@ class _Call:
     url: str
     category: RateCategory
     attempt: int = 1
+    raw: bool = False
 
 
 class Transport:
@@ -177,12 +178,15 @@ class Transport:
         idempotent: bool | None = None,
         fail_fast: bool = False,
         timeout: float | None = None,
+        raw: bool = False,
     ) -> Response:
         """Send one logical request, retrying as the policy allows; return the parsed answer.
 
         ``idempotent`` overrides the method's default (the Query API's POST only reads, a soft
         delete's PATCH can be repeated). ``fail_fast`` turns off retries of connection failures
-        and timeouts (construction must report an unreachable host at once).
+        and timeouts (construction must report an unreachable host at once). ``raw`` leaves a
+        successful answer undecoded, for ``decode`` (a scan that sends its next request before
+        it decodes this answer, ``readahead.py``); its broken JSON is not retried here.
         """
         if self.closed:
             raise exc.InterfaceError(
@@ -196,7 +200,7 @@ class Transport:
         # DataError, not a failure halfway through a request.
         query = encode_params(params)
         body = encode_body(json) if json is not None else None
-        call = _Call(method, url, category)
+        call = _Call(method, url, category, raw=raw)
         while True:
             self._wait_for_budget(call)
             try:
@@ -307,7 +311,7 @@ class Transport:
                     method, body = "GET", None
                 continue
             try:
-                answer = self._handle(resp, method, url, idempotent, call.category)
+                answer = self._handle(resp, method, url, idempotent, call.category, call.raw)
             except BaseException:
                 self._emit("response", call, url=url, method=method, status=resp.status_code)
                 raise
@@ -366,10 +370,18 @@ class Transport:
         raise error from None
 
     def _handle(
-        self, resp: requests.Response, method: str, url: str, idempotent: bool, category: str
+        self,
+        resp: requests.Response,
+        method: str,
+        url: str,
+        idempotent: bool,
+        category: str,
+        raw: bool = False,
     ) -> Response:
         status = resp.status_code
         if 200 <= status < 300:
+            if raw:
+                return Response(status, resp, url, resp.headers)
             body = self._parse_json(resp, method, url, idempotent)
             return Response(status, body, url, resp.headers)
         payload = error_payload(resp)
@@ -417,6 +429,14 @@ class Transport:
         else:
             logger.debug("Parsed %s response", type(body).__name__)
         return body
+
+    def decode(self, answer: Response) -> Any:
+        """The parsed JSON body of an answer received with ``raw=True`` (``MalformedResponseError``
+        when it is not JSON; the caller may send the request again without ``raw``)."""
+        resp = answer.body
+        if not isinstance(resp, requests.Response):
+            return resp  # decoded already
+        return self._parse_json(resp, resp.request.method or "GET", answer.url, False)
 
     def _malformed(
         self, resp: requests.Response, method: str, url: str, what: str
