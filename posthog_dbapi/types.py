@@ -32,7 +32,6 @@ __all__ = [
     "bool_from_text",
     "parse_timestamp",
     "timestamp_converter",
-    "type_code_for",
     "utc_text",
 ]
 
@@ -79,26 +78,6 @@ BINARY = DBAPITypeObject("BINARY", "binary", "blob")
 NUMBER = DBAPITypeObject("NUMBER", "integer", "float", "decimal", "boolean", "number")
 DATETIME = DBAPITypeObject("DATETIME", "datetime", "date", "time")
 ROWID = DBAPITypeObject("ROWID", "rowid")
-
-_CODES = {
-    "string": "string",
-    "integer": "integer",
-    "number": "float",
-    "float": "float",
-    "boolean": "boolean",
-    "datetime": "datetime",
-    "date": "date",
-    "time": "time",
-    "json": "json",
-    "uuid": "uuid",
-    "binary": "binary",
-}
-
-
-def type_code_for(kind: str) -> str:
-    """The cursor type code for a catalog column kind (``"string"``, ``"integer"``, ...)."""
-    return _CODES.get(kind, "string")
-
 
 _UTC = _dt.timezone.utc
 

@@ -1,4 +1,5 @@
-"""The one embedded ClickHouse (chDB) session of the emulator process, and the store's schema.
+"""The one embedded ClickHouse (chDB) session of the emulator process, the store's schema, and
+the values and rows of the store's queries (timestamps as ClickHouse text, array parameters).
 
 chDB runs one engine per process, so every `EventStore` gets its own database inside one shared
 session, and every call goes through one lock: the emulator's HTTP server is threaded and the
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import tempfile
 import threading
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chdb import session as chdb_session
@@ -184,3 +187,42 @@ def _schema(db: str) -> list[str]:
             SELECT id, created_at, properties, is_identified FROM {db}.persons_raw""",
         _sessions_view(db),
     ]
+
+
+# -- values and rows of the store's queries ----------------------------------------------
+
+_RELATIVE = re.compile(r"^-(\d+)([hdwmy])$")
+_RELATIVE_UNITS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def clickhouse_time(value: str | datetime, now: datetime) -> str:
+    """An ISO-8601 string, a datetime or a relative date such as '-7d', as a ClickHouse string."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    else:
+        match = _RELATIVE.match(value.strip())
+        if match:
+            moment = now - timedelta(days=int(match.group(1)) * _RELATIVE_UNITS[match.group(2)])
+        else:
+            try:
+                moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise ValueError(f"not an ISO-8601 date or relative date: {value!r}") from exc
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def store_rows(sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Rows with `uid` renamed to `id` (an alias named like a column would shadow it in WHERE)."""
+    rows = query_rows(sql, params)
+    for row in rows:
+        if "uid" in row:
+            row["id"] = row.pop("uid")
+    return rows
+
+
+def array_param(items: list[str]) -> str:
+    """A ClickHouse Array(String) query-parameter value: each item quoted and escaped."""
+    quoted = ("'" + item.replace("\\", "\\\\").replace("'", "\\'") + "'" for item in items)
+    return "[" + ",".join(quoted) + "]"

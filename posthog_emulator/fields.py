@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import shlex
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,91 +131,122 @@ _TRUE = {True, "1", "true", "True", "TRUE", "t", "T", "y", "yes", "on"}
 _FALSE = {False, "0", "false", "False", "FALSE", "f", "F", "n", "no", "off"}
 
 
+def _invalid(field: Field, message: str, code: str = "invalid") -> ApiError:
+    return validation_error(message, code=code, attr=field.name)
+
+
+def _as_str(field: Field, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise _invalid(field, "Not a valid string.")
+    value = str(value)
+    if field.required and not value.strip():
+        raise _invalid(field, "This field may not be blank.", "blank")
+    if field.max_length is not None and len(value) > field.max_length:
+        raise _invalid(
+            field,
+            f"Ensure this field has no more than {field.max_length} characters.",
+            "max_length",
+        )
+    return value
+
+
+def _number(
+    cast: Callable[[Any], Any], message: str, refused: Callable[[Any], bool]
+) -> Callable[[Field, Any], Any]:
+    """The reading of a number field: ``cast`` of the value, unless ``refused`` says DRF
+    refuses it first (a boolean; a fraction for an integer)."""
+
+    def read(field: Field, value: Any) -> Any:
+        if refused(value):
+            raise _invalid(field, message)
+        try:
+            return cast(value)
+        except (TypeError, ValueError):
+            raise _invalid(field, message) from None
+
+    return read
+
+
+def _not_an_integer(value: Any) -> bool:
+    return isinstance(value, bool) or (isinstance(value, float) and not value.is_integer())
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _as_bool(field: Field, value: Any) -> bool:
+    if isinstance(value, (str, int, bool)) and value in _TRUE:
+        return True
+    if isinstance(value, (str, int, bool)) and value in _FALSE:
+        return False
+    raise _invalid(field, "Must be a valid boolean.")
+
+
+def _as_datetime(field: Field, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _invalid(field, _DATETIME_FORMAT_HINT)
+    try:
+        return format_datetime(parse_datetime(value))
+    except ValueError:
+        raise _invalid(field, _DATETIME_FORMAT_HINT) from None
+
+
+def _as_date(field: Field, value: Any) -> str:
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise _invalid(
+            field, "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+        ) from None
+
+
+def _as_uuid(field: Field, value: Any) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise _invalid(field, "Must be a valid UUID.") from None
+
+
+def _container(kind: type, label: str, code: str) -> Callable[[Field, Any], Any]:
+    """The reading of an object (``dict``) or list field: the value as it is, of that type."""
+
+    def read(field: Field, value: Any) -> Any:
+        if not isinstance(value, kind):
+            raise _invalid(
+                field, f'Expected a {label} of items but got type "{type(value).__name__}".', code
+            )
+        return value
+
+    return read
+
+
+# Each field type's reading of a value, with DRF's messages and codes (json takes anything).
+_COERCERS: dict[str, Callable[[Field, Any], Any]] = {
+    "str": _as_str,
+    "int": _number(int, "A valid integer is required.", _not_an_integer),
+    "num": _number(float, "A valid number is required.", _is_bool),
+    "bool": _as_bool,
+    "datetime": _as_datetime,
+    "date": _as_date,
+    "uuid": _as_uuid,
+    "obj": _container(dict, "dictionary", "not_a_dict"),
+    "list": _container(list, "list", "not_a_list"),
+}
+
+
 def _coerce(field: Field, value: Any) -> Any:
     """One value to its stored form, or an ApiError with DRF's code and message."""
-    name = field.name
     if value is None:
         if field.nullable or field.type == "json":
             return None
-        raise validation_error("This field may not be null.", code="null", attr=name)
-    t = field.type
+        raise _invalid(field, "This field may not be null.", "null")
     if field.enum is not None:
         if value not in field.enum:
-            raise validation_error(
-                f'"{value}" is not a valid choice.', code="invalid_choice", attr=name
-            )
+            raise _invalid(field, f'"{value}" is not a valid choice.', "invalid_choice")
         return value
-    if t == "str":
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise validation_error("Not a valid string.", code="invalid", attr=name)
-        value = str(value)
-        if field.required and not value.strip():
-            raise validation_error("This field may not be blank.", code="blank", attr=name)
-        if field.max_length is not None and len(value) > field.max_length:
-            raise validation_error(
-                f"Ensure this field has no more than {field.max_length} characters.",
-                code="max_length",
-                attr=name,
-            )
-        return value
-    if t == "int":
-        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-            raise validation_error("A valid integer is required.", code="invalid", attr=name)
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise validation_error(
-                "A valid integer is required.", code="invalid", attr=name
-            ) from None
-    if t == "num":
-        if isinstance(value, bool):
-            raise validation_error("A valid number is required.", code="invalid", attr=name)
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise validation_error(
-                "A valid number is required.", code="invalid", attr=name
-            ) from None
-    if t == "bool":
-        if isinstance(value, (str, int, bool)) and value in _TRUE:
-            return True
-        if isinstance(value, (str, int, bool)) and value in _FALSE:
-            return False
-        raise validation_error("Must be a valid boolean.", code="invalid", attr=name)
-    if t == "datetime":
-        if not isinstance(value, str):
-            raise validation_error(_DATETIME_FORMAT_HINT, code="invalid", attr=name)
-        try:
-            return format_datetime(parse_datetime(value))
-        except ValueError:
-            raise validation_error(_DATETIME_FORMAT_HINT, code="invalid", attr=name) from None
-    if t == "date":
-        try:
-            return dt.date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            raise validation_error(
-                "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
-                code="invalid",
-                attr=name,
-            ) from None
-    if t == "uuid":
-        try:
-            return str(uuid.UUID(str(value)))
-        except ValueError:
-            raise validation_error("Must be a valid UUID.", code="invalid", attr=name) from None
-    if t == "obj" and not isinstance(value, dict):
-        raise validation_error(
-            f'Expected a dictionary of items but got type "{type(value).__name__}".',
-            code="not_a_dict",
-            attr=name,
-        )
-    if t == "list" and not isinstance(value, list):
-        raise validation_error(
-            f'Expected a list of items but got type "{type(value).__name__}".',
-            code="not_a_list",
-            attr=name,
-        )
-    return value
+    coerce = _COERCERS.get(field.type)
+    return value if coerce is None else coerce(field, value)
 
 
 def validate_input(fields: tuple[Field, ...], data: Any, *, partial: bool) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from posthog_dbapi.adapters.values import from_storage, storage_converter, stored_timestamp
-from posthog_dbapi.types import type_code_for
+from posthog_dbapi.catalog.spec import type_code_for
 
 __all__ = [
     "ColumnReader",

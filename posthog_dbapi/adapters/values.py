@@ -16,8 +16,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from shillelagh.fields import Boolean, Date, DateTime, Field, Float, Integer, String
+from shillelagh import fields
+from shillelagh.fields import Field
 
+from posthog_dbapi.catalog.spec import ColumnType
 from posthog_dbapi.exceptions import DataError
 from posthog_dbapi.types import parse_timestamp, utc_text
 
@@ -30,18 +32,12 @@ __all__ = [
     "to_api_value",
 ]
 
-_FIELD_TYPES: dict[str, type[Field]] = {
-    "integer": Integer,
-    "number": Float,
-    "boolean": Boolean,
-    "datetime": DateTime,
-    "date": Date,
-}
-
 
 def field_for(kind: str, **kwargs: Any) -> Field:
-    """The shillelagh ``Field`` declaring a column of this kind (its SQLite type)."""
-    return _FIELD_TYPES.get(kind, String)(**kwargs)
+    """The shillelagh ``Field`` declaring a column of this kind (its SQLite type), as the
+    column model names it."""
+    field_class: type[Field] = getattr(fields, ColumnType.of(kind).types.field)
+    return field_class(**kwargs)
 
 
 _UTC = dt.timezone.utc

@@ -11,13 +11,28 @@ from dataclasses import dataclass
 
 from posthog_dbapi.driver.routes import ResourceRoute
 
-__all__ = ["HOGQL_FIELD_TYPES", "Column", "ColumnType", "ForeignKey", "KindTypes", "Resource"]
+__all__ = [
+    "HOGQL_FIELD_TYPES",
+    "Column",
+    "ColumnType",
+    "ForeignKey",
+    "KindTypes",
+    "Resource",
+    "type_code_for",
+]
 
 
 @dataclass(frozen=True)
 class KindTypes:
-    """How one column kind is typed in each language the package speaks."""
+    """How one column kind is typed in each language the package speaks (the one table to
+    extend when a kind is added: every map from a kind to a type is derived from it)."""
 
+    code: str
+    """The PEP 249 type code ``cursor.description`` reports (``posthog_dbapi.types`` groups the
+    codes into STRING, NUMBER, DATETIME)."""
+    field: str
+    """The name of the ``shillelagh.fields`` class the adapters declare the column with (the
+    catalog imports no shillelagh; ``adapters.values.field_for`` resolves the name)."""
     sqlite: str
     """The declared type of the SQLite (virtual) table column."""
     sqlalchemy: str
@@ -58,6 +73,11 @@ class ColumnType(enum.Enum):
     def value_kind(self) -> str:
         return _KIND_TYPES[self].value_kind
 
+    @property
+    def code(self) -> str:
+        """The PEP 249 type code of a column of this kind."""
+        return _KIND_TYPES[self].code
+
     @classmethod
     def of(cls, type_name: object) -> ColumnType:
         """The kind named by a field info's ``type`` (anything unknown is a string)."""
@@ -73,20 +93,34 @@ _PG_TEXT, _PG_INT8, _PG_FLOAT8, _PG_BOOL, _PG_TIMESTAMPTZ, _PG_DATE, _PG_UUID, _
 )  # fmt: skip
 # fmt: off
 _KIND_TYPES: dict[ColumnType, KindTypes] = {
-    ColumnType.STRING: KindTypes("TEXT", "Text", _PG_TEXT, "text", "string", "str"),
-    ColumnType.INTEGER: KindTypes("INTEGER", "BigInteger", _PG_INT8, "bigint", "integer", "int"),
-    ColumnType.FLOAT: KindTypes("REAL", "Float", _PG_FLOAT8, "double precision", "float",
-                                "float"),
+    # code, shillelagh field, sqlite, sqlalchemy, pg_oid, pg_type, hogql, value_kind[, length]
+    ColumnType.STRING: KindTypes("string", "String", "TEXT", "Text", _PG_TEXT,
+                                 "text", "string", "str"),
+    ColumnType.INTEGER: KindTypes("integer", "Integer", "INTEGER", "BigInteger", _PG_INT8,
+                                  "bigint", "integer", "int"),
+    ColumnType.FLOAT: KindTypes("float", "Float", "REAL", "Float", _PG_FLOAT8,
+                                "double precision", "float", "float"),
     # Booleans are 1/0 in SQLite and on both query routes.
-    ColumnType.BOOLEAN: KindTypes("BOOLEAN", "Boolean", _PG_BOOL, "boolean", "boolean", "int"),
-    ColumnType.DATETIME: KindTypes("TIMESTAMP", "DateTime", _PG_TIMESTAMPTZ,
-                                   "timestamp with time zone", "datetime", "dt"),
+    ColumnType.BOOLEAN: KindTypes("boolean", "Boolean", "BOOLEAN", "Boolean", _PG_BOOL,
+                                  "boolean", "boolean", "int"),
+    ColumnType.DATETIME: KindTypes("datetime", "DateTime", "TIMESTAMP", "DateTime",
+                                   _PG_TIMESTAMPTZ, "timestamp with time zone", "datetime", "dt"),
     # A date is ISO text on both routes (the translator has no date kind).
-    ColumnType.DATE: KindTypes("DATE", "Date", _PG_DATE, "date", "date", "str"),
-    ColumnType.UUID: KindTypes("TEXT", "String", _PG_UUID, "uuid", "string", "uuid", 36),
-    ColumnType.JSON: KindTypes("JSON", "JSON", _PG_JSON, "json", "json", "json"),
+    ColumnType.DATE: KindTypes("date", "Date", "DATE", "Date", _PG_DATE,
+                               "date", "date", "str"),
+    ColumnType.UUID: KindTypes("uuid", "String", "TEXT", "String", _PG_UUID,
+                               "uuid", "string", "uuid", 36),
+    ColumnType.JSON: KindTypes("json", "String", "JSON", "JSON", _PG_JSON,
+                               "json", "json", "json"),
 }
 # fmt: on
+
+
+def type_code_for(kind: str) -> str:
+    """The PEP 249 type code of a column of catalog kind ``kind`` (``"number"`` is ``"float"``;
+    an unknown kind is a string)."""
+    return ColumnType.of(kind).code
+
 
 HOGQL_FIELD_TYPES: dict[str, ColumnType] = {
     "integer": ColumnType.INTEGER,

@@ -60,9 +60,9 @@ from posthog_dbapi.exceptions import (
 from posthog_dbapi.names import close_names, did_you_mean
 from posthog_dbapi.options import check_flag, check_number
 from posthog_dbapi.sql.cost import DEFAULT_MAX_QUERIES, check_max_queries
-from posthog_dbapi.sql.names import quote_qualified
 from posthog_dbapi.sql.pushdown_planner import check_pushdown_mode
 from posthog_dbapi.sql.pushdown_tables import HogQLTable, builtin_tables, table_from_schema
+from posthog_dbapi.sql.qualified_names import quote_qualified
 from posthog_dbapi.sql.statements import Statement, classify
 
 __all__ = [
@@ -311,8 +311,8 @@ class Connection:
         """The statement as SQLite and the translator must see it: when it names a table the
         catalog does not have, the project's HogQL tables are learned first, and a
         schema-qualified name (``stripe.customer``) becomes one identifier
-        (``sql/names.py``). A statement over catalog tables only is returned as it is, without
-        any request."""
+        (``sql/qualified_names.py``). A statement over catalog tables only is returned as it is,
+        without any request."""
         if self.native_hogql:
             return operation, statement  # HogQL reads stripe.customer itself
         unknown = [

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -47,10 +46,6 @@ if TYPE_CHECKING:
     from posthog_dbapi.dbapi.connection import Connection
 
 __all__ = ["Cursor"]
-
-# What a statement is depends on its text alone; BI tools send the same few texts again and
-# again, and parsing one costs more than a small Query API answer takes to decode.
-_classify = functools.lru_cache(maxsize=256)(classify)
 
 
 def _binding(value: Any) -> Any:
@@ -329,7 +324,7 @@ class Cursor:
             )
         else:
             bindings = tuple(_binding(v) for v in parameters)
-        operation, statement = self.connection.resolve_names(operation, _classify(operation))
+        operation, statement = self.connection.resolve_names(operation, classify(operation))
         if self._run_as_hogql(operation, statement, parameters, bindings):
             return
         if statement.kind is StatementKind.SELECT and self._run_direct(operation, bindings):

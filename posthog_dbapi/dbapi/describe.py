@@ -13,8 +13,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from posthog_dbapi.adapters.values import from_storage
+from posthog_dbapi.catalog.spec import ColumnType, type_code_for
 from posthog_dbapi.dbapi.hogql_route import zone_of
-from posthog_dbapi.types import timestamp_converter, type_code_for
+from posthog_dbapi.types import timestamp_converter
 
 if TYPE_CHECKING:
     from posthog_dbapi.dbapi.connection import Connection
@@ -23,15 +24,11 @@ __all__ = ["ColumnDescription", "code_of_value", "describe"]
 
 ColumnDescription = tuple[str, Any, None, None, None, None, bool]
 
-_DECLTYPE_CODES = {
-    "INTEGER": "integer",
-    "REAL": "float",
-    "BOOLEAN": "boolean",
-    "TIMESTAMP": "datetime",
-    "DATE": "date",
-    "TEXT": "string",
-    "BLOB": "binary",
-}
+# The column model's SQLite declared types; the first kind to declare one names it (TEXT is a
+# string, not a uuid). BLOB is no column kind: only a value SQLite computes can be one.
+_DECLTYPE_CODES: dict[str, str] = {"BLOB": "binary"}
+for _kind in ColumnType:
+    _DECLTYPE_CODES.setdefault(_kind.types.sqlite, _kind.code)
 
 
 def code_of_value(value: Any) -> str | None:

@@ -26,7 +26,7 @@ from sqlglot.errors import SqlglotError
 from posthog_dbapi.adapters.rest import RESTAdapter
 from posthog_dbapi.adapters.rows import ColumnReader, column_reader, python_rows
 from posthog_dbapi.adapters.state import ConnectionState
-from posthog_dbapi.types import type_code_for
+from posthog_dbapi.catalog.spec import type_code_for
 
 __all__ = ["DirectPlan", "DirectRows", "direct_plan", "run_direct"]
 

@@ -9,6 +9,7 @@ current project. Resolution makes the driver's first requests, so a wrong key or
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Callable, Mapping
@@ -30,6 +31,7 @@ __all__ = [
     "InsecureTLSWarning",
     "check_api_key",
     "check_query_tier",
+    "check_schema_cache_dir",
     "enable_debug_logging",
     "make_budget",
     "missing_key_error",
@@ -60,6 +62,15 @@ def check_api_key(key: Any) -> str:
     if not isinstance(key, str) or not key.strip():
         raise missing_key_error()
     return key.strip()
+
+
+def check_schema_cache_dir(value: Any) -> None:
+    """``schema_cache_dir`` is a directory path or None."""
+    if value is not None and not isinstance(value, (str, os.PathLike)):
+        raise exc.InterfaceError(
+            f"schema_cache_dir must be a directory path, not {type(value).__name__}",
+            suggestion="Pass e.g. schema_cache_dir='/var/cache/posthog', or leave it out.",
+        )
 
 
 def warn_if_insecure(verify: bool, ca_bundle: str | None) -> None:

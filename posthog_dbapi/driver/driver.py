@@ -20,7 +20,6 @@ from typing import Any
 
 import requests
 
-from posthog_dbapi import exceptions as exc
 from posthog_dbapi.driver.addressing import check_open, find_route
 from posthog_dbapi.driver.budget import RateBudget
 from posthog_dbapi.driver.calls import QueryOperations
@@ -36,6 +35,7 @@ from posthog_dbapi.driver.construction import (
     InsecureTLSWarning,
     check_api_key,
     check_query_tier,
+    check_schema_cache_dir,
     enable_debug_logging,
     make_budget,
     missing_key_error,
@@ -138,11 +138,7 @@ class PostHogDriver(RecordOperations, QueryOperations):
         """Seconds a Query API answer is reused for the same HogQL and values (0: never);
         see ``posthog_dbapi.driver.query_cache``."""
         self._key_digest = key_digest(key)
-        if schema_cache_dir is not None and not isinstance(schema_cache_dir, (str, os.PathLike)):
-            raise exc.InterfaceError(
-                f"schema_cache_dir must be a directory path, not {type(schema_cache_dir).__name__}",
-                suggestion="Pass e.g. schema_cache_dir='/var/cache/posthog', or leave it out.",
-            )
+        check_schema_cache_dir(schema_cache_dir)
         max_retries = check_number(
             "max_retries", max_retries, whole=True, optional=False, text=False,
             fix="Use e.g. max_retries=3 (0 turns retries off).",
@@ -179,23 +175,25 @@ class PostHogDriver(RecordOperations, QueryOperations):
             budget=self._budget,
         )
         self._schema = SchemaSource(
-            self.api_url,
-            lambda: (
-                self._transport.request(
-                    "GET", SCHEMA_PATH, params={"format": "json"}, category="crud"
-                ).body
-            ),
-            cache_dir=schema_cache_dir,
-            ttl=schema_cache_ttl,
+            self.api_url, self._fetch_schema, cache_dir=schema_cache_dir, ttl=schema_cache_ttl
         )
+        self.project_id: str = self._connect_project(project_id)
+        logger.debug("Connected to %s, project %s", self.api_url, self.project_id)
+
+    def _fetch_schema(self) -> Any:
+        """The body of ``/api/schema/`` (the schema source caches it)."""
+        return self._transport.request(
+            "GET", SCHEMA_PATH, params={"format": "json"}, category="crud"
+        ).body
+
+    def _connect_project(self, project_id: str | int | None) -> str:
+        """The project the driver works in (see the class docstring); the transport is closed
+        when there is none, so a failed constructor leaves no open session."""
         try:
-            self.project_id: str = resolve_project(
-                self._transport, self.api_url, normalize_project_id(project_id)
-            )
+            return resolve_project(self._transport, self.api_url, normalize_project_id(project_id))
         except BaseException:
             self._transport.close()
             raise
-        logger.debug("Connected to %s, project %s", self.api_url, self.project_id)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> PostHogDriver:

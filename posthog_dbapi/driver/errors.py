@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json as _json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -154,6 +155,92 @@ def error_payload(resp: requests.Response) -> dict[str, Any]:
     return payload
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    """What an error status other than 400 and 5xx becomes."""
+
+    error: type[exc.Error]
+    code: str | None
+    """PostHog's ``code`` when the body gives none."""
+    message: str
+    """The message without the detail, over ``{where}``, ``{method}``, ``{url}``, ``{status}``."""
+    with_detail: str
+    """How the body's detail joins the message: ``{message}``, ``{detail}``."""
+    suggestion: str | None = None
+
+
+_REFUSALS: dict[int, _Refusal] = {
+    401: _Refusal(exc.AuthenticationError, "authentication_failed", "Invalid PostHog API key",
+                  "{message}: {detail}"),
+    403: _Refusal(exc.PermissionDeniedError, "permission_denied", "PostHog denied {where}",
+                  "{detail}"),
+    404: _Refusal(exc.ObjectNotFoundError, "not_found", "Not found: {where}",
+                  "{message} ({detail})",
+                  "Check the id and the project; list the resource to see what exists."),
+    405: _Refusal(exc.NotSupportedError, "method_not_allowed",
+                  "PostHog does not allow {method} on {url}", "{message}",
+                  "Soft-deleted resources are removed with PATCH {'deleted': true}; "
+                  "driver.delete() does that."),
+    409: _Refusal(exc.IntegrityError, "conflict", "{where} conflicts with existing data",
+                  "{detail}", "Reload the record and apply the change again."),
+    429: _Refusal(exc.RateLimitError, "throttled", "API rate limit exceeded",
+                  "{message}: {detail}"),
+}  # fmt: skip
+_OTHER_REFUSAL = _Refusal(
+    exc.ProgrammingError, None, "PostHog answered {status} to {where}", "{detail}"
+)
+
+
+@dataclass(frozen=True)
+class _Body:
+    """The scrubbed fields of an error body (a server, or a proxy, may echo the key)."""
+
+    code: str | None
+    detail: str
+    attr: str | None
+    details: dict[str, Any]
+
+
+def _read_body(
+    payload: Mapping[str, Any], method: str, shown: str, status: int, scrub: Scrub
+) -> _Body:
+    code = scrub(payload["code"]) if isinstance(payload.get("code"), str) else None
+    detail = payload.get("detail")
+    detail_text = scrub(str(detail)) if detail is not None else ""
+    attr = scrub(str(payload["attr"])) if payload.get("attr") is not None else None
+    details: dict[str, Any] = {"method": method, "url": shown, "status": status}
+    if detail is not None:
+        details["detail"] = detail_text
+    if attr is not None:
+        details["attr"] = attr
+    if isinstance(payload.get("type"), str):
+        details["type"] = scrub(payload["type"])
+    return _Body(code, detail_text, attr, details)
+
+
+def _invalid(body: _Body, where: str) -> exc.Error:
+    """A 400: the field PostHog names leads the message."""
+    if body.code == "required" and body.attr:
+        body.details["missing_fields"] = [body.attr]
+    msg = body.detail or f"PostHog refused {where} as invalid"
+    if body.attr and body.attr not in msg:
+        msg = f"{body.attr}: {msg}"
+    return exc.ValidationError(msg, body.details, status=400, code=body.code or "invalid_input")
+
+
+def _server_error(body: _Body, status: int, where: str, html: bool, base_url: str) -> exc.Error:
+    if html:
+        msg = (
+            f"PostHog's API at {base_url} answered {status} with an HTML page "
+            "(a proxy or load balancer answered instead of PostHog)"
+        )
+    else:
+        msg = f"PostHog server error {status} on {where}" + (
+            f": {body.detail}" if body.detail else ""
+        )
+    return exc.PostHogServerError(msg, body.details, status=status, code=body.code)
+
+
 def error_for_response(
     resp: requests.Response,
     method: str,
@@ -166,88 +253,22 @@ def error_for_response(
     """The exception for an answer with an error status (4xx, 5xx)."""
     status = resp.status_code
     shown = strip_query(url)
-    # Everything taken from the body is scrubbed: a server (or a proxy) may echo the key.
-    code = scrub(payload["code"]) if isinstance(payload.get("code"), str) else None
-    detail = payload.get("detail")
-    detail_text = scrub(str(detail)) if detail is not None else ""
-    attr = scrub(str(payload["attr"])) if payload.get("attr") is not None else None
-    details: dict[str, Any] = {"method": method, "url": shown, "status": status}
-    if detail is not None:
-        details["detail"] = detail_text
-    if attr is not None:
-        details["attr"] = attr
-    if isinstance(payload.get("type"), str):
-        details["type"] = scrub(payload["type"])
+    body = _read_body(payload, method, shown, status, scrub)
     where = f"{method} {shown}"
     if status == 400:
-        if code == "required" and attr:
-            details["missing_fields"] = [attr]
-        msg = detail_text or f"PostHog refused {where} as invalid"
-        if attr and attr not in msg:
-            msg = f"{attr}: {msg}"
-        return exc.ValidationError(msg, details, status=status, code=code or "invalid_input")
-    if status == 401:
-        return exc.AuthenticationError(
-            "Invalid PostHog API key" + (f": {detail_text}" if detail_text else ""),
-            details,
-            status=status,
-            code=code or "authentication_failed",
-        )
-    if status == 403:
-        return exc.PermissionDeniedError(
-            detail_text or f"PostHog denied {where}",
-            details,
-            status=status,
-            code=code or "permission_denied",
-        )
-    if status == 404:
-        return exc.ObjectNotFoundError(
-            f"Not found: {where}" + (f" ({detail_text})" if detail_text else ""),
-            details,
-            status=status,
-            code=code or "not_found",
-            suggestion="Check the id and the project; list the resource to see what exists.",
-        )
-    if status == 405:
-        return exc.NotSupportedError(
-            f"PostHog does not allow {method} on {shown}",
-            details,
-            status=status,
-            code=code or "method_not_allowed",
-            suggestion="Soft-deleted resources are removed with PATCH {'deleted': true}; "
-            "driver.delete() does that.",
-        )
-    if status == 409:
-        return exc.IntegrityError(
-            detail_text or f"{where} conflicts with existing data",
-            details,
-            status=status,
-            code=code or "conflict",
-            suggestion="Reload the record and apply the change again.",
-        )
-    if status == 429:
-        return exc.RateLimitError(
-            "API rate limit exceeded" + (f": {detail_text}" if detail_text else ""),
-            details,
-            status=status,
-            code=code or "throttled",
-        )
+        return _invalid(body, where)
     if status >= 500:
-        if payload.get("html"):
-            msg = (
-                f"PostHog's API at {base_url} answered {status} with an HTML page "
-                "(a proxy or load balancer answered instead of PostHog)"
-            )
-        else:
-            msg = f"PostHog server error {status} on {where}" + (
-                f": {detail_text}" if detail_text else ""
-            )
-        return exc.PostHogServerError(msg, details, status=status, code=code)
-    return exc.ProgrammingError(
-        detail_text or f"PostHog answered {status} to {where}",
-        details,
+        return _server_error(body, status, where, bool(payload.get("html")), base_url)
+    refusal = _REFUSALS.get(status, _OTHER_REFUSAL)
+    message = refusal.message.format(where=where, method=method, url=shown, status=status)
+    if body.detail:
+        message = refusal.with_detail.format(message=message, detail=body.detail)
+    return refusal.error(
+        message,
+        body.details,
         status=status,
-        code=code,
+        code=body.code or refusal.code,
+        suggestion=refusal.suggestion,
     )
 
 

@@ -55,12 +55,11 @@ def _value_oid(value: Any) -> int:
     return OID.TEXT
 
 
-# The DB-API's type codes (posthog_dbapi.types), the same on the SQLite and HogQL routes.
-_CODES = {
-    "integer": OID.INT8, "float": OID.FLOAT8, "boolean": OID.BOOL, "datetime": OID.TIMESTAMPTZ,
-    "date": OID.DATE, "uuid": OID.UUID, "json": OID.JSON, "string": OID.TEXT,
-    "binary": OID.BYTEA,
-}  # fmt: skip
+# The DB-API's type codes (the column model's, the same on the SQLite and HogQL routes), and
+# BLOB's, which SQLite can compute but no column kind declares.
+_CODES: dict[str, int] = {kind.code: kind.types.pg_oid for kind in ColumnType} | {
+    "binary": OID.BYTEA
+}
 
 
 def _code_oid(code: Any, value: Any) -> int:

@@ -12,6 +12,7 @@ natively, and the HogQL translator can number the placeholders into HogQL ``valu
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,8 +88,16 @@ def _table_name(node: exp.Expression | None) -> str | None:
     return None
 
 
+# What a statement is depends on its text alone; BI tools send the same few texts again and
+# again, and parsing one costs more than a small Query API answer takes to decode. Every caller
+# shares this one cache (the returned Statement is shared: read it, never change it).
+@functools.lru_cache(maxsize=256)
 def classify(sql: str) -> Statement:
     """What ``sql`` does; ``OTHER`` for anything sqlglot cannot read as one statement."""
+    return _read(sql)
+
+
+def _read(sql: str) -> Statement:
     try:
         parsed = sqlglot.parse(sql, read="sqlite")
     except (SqlglotError, ValueError):

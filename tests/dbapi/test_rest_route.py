@@ -17,8 +17,8 @@ from posthog_dbapi import PostHogDriver
 from posthog_dbapi.adapters.rows import column_reader, python_converter
 from posthog_dbapi.adapters.values import from_storage, storage_converter
 from posthog_dbapi.catalog import RESOURCES
+from posthog_dbapi.catalog.spec import type_code_for
 from posthog_dbapi.exceptions import Error
-from posthog_dbapi.types import type_code_for
 from tests.hostile_values import HOSTILE_VALUES
 
 REST_TABLES = sorted(

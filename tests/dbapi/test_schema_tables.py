@@ -14,7 +14,8 @@ import posthog_dbapi.dbapi as dbapi
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.catalog.spec import ColumnType
 from posthog_dbapi.exceptions import NotSupportedError, ProgrammingError
-from posthog_dbapi.sql.names import quote_qualified
+from posthog_dbapi.sql import statements
+from posthog_dbapi.sql.qualified_names import quote_qualified
 from posthog_emulator.errors import validation_error
 from tests.sent_hogql import count_schema_queries
 
@@ -159,3 +160,24 @@ def test_a_server_without_database_schema_query_keeps_the_builtin_tables(
     assert cursor.fetchone()[0] > 0
     with pytest.raises(ProgrammingError, match="No table"):
         cursor.execute("SELECT * FROM stripe.customer")
+
+
+def test_a_schema_qualified_statement_is_parsed_once_per_text(
+    conn: dbapi.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The statement as written and as rewritten (stripe.customer -> "stripe.customer") are each
+    # read by sqlglot once, however often the statement runs.
+    parsed: list[str] = []
+    read = statements._read
+
+    def counting(sql: str) -> statements.Statement:
+        parsed.append(sql)
+        return read(sql)
+
+    monkeypatch.setattr(statements, "_read", counting)
+    statements.classify.cache_clear()
+    sql = "SELECT count(*) FROM stripe.customer WHERE email LIKE ?"
+    counts = {conn.cursor().execute(sql, ("%@%",)).fetchone() for _ in range(3)}
+    assert len(counts) == 1 and next(iter(counts))[0] > 0
+    assert len(parsed) == 2
+    assert parsed[0] == sql and parsed[1] == quote_qualified(sql, conn.hogql_tables)

@@ -141,17 +141,6 @@ def test_schema_tables_route_to_the_connection_and_unknown_ones_get_hints() -> N
     assert listed == [1]
 
 
-def test_catalog_idioms(translator: Translator) -> None:
-    out = translator.translate(
-        "SELECT a.attname FROM pg_catalog.pg_attribute a, pg_constraint c "
-        "WHERE c.conrelid = 'public.events'::regclass AND a.attnum = ANY(c.conkey) "
-        "AND pg_catalog.pg_table_is_visible(c.conrelid) AND current_user = 'u'"
-    )
-    assert "PG_REGCLASS('public.events')" in out.sql
-    assert "JSON_EACH(c.conkey)" in out.sql
-    assert "'u' = 'u'" in out.sql
-
-
 def test_unnamed_columns_are_named_as_postgres_names_them(translator: Translator) -> None:
     out = translator.translate("SELECT count(*), 1, key FROM feature_flags GROUP BY key")
     db = apsw.Connection(":memory:")
