@@ -19,7 +19,7 @@ DELETE or soft delete, through the driver.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
@@ -232,6 +232,35 @@ class RESTAdapter(Adapter):
         for record in self.scan_records(bounds, limit=limit, offset=offset):
             yield self._row(record)
 
+    def list_taker(
+        self, *, limit: int | None = None, offset: int = 0
+    ) -> Callable[[int], list[dict[str, Any]]]:
+        """``take(n)``: the next ``n`` records of the whole list (no filter) from ``offset``, at
+        most ``limit`` in all; fewer at the end. The same requests as ``scan_records({}, ...)``
+        (a page only when the records fetched so far are used up), by C-level slices of the
+        statement's page cache instead of a generator step per record."""
+        scan: CachedScan | None = None
+        position = 0
+
+        def take(count: int) -> list[dict[str, Any]]:
+            nonlocal scan, position
+            if scan is None:  # on the first fetch, as ``scan_records`` would
+                self._check_can_list()
+                scan = self._scan(self.state.statement, {}, limit, offset)
+            records = scan.take(position, count)
+            position += len(records)
+            return records
+
+        return take
+
+    def _check_can_list(self) -> None:
+        if not self.route.can_list:
+            lookup = self.route.lookup_field
+            raise NotSupportedError(
+                f"PostHog cannot list {self.table}; select one record by "
+                f"{lookup} (WHERE {lookup} = ...).",
+            )
+
     def scan_records(
         self, bounds: dict[str, Filter], *, limit: int | None = None, offset: int | None = None
     ) -> Iterator[dict[str, Any]]:
@@ -246,11 +275,7 @@ class RESTAdapter(Adapter):
         if isinstance(key_bound, Equal):
             records: Iterator[dict[str, Any]] = self._lookup(key_bound.value, ctx)
         else:
-            if not self.route.can_list:
-                raise NotSupportedError(
-                    f"PostHog cannot list {self.table}; select one record by "
-                    f"{lookup} (WHERE {lookup} = ...).",
-                )
+            self._check_can_list()
             params: dict[str, Any] = {}
             for name, bound in bounds.items():
                 if isinstance(bound, Equal) and name in self.exact_params:

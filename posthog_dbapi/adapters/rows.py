@@ -13,14 +13,24 @@ the same values:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
-from posthog_dbapi.adapters.values import from_storage, storage_converter, stored_timestamp
+from posthog_dbapi.adapters.values import (
+    dumps_json,
+    from_storage,
+    storage_converter,
+    stored_timestamp,
+)
 from posthog_dbapi.catalog.spec import type_code_for
 
 __all__ = [
+    "ColumnConverter",
     "ColumnReader",
+    "column_converter",
     "column_reader",
     "json_text_memo",
     "python_converter",
@@ -42,6 +52,11 @@ _PASS_THROUGH: dict[str, type] = {
 }
 
 
+# An API timestamp in the storage form but for its ``Z`` (``stored_timestamp`` keeps such text
+# and swaps the ``Z``; a zero fraction is the one case it rewrites further).
+_ZULU_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(?!000000)\d{6})?Z").fullmatch
+
+
 def _storage_cell(kind: str) -> tuple[type | None, Callable[[Any], Any]]:
     """(the class of API value a column of ``kind`` stores as it is, the conversion of any
     other value): the common cell goes to SQLite without a call."""
@@ -50,6 +65,8 @@ def _storage_cell(kind: str) -> tuple[type | None, Callable[[Any], Any]]:
 
         def timestamp(value: Any) -> Any:
             if value.__class__ is str:  # the usual cell: one call, not three
+                if _ZULU_TEXT(value) is not None:  # the commonest API form, by one C call
+                    return value[:-1] + "+00:00"
                 try:
                     return stored_timestamp(value)
                 except ValueError:
@@ -66,7 +83,8 @@ def storage_row_builder(
     names: Sequence[str], kinds: Sequence[str], requested: set[str]
 ) -> Callable[[Record], Sequence[Any]]:
     """A function from one API record to its row of SQLite storage values, by column position;
-    columns not in ``requested`` are NULL (SQLite does not read them)."""
+    columns not in ``requested`` are NULL (SQLite does not read them). One more slot, the last,
+    holds the record itself."""
     width = len(names)
     picks = [
         (i, name, *_storage_cell(kind))
@@ -77,6 +95,7 @@ def storage_row_builder(
     def build(record: Record) -> Sequence[Any]:
         get = record.get
         row: list[Any] = [None] * width
+        row.append(record)  # the last slot: the record itself, for the rowid
         for i, name, same, convert in picks:
             value = get(name)
             if value is not None:
@@ -121,24 +140,96 @@ def python_converter(kind: str) -> Callable[[Any], Any]:
 ColumnReader = Callable[[list[Record], str], list[Any]]
 """``reader(records, name)``: the Python values of column ``name`` of each record."""
 
+ColumnConverter = Callable[[Sequence[Any]], Sequence[Any]]
+"""``convert(values)``: a column's API values (one per record) as the cursor's Python values."""
 
-def column_reader(kind: str) -> ColumnReader:
-    """The reader of a column of ``kind`` (chosen once per column of a statement)."""
+_NONE = type(None)
+_tzinfo = attrgetter("tzinfo")
+# JSON scalars whose equal values (``1``, ``true``) encode differently. Floats are left out of
+# the bulk path altogether: ``0.0 == -0.0`` too.
+_NUMBERS = frozenset({bool, int})
+_SCALARS = _NUMBERS | {str, _NONE}
+
+
+def _cells(records: list[Record], name: str) -> list[Any]:
+    """Column ``name`` of ``records`` (``None`` where a record lacks it), by one C-level loop."""
+    return list(map(dict.get, records, repeat(name)))
+
+
+def _utc_datetimes(column: Sequence[Any], classes: set[type]) -> list[Any] | None:
+    """A column of API timestamps parsed by one C-level loop, when every one is text that
+    ``fromisoformat`` reads as UTC (what ``python_converter`` makes of each); else ``None``."""
+    if classes != {str}:
+        return None
+    try:
+        parsed = list(map(dt.datetime.fromisoformat, column))
+    except ValueError:
+        return None
+    # By identity, as ``python_converter`` checks: another zero-offset zone takes the long way.
+    if set(map(id, map(_tzinfo, parsed))) != {id(_UTC)}:
+        return None
+    return parsed
+
+
+def _repeated_json(column: Sequence[Any], classes: set[type]) -> list[Any] | None:
+    """The JSON text of a column whose cells are all empty lists, or all one flat object (the
+    same keys in the same order, the same values of the same types: ``created_by`` on a page
+    of one user's records), encoded once; else ``None``. Every check is a C-level loop."""
+    count = len(column)
+    if classes == {list}:
+        return ["[]"] * count if column.count([]) == count else None
+    if classes != {dict}:
+        return None
+    first = column[0]
+    # Dict equality ignores key order and nested types, and counts 1 == 1.0 == True; each of
+    # these changes the text, so each is checked apart.
+    if not all(v.__class__ in _SCALARS for v in first.values()):
+        return None
+    if column.count(first) != count or list(map(tuple, column)).count(tuple(first)) != count:
+        return None
+    for key, value in first.items():
+        if value.__class__ in _NUMBERS and set(map(type, map(itemgetter(key), column))) != {
+            value.__class__
+        }:
+            return None
+    return [dumps_json(first)] * count
+
+
+_BULK: dict[str, Callable[[Sequence[Any], set[type]], list[Any] | None]] = {
+    "datetime": _utc_datetimes,
+    "json": _repeated_json,
+}
+
+
+def column_converter(kind: str) -> ColumnConverter:
+    """The conversion of a column of ``kind`` (chosen once per column of a statement), by
+    C-level loops (``map``) where it can: a column whose cells are all of the class the kind
+    returns as it is comes back untouched; timestamps and repeated JSON objects are converted in
+    bulk; any other column falls back to a call per cell. The values are the same either way."""
     convert = json_text_memo() if kind == "json" else python_converter(kind)
     same = _PASS_THROUGH.get(kind)
-    if same is None:
+    unchanged = frozenset({same, _NONE})
+    bulk = _BULK.get(kind)
 
-        def column(records: list[Record], name: str) -> list[Any]:
-            return [None if (v := r.get(name)) is None else convert(v) for r in records]
+    def converted(column: Sequence[Any]) -> Sequence[Any]:
+        classes = set(map(type, column))
+        if classes <= unchanged:
+            return column
+        if bulk is not None:
+            done = bulk(column, classes)
+            if done is not None:
+                return done
+        if same is None:
+            return [None if v is None else convert(v) for v in column]
+        return [v if v.__class__ is same or v is None else convert(v) for v in column]
 
-        return column
+    return converted
 
-    def typed(records: list[Record], name: str) -> list[Any]:
-        return [
-            v if (v := r.get(name)).__class__ is same or v is None else convert(v) for r in records
-        ]
 
-    return typed
+def column_reader(kind: str) -> ColumnReader:
+    """The reader of a column of ``kind``: ``column_converter`` over the records' cells."""
+    convert = column_converter(kind)
+    return lambda records, name: list(convert(_cells(records, name)))
 
 
 # Distinct objects a JSON column's memo keeps before it starts over.
@@ -162,7 +253,10 @@ def json_text_memo() -> Callable[[Any], Any]:
                 return "[]"
             return stored(value)
         try:
-            key = (tuple(value.items()), tuple(map(type, value.values())))
+            classes = tuple(map(type, value.values()))
+            if float in classes:  # 0.0 and -0.0 are equal keys but different text
+                return stored(value)
+            key = (tuple(value.items()), classes)
             text = memo.get(key)
         except TypeError:  # a nested object or array: not hashable
             return stored(value)
@@ -175,12 +269,31 @@ def json_text_memo() -> Callable[[Any], Any]:
     return convert
 
 
+# Records converted together. Small enough that a chunk's records stay in the CPU cache while
+# each of its columns is read (benchmark 5: 10,000 records at once ran at half the speed).
+_CHUNK = 256
+
+
 def python_rows(
-    records: list[Record], columns: Sequence[tuple[str, ColumnReader]]
+    records: list[Record], columns: Sequence[tuple[str, ColumnConverter]]
 ) -> list[tuple[Any, ...]]:
-    """``records`` as rows of Python values of ``columns`` (``(name, column_reader(kind))``
-    pairs, in order), converted a column at a time."""
-    if not records:
-        return []
-    converted = [read(records, name) for name, read in columns]
-    return list(zip(*converted))
+    """``records`` as rows of Python values of ``columns`` (``(name, column_converter(kind))``
+    pairs, in order), converted a column at a time, a chunk of records at a time."""
+    if not columns:
+        return [() for _ in records]
+    names = [name for name, _ in columns]
+    converters = [convert for _, convert in columns]
+    pick = itemgetter(*names) if len(names) > 1 else None
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(records), _CHUNK):
+        chunk = records[start : start + _CHUNK]
+        cells: Sequence[Sequence[Any]]
+        try:
+            # One C-level pass over the records (each read once while in cache), then transposed.
+            cells = list(zip(*map(pick, chunk))) if pick is not None else []
+        except (KeyError, TypeError):
+            cells = []
+        if len(cells) != len(names):  # a record lacks a column (or a single column): by name
+            cells = [_cells(chunk, name) for name in names]
+        out += zip(*[convert(column) for convert, column in zip(converters, cells)])
+    return out

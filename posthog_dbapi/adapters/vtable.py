@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import apsw
@@ -298,24 +298,23 @@ class RecordCursor:
     def __init__(self, table: VTTable, adapter: RESTAdapter) -> None:
         self.table = table
         self.adapter = adapter
-        self._records: Iterator[dict[str, Any]] = iter(())
-        self._record: dict[str, Any] = {}
+        self._rows: Iterator[Sequence[Any]] = iter(())
         self._current: Sequence[Any] = ()
-        self._build: Callable[[dict[str, Any]], Sequence[Any]] = lambda record: ()
         self._eof = True
 
     def Filter(self, indexnum: int, indexname: str, constraintargs: tuple[Any, ...]) -> None:
         plan, bounds, limit, offset = _scan_arguments(indexname, constraintargs)
         adapter = self.adapter
-        self._build = storage_row_builder(adapter.column_names, adapter.kinds, set(plan["columns"]))
-        self._records = adapter.scan_records(bounds, limit=limit, offset=offset)
+        build = storage_row_builder(adapter.column_names, adapter.kinds, set(plan["columns"]))
+        # A row is built as SQLite steps to it (``map`` is lazy): no page is fetched early.
+        self._rows = map(build, adapter.scan_records(bounds, limit=limit, offset=offset))
         self.Next()
 
     def Eof(self) -> bool:
         return self._eof
 
     def Rowid(self) -> int:
-        return self.adapter.rowid_of(self._record)
+        return self.adapter.rowid_of(self._current[-1])
 
     def Column(self, number: int) -> Any:
         if number < 0:
@@ -323,13 +322,12 @@ class RecordCursor:
         return self._current[number]
 
     def Next(self) -> None:
-        record = next(self._records, None)
-        if record is None:
+        row = next(self._rows, None)
+        if row is None:
             self._eof = True
             return
-        self._record = record
-        self._current = self._build(record)
+        self._current = row
         self._eof = False
 
     def Close(self) -> None:
-        self._records = iter(())
+        self._rows = iter(())

@@ -14,9 +14,8 @@ differently, more than one ``?``) is left to SQLite.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 import sqlglot
@@ -24,7 +23,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from posthog_dbapi.adapters.rest import RESTAdapter
-from posthog_dbapi.adapters.rows import ColumnReader, column_reader, python_rows
+from posthog_dbapi.adapters.rows import ColumnConverter, column_converter, python_rows
 from posthog_dbapi.adapters.state import ConnectionState
 from posthog_dbapi.catalog.spec import type_code_for
 
@@ -152,33 +151,37 @@ class DirectRows:
     def __init__(self, plan: DirectPlan, state: ConnectionState) -> None:
         adapter = RESTAdapter(plan.table, state)
         kinds = dict(zip(adapter.column_names, adapter.kinds))
-        readers: dict[str, ColumnReader] = {}
-        self._columns: list[tuple[str, ColumnReader]] = []
+        converters: dict[str, ColumnConverter] = {}
+        self._columns: list[tuple[str, ColumnConverter]] = []
         for _, name in plan.columns:
-            reader = readers.get(name) or readers.setdefault(name, column_reader(kinds[name]))
-            self._columns.append((name, reader))
+            convert = converters.get(name) or converters.setdefault(
+                name, column_converter(kinds[name])
+            )
+            self._columns.append((name, convert))
         self.description = [
             (output, type_code_for(kinds[name]), None, None, None, None, True)
             for output, name in plan.columns
         ]
-        window = {} if plan.limit is None else {"limit": plan.limit}
-        self._records: Iterator[dict[str, Any]] = adapter.scan_records(
-            {}, offset=plan.offset or None, **window
+        self._take: Callable[[int], list[dict[str, Any]]] | None = adapter.list_taker(
+            limit=plan.limit, offset=plan.offset
         )
 
     def take(self, size: int | None) -> list[tuple[Any, ...]]:
         """The next ``size`` rows (all the rest when ``None``); fewer at the end."""
+        take = self._take
+        if take is None:
+            return []
         if size is not None:
-            return python_rows(list(islice(self._records, size)), self._columns)
+            return python_rows(take(size), self._columns)
         out: list[tuple[Any, ...]] = []
         while True:
-            batch = python_rows(list(islice(self._records, _BATCH)), self._columns)
+            batch = python_rows(take(_BATCH), self._columns)
             out += batch
             if len(batch) < _BATCH:
                 return out
 
     def close(self) -> None:
-        self._records = iter(())
+        self._take = None
 
 
 def run_direct(plan: DirectPlan, state: ConnectionState) -> DirectRows:

@@ -224,5 +224,32 @@ def test_readers_equal_the_sqlite_routes_conversion(kind: str) -> None:
 
 
 def test_json_memo_keeps_equal_but_differently_typed_objects_apart() -> None:
-    records = [{"c": v} for v in ({"a": 1}, {"a": True}, {"a": 1.0}, {"a": 1}, {"a": "1"})]
+    cells = ({"a": 1}, {"a": True}, {"a": 1.0}, {"a": 1}, {"a": "1"}, {"a": -0.0}, {"a": 0.0})
+    records = [{"c": v} for v in cells]
     assert column_reader("json")(records, "c") == [json.dumps(r["c"]) for r in records]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [{"a": 1, "b": "x"}, {"b": "x", "a": 1}],  # equal objects, keys in another order
+        [{"a": 1}, {"a": True}, {"a": 1.0}],  # equal objects, numbers of other types
+        [{"a": 0.0}, {"a": -0.0}, {"a": 0.0}],  # equal floats, different text
+        [{"a": [1]}, {"a": [1]}],  # the same nested object
+        [{"a": {"b": 1}}, {"a": {"b": True}}],  # equal nested objects of other types
+        [[], [], [1]],
+        [[], None, []],
+        [{"a": 1}, {"a": 1}, None],
+    ],
+)
+def test_json_column_is_each_cells_own_text(cells: list[Any]) -> None:
+    records = [{"c": v} for v in cells]
+    expected = [None if v is None else json.dumps(v) for v in cells]
+    assert column_reader("json")(records, "c") == expected
+
+
+def test_timestamp_column_with_another_zone_is_converted_to_utc() -> None:
+    cells = ["2024-01-05T10:00:00Z", "2024-01-05T12:00:00+02:00", "2024-01-05T10:00:00.5Z"]
+    got = column_reader("datetime")([{"c": v} for v in cells], "c")
+    assert [g.tzinfo for g in got] == [dt.timezone.utc] * 3
+    assert got[0] == got[1] and got[2].microsecond == 500000
