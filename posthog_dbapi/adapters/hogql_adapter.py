@@ -7,9 +7,12 @@ timestamp range, distinct_id, person_id, and LIMIT/OFFSET) by composing a plain 
 pushdown translator turns into HogQL, so it pages by keyset exactly as a pushed-down scan does.
 
 Fetched once per statement: SQLite may ask a virtual table for rows once per outer row of a join
-(``events JOIN persons ON person_id = id`` asked ``persons`` once per event). The adapter keeps
-each scan's rows in the statement's context (`posthog_dbapi.adapters.state`): a repeated scan
-replays them, and once a statement asks the same table with a different value of a bound, the
+(``events JOIN persons ON person_id = id`` asked ``persons`` once per event). When the statement
+may read a table more than once (the cursor decides from its parse: joins, subqueries, a table
+named twice, OR), the adapter keeps each scan's rows in the statement's context
+(`posthog_dbapi.adapters.state`); a statement that reads one table once streams it and keeps
+nothing (a million-row ``SELECT *`` holds a page, not the table). A repeated scan replays the
+kept rows, and once a statement asks the same table with a different value of a bound, the
 table is fetched whole (with the bounds every call shared) and later calls are answered from
 those rows. A table costs at most its first scan and one whole fetch per statement, whatever
 SQLite's plan.
@@ -298,13 +301,13 @@ class HogQLAdapter:
         return (rows[p] for p in positions if _matches(rows[p], rest))
 
     def _fetch(self, bounds: dict[str, Filter], columns: list[str], limit: int | None,
-               offset: int | None) -> CachedScan:  # fmt: skip
+               offset: int | None, *, keep: bool = True) -> CachedScan:  # fmt: skip
         assert self.state is not None
         return CachedScan(scan(self.driver, self.table, bounds, columns=columns, limit=limit,
                                offset=offset, page_size=self.page_size,
                                on_query=self.on_query,
                                queries=self.state.statement.queries,
-                               on_more=self.state.statement.on_more))  # fmt: skip
+                               on_more=self.state.statement.on_more), keep=keep)  # fmt: skip
 
     def _memoised(self, bounds: dict[str, Filter], columns: list[str], limit: int | None,
                   offset: int | None) -> Iterator[dict[str, Any]]:  # fmt: skip
@@ -313,8 +316,14 @@ class HogQLAdapter:
         wanted = tuple(sorted(columns))
         key = ("hogql", self.table.name, wanted, _bounds_key(bounds), limit, offset)
         hit = scans.get(key)
-        if hit is not None:
+        if hit is not None and hit.replayable:
             yield from hit
+            return
+        if hit is not None:
+            # A statement the cursor judged to read this table once asked the same scan again:
+            # its rows were not kept, so it is fetched again (right answer over fewer requests).
+            scans[key] = fetched = self._fetch(bounds, columns, limit, offset, keep=False)
+            yield from fetched
             return
         whole_key = ("hogql-whole", self.table.name)
         whole = scans.get(whole_key)
@@ -323,7 +332,10 @@ class HogQLAdapter:
         hint = self._join_hint(bounds)
         if whole is None and first is None and hint is None:
             # The first scan of this table in the statement: pushed down as it is.
-            scans[first_key] = scans[key] = fetched = self._fetch(bounds, columns, limit, offset)
+            # Its rows are kept only when the statement may read the table again.
+            keep = self.state.statement.replay
+            scans[first_key] = scans[key] = fetched = self._fetch(bounds, columns, limit, offset,
+                                                                  keep=keep)  # fmt: skip
             self._first_bounds = dict(bounds)
             self._first_columns = wanted
             yield from fetched

@@ -10,7 +10,8 @@ token is looked up here to find the connection's driver. The API key never leave
 - the stable mapping between string/UUID record keys and SQLite's integer rowids;
 - the current ``StatementContext``: pages fetched during one statement, shared by every scan of
   that statement, so a join does not refetch the inner table once per outer row
-  (shillelagh issue 224), and the ids a multi-row write has already applied.
+  (shillelagh issue 224), and the ids a multi-row write has already applied. A statement that
+  reads each table once (``replay`` False) keeps no rows: its scans stream.
 """
 
 from __future__ import annotations
@@ -85,11 +86,22 @@ class CachedScan:
     The first consumer pulls pages from the driver as it iterates; later consumers within the same
     statement replay what is already fetched and continue from there. A page is requested only
     when a consumer needs a row beyond what has been fetched.
+
+    With ``keep=False`` the rows pass through without being kept (a statement that reads the
+    table once: a million-row scan must not hold a million rows); such a scan cannot be
+    replayed (``replayable`` is False once a row has gone by).
     """
 
-    def __init__(self, source: Iterator[dict[str, Any]]) -> None:
+    def __init__(self, source: Iterator[dict[str, Any]], *, keep: bool = True) -> None:
         self._source: Iterator[dict[str, Any]] | None = source
         self._rows: list[dict[str, Any]] = []
+        self.keep = keep
+        self._started = False
+
+    @property
+    def replayable(self) -> bool:
+        """Whether a new consumer would see every row (kept, or none consumed yet)."""
+        return self.keep or not self._started
 
     @property
     def complete(self) -> bool:
@@ -123,6 +135,20 @@ class CachedScan:
         return True
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
+        if not self.keep:
+            return self._stream()
+        return self._replay()
+
+    def _stream(self) -> Iterator[dict[str, Any]]:
+        if self._started:
+            raise RuntimeError("a scan that keeps no rows was read twice")  # a bug, not input
+        self._started = True
+        source = self._source
+        if source is not None:
+            yield from source
+        self._source = None
+
+    def _replay(self) -> Iterator[dict[str, Any]]:
         # Runs once per row of every REST scan: pulls inline rather than through ``_pull``.
         rows = self._rows
         index = 0
@@ -144,6 +170,8 @@ class CachedScan:
 
     def fill(self) -> list[dict[str, Any]]:
         """Fetch every remaining page and return all rows."""
+        if not self.keep:
+            raise RuntimeError("fill() of a scan that keeps no rows")  # a bug, not input
         while self._pull():
             pass
         return self._rows
@@ -166,6 +194,10 @@ class StatementContext:
     on_more: Callable[[int], None] | None = None
     """Told of the requests a scan needs beyond the statement's estimate, before they are
     sent (the cursor grows its estimate and may refuse them)."""
+    replay: bool = True
+    """Whether SQLite may read a table more than once in this statement (a join, a subquery, a
+    table named twice, an OR it may scan once per branch): only then do scans keep their rows
+    to replay them. The cursor sets False for a SELECT that reads one table once."""
     join_keys: dict[tuple[str, str], set[Any]] = field(default_factory=dict)
     """(HogQL table, column) -> the values a REST table joined on that column holds, read
     before the statement runs, so the table is fetched once with them as an IN list."""

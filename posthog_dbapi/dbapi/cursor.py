@@ -341,6 +341,7 @@ class Cursor:
                 self.estimated_queries = estimate(chosen, scanned, QUERY_MAX_ROWS)
                 check_budget(self.estimated_queries, self.connection.max_queries, chosen)
         context = state.begin_statement()
+        context.replay = not statement.single_pass
         self.queries = context.queries
         context.on_more = self._more
         if statement.kind is StatementKind.SELECT and self.estimated_queries is not None:

@@ -42,19 +42,23 @@ class QueryOperations:
         refresh: str = "blocking",
         timeout: float | None = None,
         client_query_id: str | None = None,
+        cache: bool = True,
     ) -> QueryResult:
         """Run HogQL through the Query API; ``{name}`` placeholders take ``values``.
 
         ``client_query_id``: the id to give the query, so ``cancel_query(id)`` can stop it from
         another thread while this call waits; ``timeout`` cancels it server-side when an async
         (``refresh="async"``) query is still running after that many seconds. DateTime values
-        are in UTC, or in the project's timezone when the driver has ``timezone="project"``."""
+        are in UTC, or in the project's timezone when the driver has ``timezone="project"``.
+        ``cache=False`` leaves the process's answer cache out (a keyset page after the first:
+        kept, a streamed scan's pages would all stay in memory)."""
         check_open(self._transport)
         ttl = self.query_cache_ttl
         key = None
         # Only the refresh modes that accept a cached answer; "force_*" asks for a fresh one.
         if (
             ttl > 0
+            and cache
             and refresh in ("blocking", "async")
             and isinstance(values, (Mapping, type(None)))
         ):

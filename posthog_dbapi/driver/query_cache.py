@@ -5,7 +5,8 @@ and every chart refresh; PostHog answers at most 120 HogQL queries an hour per k
 An answer is reused for ``ttl`` seconds (the driver's ``query_cache_ttl``, default 60; 0 turns
 the cache off) when the host, the API key (kept only as a SHA-256 digest), the project, the
 timezone setting, the HogQL text and the values are all the same. Only answers of at most
-`MAX_CELLS` cells are kept, so a large keyset page never stays in memory.
+`MAX_CELLS` cells are kept, so a large keyset page never stays in memory, and a keyset scan's
+pages after the first are never offered (``query(cache=False)``): a streamed scan keeps none.
 
 Freshness: an answer can be up to ``ttl`` seconds old. Writes through this package do not
 change the HogQL tables (events, persons, sessions are built by PostHog from captured events),

@@ -14,6 +14,8 @@ A join is pushed down only in forms whose HogQL answer is exactly SQLite's:
   too (a side an earlier LEFT join padded already has one; its padded rows stay NULL either
   way). It is not pushed after an inner join whose extra ``ON`` conditions moved to ``WHERE``,
   which would then drop the rows the RIGHT join keeps.
+- Past one answer, a join pages by the keys of all its sides; a padded side's keys are read
+  NULL-safe through its marker (`pushdown_planner._keys`).
 """
 
 from __future__ import annotations
@@ -127,15 +129,18 @@ class JoinRules(TranslatorBase):
         inner_alias = f"{source.alias}i"
         inner = node.copy()
         inner.set("alias", exp.TableAlias(this=identifier(inner_alias)))
+        # A derived table's key columns (`Source.keys`) go through too, so it still pages.
+        carried = [c.hogql for c in source.columns.values()] + list(
+            source.keys.keys if source.keys is not None else ()
+        )
         select = exp.Select(expressions=[
-            exp.alias_(exp.column(identifier(c.hogql), identifier(inner_alias)),
-                       identifier(c.hogql))
-            for c in source.columns.values()
+            exp.alias_(exp.column(identifier(name), identifier(inner_alias)), identifier(name))
+            for name in carried
         ] + [exp.alias_(exp.Literal.number(1), identifier(MARKER))])  # fmt: skip
         select.set("from_", exp.From(this=inner))
         if where:
             alone = Scope(sources={user: Source(inner_alias, source.columns, source.order,
-                                                 source.table)})  # fmt: skip
+                                                 source.table, keys=source.keys)})  # fmt: skip
             parts = [self.expr(w, alone).node for w in where]
             condition = parts[0]
             for part in parts[1:]:

@@ -96,6 +96,11 @@ class Source:
     marker: str | None = None
     """The generated column that is 1 on this source's real rows: set when an outer join may
     pad the source with a row of NULLs (see `pushdown_joins`)."""
+    keys: HogQLTable | None = None
+    """A derived table (a subquery in FROM or JOIN) whose rows are one table's or join's rows,
+    unaggregated and unlimited: the generated columns it carries besides its own, holding the
+    keys of the tables it reads, as a table of those columns (its keys), so it pages by keyset
+    like a table (see `pushdown_statements.Translator.source`)."""
 
     def ref(self, col: Col) -> exp.Expression:
         """A column of this source as HogQL: NULL on a padded row, as in SQLite."""
@@ -150,8 +155,13 @@ class Translation:
     key_sources: list[tuple[str, HogQLTable]] = field(default_factory=list)
     """(HogQL alias, table) of every table a plain row scan reads, the one table or each table
     of an inner or cross join of tables: their keys together are unique per row, so they page it
-    by keyset. Empty when the rows cannot be paged (aggregates, windows, outer joins, derived
-    tables)."""
+    by keyset. Empty when the rows cannot be paged (aggregates, windows, derived tables that
+    limit, group or deduplicate rows, CTEs)."""
+    unpaged: str = ""
+    """When `key_sources` is empty: the part of the statement that keeps it from paging."""
+    padded: dict[str, str] = field(default_factory=dict)
+    """HogQL alias -> marker column of each key source an outer join may pad with NULLs: its
+    keys are read NULL-safe (`pushdown_planner._keys`)."""
 
 
 class TranslatorBase:

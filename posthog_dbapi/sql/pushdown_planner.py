@@ -7,10 +7,11 @@ runs a plan through ``driver.query()`` and returns a `PushdownResult`: a PEP 249
 a lazy row iterator that fetches the next page only when the rows so far are consumed.
 
 Paging: the Query API caps an answer at 50,000 rows and refuses OFFSET for personal API keys.
-A plain row scan of one table pages by keyset: the user's ORDER BY (when it is plain columns)
-followed by the table's unique keys (events: ``timestamp, uuid``), continuing each page after the
-last row's key values, so equal timestamps neither lose nor repeat rows. A user's OFFSET is
-skipped client-side. Aggregates are one request.
+A plain row scan pages by keyset: the user's ORDER BY (when it is plain columns) followed by the
+unique keys of every table it reads (events: ``timestamp, uuid``), continuing each page after the
+last row's key values, so equal timestamps neither lose nor repeat rows. That covers joins
+(a side an outer join pads is keyed NULL-safe, see `_keys`) and derived tables that carry their
+tables' keys. A user's OFFSET is skipped client-side. Aggregates are one request.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class QueryRunner(Protocol):
         refresh: str = ...,
         timeout: float | None = None,
         client_query_id: str | None = None,
+        cache: bool = True,
     ) -> Any: ...
 
 
@@ -181,15 +183,30 @@ def _first_limit(translation: Translation, mode: str, page_size: int = MAX_ROWS_
 
 
 def _keys(translation: Translation) -> list[tuple[exp.Expression, bool]]:
-    """The keyset order: the user's ORDER BY, then every table's keys as tie-breakers."""
+    """The keyset order: the user's ORDER BY, then every table's keys as tie-breakers.
+
+    A side an outer join pads has no key values on a padded row, and a NULL never compares
+    greater than a placeholder. Its keys are therefore read NULL-safe: first whether the row is
+    real (``if(t.mk = 1, 1, 0)``: 0 on a padded row whether the server pads with NULL or with
+    default values), then each key as text, ``''`` on a padded row. A padded row is then one
+    row per real row of the other side(s), whose keys are values, so the keys stay unique."""
     keys: list[tuple[exp.Expression, bool]] = [(k.copy(), d) for k, d, _ in translation.order_keys]
     seen = {render(k) for k, _ in keys}
     for alias, table in translation.key_sources:
+        marker = translation.padded.get(alias)
+        real: exp.Expression | None = None
+        if marker is not None:
+            real = exp.EQ(this=exp.column(identifier(marker), identifier(alias)),
+                          expression=exp.Literal.number(1))  # fmt: skip
+            keys.append((_fn("if", real, exp.Literal.number(1), exp.Literal.number(0)), False))
         for name in table.keys:
             column: exp.Expression = exp.column(identifier(name), identifier(alias))
-            if table.kind(name) == "uuid":
-                # Text order, so the key compares the way the fallback's text column does.
+            if table.kind(name) == "uuid" or real is not None:
+                # Text order, so the key compares the way the fallback's text column does (and,
+                # on a padded side, one type with the padded rows' '').
                 column = _fn("toString", column)
+            if real is not None:
+                column = _fn("if", real.copy(), column, exp.Literal.string(""))
             if render(column) not in seen:
                 seen.add(render(column))
                 keys.append((column, False))
@@ -272,17 +289,20 @@ def execute(
     page_size = max(1, min(page_size, MAX_ROWS_PER_QUERY))
     sent: list[str] = queries if queries is not None else []
 
-    def send(hogql: str, values: Mapping[str, Any]) -> Any:
+    def send(hogql: str, values: Mapping[str, Any], cache: bool = True) -> Any:
         logger.debug("HogQL request: %s", hogql)
+        # A page after the first stays out of the answer cache: a streamed scan would
+        # otherwise keep every page it has read (benchmark 3 grew by the whole table).
         if on_query is None and refresh == "blocking":
-            answer = driver.query(hogql, values, timeout=timeout)
+            answer = driver.query(hogql, values, timeout=timeout, cache=cache)
         else:
             query_id = uuid.uuid4().hex
             if on_query is not None:
                 on_query(query_id)
             answer = driver.query(
-                hogql, values, refresh=refresh, timeout=timeout, client_query_id=query_id
-            )
+                hogql, values, refresh=refresh, timeout=timeout, client_query_id=query_id,
+                cache=cache,
+            )  # fmt: skip
         if not getattr(answer, "from_cache", False):
             sent.append(hogql)
         return answer
@@ -335,7 +355,7 @@ _CONVERT_ROWS = 5_000
 
 
 def _rows(
-    send: Callable[[str, Mapping[str, Any]], Any],
+    send: Callable[..., Any],
     chosen: PushdownPlan,
     first: Any,
     limit: int,
@@ -350,10 +370,11 @@ def _rows(
     assert translation is not None
     width = len(translation.columns)
     if chosen.mode == "single" and translation.limit is None and len(first.results) >= limit:
+        shape = translation.unpaged or "its row order"
         raise OperationalError(
             f"The query returned {len(first.results)} rows, the most the Query API answers at "
-            "once, and cannot be paged.",
-            {"hogql": chosen.hogql},
+            f"once, and cannot be paged: {shape} keeps it from paging by keyset.",
+            {"hogql": chosen.hogql, "reason": shape},
             suggestion='Add a LIMIT, narrow the query, or connect with pushdown="off".',
         )
     base = 1 + max((int(n[1:]) for n in translation.values), default=-1)
@@ -371,7 +392,7 @@ def _rows(
         values = dict(translation.values)
         names = [f"p{base + i}" for i in range(len(after))]
         values.update(zip(names, after))
-        return send(render(_page_tree(translation, list(after), rows, names)), values)
+        return send(render(_page_tree(translation, list(after), rows, names)), values, False)
 
     def key(row: list[Any]) -> list[Any]:
         return row[width:]

@@ -317,7 +317,7 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             reference.set("alias", exp.TableAlias(this=identifier(alias)))
             return reference
         if isinstance(node, exp.Subquery):
-            inner, cols, _ = self.select(node.this)
+            inner, cols, inner_scope = self.select(node.this)
             if len({c.name for c in cols}) != len(cols):
                 raise Unsupported("a subquery with duplicate column names")
             if any(c.kind == "jval" for c in cols):
@@ -329,11 +329,37 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
                     for i, c in enumerate(cols)
                 },
                 [c.name for c in cols],
+                keys=_carry_keys(inner, inner_scope, node.this),
             )
             return exp.Subquery(this=inner, alias=exp.TableAlias(this=identifier(alias)))
         raise Unsupported(f"FROM {type(node).__name__}")
 
     # --- expressions ---------------------------------------------------------------------
+
+
+def _carry_keys(inner: exp.Select, scope: Scope, node: exp.Expression) -> HogQLTable | None:
+    """Add the keys of the tables `inner` reads to its columns (as ``sk0``, ``sk1``...), when
+    its rows are theirs one for one: no aggregate, DISTINCT, window or LIMIT (a LIMIT picks rows
+    by an order that may tie, so a rerun per page could pick others), and no side an outer
+    join pads (its keys are not values). Returns the key columns as a table, else None (the
+    derived table is then not paged)."""
+    if not isinstance(node, exp.Select) or any(node.args.get(a) for a in (
+        "group", "having", "distinct", "limit", "offset"
+    )) or node.find(exp.Window) or any(p.find(exp.AggFunc) for p in node.expressions):  # fmt: skip
+        return None
+    sources = list(scope.sources.values())
+    if not sources or any(s.table is None or not s.table.keys or s.marker for s in sources):
+        return None
+    keys: list[tuple[str, str]] = []
+    for source in sources:
+        assert source.table is not None
+        for name in source.table.keys:
+            kind = source.table.kind(name) or "str"
+            hidden = f"sk{len(keys)}"
+            column = exp.column(identifier(name), identifier(source.alias))
+            inner.append("expressions", exp.alias_(column, identifier(hidden)))
+            keys.append((hidden, kind))
+    return HogQLTable("(subquery)", tuple(keys), tuple(k for k, _ in keys))
 
 
 def translate(
@@ -376,13 +402,23 @@ def translate(
     )  # fmt: skip
     source = next(iter(scope.sources.values()))
     # A join multiplies rows, so one table's keys do not page it, but all its tables' keys do
-    # (a padded side's keys are not values, so outer joins are not paged); a window sees the
-    # whole table, so a page (rows after the last key) would change its values.
+    # (a side an outer join pads pages by NULL-safe keys, see `pushdown_planner._keys`); a
+    # window sees the whole table, so a page (rows after the last key) would change its values.
     pageable = not aggregated and body.find(exp.Window) is None
-    key_sources = [(s.alias, s.table) for s in scope.sources.values()
-                   if s.table is not None and s.table.keys and not s.marker]  # fmt: skip
+    key_sources: list[tuple[str, HogQLTable]] = []
+    for s in scope.sources.values():
+        keyed = s.table or s.keys  # a table, or a derived table that carries its tables' keys
+        if keyed is not None and keyed.keys:
+            key_sources.append((s.alias, keyed))
+    unpaged = ""
     if not pageable or len(key_sources) != len(scope.sources):
         key_sources = []
+        unpaged = (
+            "its aggregate, GROUP BY or DISTINCT" if aggregated
+            else "its window function" if pageable is False
+            else "a subquery or CTE in FROM that limits, groups or deduplicates rows"
+        )  # fmt: skip
+    padded = {s.alias: s.marker for s in scope.sources.values() if s.marker and key_sources}
     table = source.table if key_sources and len(scope.sources) == 1 else None
     used = {node.name for node in out.find_all(exp.Placeholder)}
     for name in [n for n in translator.values if n not in used]:
@@ -401,6 +437,8 @@ def translate(
         source_alias=source.alias,
         order_keys=order_keys,
         key_sources=key_sources,
+        padded=padded,
+        unpaged=unpaged,
     )
 
 

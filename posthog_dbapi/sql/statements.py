@@ -57,6 +57,10 @@ class Statement:
     """The tables named with a schema, as ``schema.table`` (``stripe.customer``)."""
     ctes: tuple[str, ...] = ()
     """The names its WITH clauses define (they are not tables)."""
+    single_pass: bool = False
+    """A SELECT that SQLite runs as one pass over one table: one table named once, without a
+    join, subquery, CTE, compound or OR (SQLite may scan a virtual table once per OR branch).
+    Its scans need not keep rows to replay them (`posthog_dbapi.adapters.state`)."""
 
 
 def _literal(node: exp.Expression, placeholders: dict[int, int]) -> ValueSource:
@@ -155,5 +159,12 @@ def _read(sql: str) -> Statement:
             StatementKind.DELETE, _table_name(tree.this), tables, qualified=qualified, ctes=ctes
         )
     if isinstance(tree, exp.Query):
-        return Statement(StatementKind.SELECT, None, tables, qualified=qualified, ctes=ctes)
+        single = (
+            isinstance(tree, exp.Select)
+            and len(found) == 1
+            and sum(1 for _ in tree.find_all(exp.Query)) == 1
+            and tree.find(exp.Join, exp.Subquery, exp.CTE, exp.Or) is None
+        )
+        return Statement(StatementKind.SELECT, None, tables, qualified=qualified, ctes=ctes,
+                         single_pass=single)  # fmt: skip
     return Statement(StatementKind.OTHER, None, tables, qualified=qualified, ctes=ctes)
