@@ -1,4 +1,4 @@
-"""Benchmark 8: time to the first row of ``SELECT * FROM events``, against the bare request.
+"""Benchmark 10: time to the first row of ``SELECT * FROM events``, against the bare request.
 
 The cursor's time is ``execute`` plus ``fetchone`` on an open connection (the project check and
 the schema are fetched before the clock starts). The bare side posts the HogQL of the cursor's

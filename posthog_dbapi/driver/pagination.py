@@ -1,10 +1,11 @@
 """Paging through REST lists: one strategy per ``PaginationStyle``, all lazy.
 
-A page is fetched only when the caller has consumed the previous one. Within one scan a record is
-yielded once (de-duplicated by its id, since limit/offset lists shift when rows are added during a
-scan). A page that does not advance (the same ``next`` again, an empty page that still has a
-``next``) raises ``MalformedResponseError``: never an endless loop, never a silent truncation.
-Event-scale tables (``KEYSET``) are paged through the Query API in ``events.py``.
+A page is fetched only when the caller has consumed the previous one (``readahead.py`` fetches
+ahead, on request). Within one scan a record is yielded once (de-duplicated by its id, a page at a
+time, since limit/offset lists shift when rows are added during a scan). A page that does not
+advance (the same ``next`` again, an empty page that still has a ``next``) raises
+``MalformedResponseError``: never an endless loop, never a silent truncation. Event-scale
+tables (``KEYSET``) are paged through the Query API in ``events.py``.
 
 Limit/offset lists with a ``count`` (most of PostHog's) are read with anchored pages: each page
 after the first starts one row early, at the last row already seen (the anchor). When the page
@@ -25,7 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from posthog_dbapi.driver.routes import PaginationStyle, ResourceRoute
 from posthog_dbapi.exceptions import MalformedResponseError
 
-__all__ = ["MAX_PASSES", "FetchPage", "paginate"]
+__all__ = ["MAX_PASSES", "FetchPage", "paginate", "paginate_pages"]
 
 MAX_PASSES = 3
 """Passes over a limit/offset list that shifted under the scan before giving up."""
@@ -46,6 +47,27 @@ def paginate(
     limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield the records of the list at ``path`` from ``offset``, at most ``limit`` of them."""
+    for page in paginate_pages(
+        route, fetch, path, params, page_size=page_size, offset=offset, limit=limit
+    ):
+        yield from page
+
+
+def paginate_pages(
+    route: ResourceRoute,
+    fetch: FetchPage,
+    path: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    page_size: int | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    expect: Callable[[str], None] | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """``paginate``'s records a page at a time (no empty page): the records of each page not
+    yielded before, cut at ``limit``. Working a page at a time keeps the per-record work in
+    C-level loops (``_Seen``). ``expect``, when given, is told before each request of a
+    limit/offset scan the request likely to follow it (``pipeline.py``)."""
     if limit is not None and limit <= 0:
         return
     size = page_size or route.default_page_size
@@ -56,31 +78,71 @@ def paginate(
         size = min(size, limit)
     style = route.pagination
     if style is PaginationStyle.NONE:
-        records: Iterator[dict[str, Any]] = _unpaged(route, fetch, path, params, offset)
+        pages: Iterator[list[dict[str, Any]]] = _unpaged(route, fetch, path, params, offset)
     elif style is PaginationStyle.HAS_NEXT:
-        records = _has_next(route, fetch, path, params, size, offset)
+        pages = _has_next(route, fetch, path, params, size, offset)
     elif style is PaginationStyle.CURSOR:
-        records = _linked(route, fetch, path, {**(params or {}), "limit": size}, offset, False)
+        pages = _linked(route, fetch, path, {**(params or {}), "limit": size}, offset, False)
     elif style is PaginationStyle.OFFSET:
-        records = _anchored(route, fetch, path, params or {}, size, offset)
+        pages = _AnchoredScan(route, fetch, path, params or {}, size, offset, expect).pages()
     else:
         base = {**(params or {}), "limit": size}
         if offset:
             base["offset"] = offset
-        records = _linked(route, fetch, path, base, 0, style is PaginationStyle.OFFSET_NO_COUNT)
-    seen: set[Any] = set()
-    count = 0
-    for record in records:
-        key = record.get(route.id_field) if isinstance(record, dict) else None
-        if key is not None:
-            marker = (type(key).__name__, str(key))
-            if marker in seen:
-                continue
-            seen.add(marker)
-        yield record
-        count += 1
-        if limit is not None and count >= limit:
+        pages = _linked(route, fetch, path, base, 0, style is PaginationStyle.OFFSET_NO_COUNT)
+    seen = _Seen(route.id_field)
+    remaining = limit
+    for page in pages:
+        fresh = seen.fresh(page)
+        if remaining is not None:
+            fresh = fresh[:remaining]
+            remaining -= len(fresh)
+        if fresh:
+            yield fresh
+        if remaining is not None and remaining <= 0:
             return
+
+
+_PLAIN_KEYS = frozenset({int, str})
+"""Id classes whose values are told apart by value alone within their class."""
+
+
+class _Seen:
+    """The ids one scan has yielded: a record whose id was yielded before is dropped. Ids of
+    different classes never match (the id ``1`` is not the id ``"1"``, nor ``True``); a record
+    without an id is always new."""
+
+    def __init__(self, id_field: str) -> None:
+        self.id_field = id_field
+        self.by_class: dict[type, set[Any]] = {}
+        self.others: set[tuple[str, str]] = set()
+
+    def fresh(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records of ``rows`` whose ids are new, in order; they are then seen."""
+        keys = [row.get(self.id_field) for row in rows]
+        classes = set(map(type, keys))
+        if len(classes) == 1:
+            (cls,) = classes
+            if cls in _PLAIN_KEYS:
+                # The usual page: ids of one class, all distinct, none seen; by set operations.
+                page = set(keys)
+                seen = self.by_class.setdefault(cls, set())
+                if len(page) == len(keys) and seen.isdisjoint(page):
+                    seen |= page
+                    return rows
+        return [row for row, key in zip(rows, keys) if self._first(key)]
+
+    def _first(self, key: Any) -> bool:
+        if key is None:
+            return True
+        seen: set[Any] = self.others
+        marker: Any = (type(key).__name__, str(key))
+        if key.__class__ in _PLAIN_KEYS:
+            seen, marker = self.by_class.setdefault(key.__class__, set()), key
+        if marker in seen:
+            return False
+        seen.add(marker)
+        return True
 
 
 def _results(route: ResourceRoute, body: Any, where: str) -> list[dict[str, Any]]:
@@ -93,12 +155,14 @@ def _results(route: ResourceRoute, body: Any, where: str) -> list[dict[str, Any]
             f"The {route.name} list from {where} has no 'results' list",
             {"url": where, "got": type(body).__name__},
         )
-    for row in rows:
-        if not isinstance(row, dict):
-            raise MalformedResponseError(
-                f"The {route.name} list from {where} holds a {type(row).__name__}, not an object",
-                {"url": where},
-            )
+    if rows and set(map(type, rows)) != {dict}:
+        for row in rows:
+            if not isinstance(row, dict):
+                raise MalformedResponseError(
+                    f"The {route.name} list from {where} holds a {type(row).__name__}, not an "
+                    "object",
+                    {"url": where},
+                )
     return list(rows)
 
 
@@ -108,10 +172,9 @@ def _unpaged(
     path: str,
     params: Mapping[str, Any] | None,
     offset: int,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[list[dict[str, Any]]]:
     body = fetch(path, params)
-    rows = _results(route, body, path)
-    yield from rows[offset:]
+    yield _results(route, body, path)[offset:]
 
 
 def _linked_page(
@@ -136,6 +199,14 @@ def _linked_page(
     return body, rows, nxt
 
 
+def _not_advancing(route: ResourceRoute, nxt: str) -> MalformedResponseError:
+    return MalformedResponseError(
+        f"PostHog's 'next' link for {route.name} does not advance",
+        {"next": nxt.split("?", 1)[0]},
+        suggestion="The scan stopped to avoid an endless loop; run the read again.",
+    )
+
+
 def _linked(
     route: ResourceRoute,
     fetch: FetchPage,
@@ -143,26 +214,21 @@ def _linked(
     params: Mapping[str, Any],
     skip: int,
     no_count: bool,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[list[dict[str, Any]]]:
     """Follow ``next`` links (limit/offset with or without ``count``, and cursor lists)."""
     target: str = path
     query: Mapping[str, Any] | None = params
     visited: set[str] = set()
     while True:
         _, rows, nxt = _linked_page(route, fetch, target, query)
-        for row in rows:
-            if skip:
-                skip -= 1
-                continue
-            yield row
+        if skip:
+            rows, skip = rows[skip:], max(0, skip - len(rows))
+        if rows:
+            yield rows
         if not nxt:
             return
         if nxt in visited or nxt == target:
-            raise MalformedResponseError(
-                f"PostHog's 'next' link for {route.name} does not advance",
-                {"next": nxt.split("?", 1)[0]},
-                suggestion="The scan stopped to avoid an endless loop; run the read again.",
-            )
+            raise _not_advancing(route, nxt)
         visited.add(target)
         target, query = nxt, None
 
@@ -176,110 +242,159 @@ def _with_window(url: str, limit: int, offset: int) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _anchored(
-    route: ResourceRoute,
-    fetch: FetchPage,
-    path: str,
-    params: Mapping[str, Any],
-    size: int,
-    start: int,
-) -> Iterator[dict[str, Any]]:
-    """Limit/offset pages, each overlapping the previous one by its last row (the anchor)."""
-    cap = route.max_page_size
-    # One row more than the page size, so the overlap does not shrink what a page brings.
-    overlap_size = max(2, size + 1 if cap is None else min(size + 1, cap))
+class _AnchoredScan:
+    """Limit/offset pages, each overlapping the previous one by its last row (the anchor).
 
-    def first_page() -> tuple[str, Mapping[str, Any] | None]:
-        query = {**params, "limit": size}
-        if start:
-            query["offset"] = start
-        return path, query
+    ``pages()`` drives the scan; each other method is one decision of it, and sets up the next
+    request (``target`` and ``query``) when it makes one."""
 
-    passes = 1
-    target, query = first_page()
-    recent: list[Any] = []  # ids of the previous page, in list order; the last is the anchor
-    link = ""  # the server's last ``next`` link: the base of the windows we ask for
-    position = start  # the list position of the first row of the page being fetched
-    backoff = 0
-    visited: set[str] = set()
-    while True:
-        body, rows, nxt = _linked_page(route, fetch, target, query)
-        fresh = rows
-        if recent:
-            ids = [row.get(route.id_field) for row in rows]
-            known = set(recent)
-            found = [i for i, key in enumerate(ids) if key in known]
-            if not found:
-                # Rows before the anchor were deleted and the list shifted left: a row may
-                # have slipped past. Look further back for a row of the previous page.
-                if position > start and backoff < MAX_PASSES:
-                    backoff += 1
-                    position = max(start, position - size)
-                    window = overlap_size + backoff * size
-                    if cap is not None:
-                        window = min(window, cap)
-                    target, query = _with_window(link, window, position), None
+    def __init__(
+        self,
+        route: ResourceRoute,
+        fetch: FetchPage,
+        path: str,
+        params: Mapping[str, Any],
+        size: int,
+        start: int,
+        expect: Callable[[str], None] | None = None,
+    ) -> None:
+        self.route, self.fetch, self.path, self.params = route, fetch, path, params
+        self.expect = expect
+        self.size, self.start = size, start
+        self.cap = route.max_page_size
+        # One row more than the page size, so the overlap does not shrink what a page brings.
+        self.overlap_size = max(2, size + 1 if self.cap is None else min(size + 1, self.cap))
+        self.passes = 1
+        self.link = ""  # the server's last ``next`` link: the base of the windows we ask for
+        self.target: str = path
+        self.query: Mapping[str, Any] | None = None
+        self.recent: list[Any] = []  # ids of the previous page in list order; the last anchors
+        self.position = start  # the list position of the first row of the page being fetched
+        self.backoff = 0
+        self.visited: set[str] = set()
+        self.count: Any = None  # the list's size by its latest page
+        self.likely: str | None = None  # the request after the next one, if pages come full
+        self._start_pass()
+
+    def _start_pass(self) -> None:
+        query = {**self.params, "limit": self.size}
+        if self.start:
+            query["offset"] = self.start
+        self.target, self.query = self.path, query
+        self.recent, self.position, self.backoff, self.visited = [], self.start, 0, set()
+
+    def pages(self) -> Iterator[list[dict[str, Any]]]:
+        while True:
+            if self.expect is not None and self.likely is not None:
+                self.expect(self.likely)
+            self.likely = None
+            body, rows, nxt = _linked_page(self.route, self.fetch, self.target, self.query)
+            self.count = body.get("count") if isinstance(body, dict) else None
+            fresh = rows
+            if self.recent:
+                after = self._after_anchor(rows, nxt)
+                if after is None:
                     continue
-                passes += 1
-                if passes > MAX_PASSES:
-                    raise MalformedResponseError(
-                        f"The {route.name} list kept changing during the scan "
-                        f"({MAX_PASSES} passes)",
-                        {"resource": route.name, "passes": MAX_PASSES},
-                        suggestion="Rows are being deleted faster than they can be read; run "
-                        "the read again later, or narrow it with a filter.",
-                    )
-                # Start over; rows already yielded are dropped by the caller's de-duplication.
-                target, query = first_page()
-                recent, position, backoff, visited = [], start, 0, set()
+                fresh = after
+            self.backoff = 0
+            if fresh:
+                yield fresh
+            follow = self._link_behind_short_page(body, rows, fresh, nxt or "")
+            if follow is None:
                 continue
-            fresh = rows[found[-1] + 1 :]
-            if nxt and not fresh:
-                raise MalformedResponseError(
-                    f"PostHog's 'next' link for {route.name} does not advance",
-                    {"next": nxt.split("?", 1)[0]},
-                    suggestion="The scan stopped to avoid an endless loop; run the read again.",
-                )
-        backoff = 0
-        yield from fresh
-        count = body.get("count") if isinstance(body, dict) else None
-        if not nxt and isinstance(count, int) and position + len(rows) < count:
-            # A last page shorter than ``count`` promises: look behind it; a look that brings
-            # nothing new while the count still promises more is an error, not an end.
-            if not fresh:
-                raise MalformedResponseError(
-                    f"PostHog's {route.name} list counts {count} rows but stops at "
-                    f"{position + len(rows)}",
-                    {"count": count, "read": position + len(rows)},
-                    suggestion="Run the read again; if it persists, a proxy may be cutting "
-                    "pages short.",
-                )
-            nxt = _with_window(link, size, position + len(rows)) if link else ""
-            if not link:
-                link_query = {**params, "limit": overlap_size, "offset": position + len(rows) - 1}
-                recent = [row.get(route.id_field) for row in rows]
-                position += len(rows) - 1
-                target, query = path, link_query
-                continue
-        if not nxt:
+            if not follow:
+                return
+            self._advance(rows, follow)
+
+    def _after_anchor(
+        self, rows: list[dict[str, Any]], nxt: str | None
+    ) -> list[dict[str, Any]] | None:
+        """The rows after the anchor (or a row of the previous page after it); ``None`` when
+        the page holds none of them and a look back, or a new pass, was set up instead."""
+        known = set(self.recent)
+        id_field = self.route.id_field
+        found = [i for i, row in enumerate(rows) if row.get(id_field) in known]
+        if not found:
+            self._recover_from_shift()
+            return None
+        fresh = rows[found[-1] + 1 :]
+        if nxt and not fresh:
+            raise _not_advancing(self.route, nxt)
+        return fresh
+
+    def _recover_from_shift(self) -> None:
+        """Rows before the anchor were deleted and the list shifted left, so a row may have
+        slipped past: look further back for a row of the previous page; past ``MAX_PASSES``
+        looks, start a new pass (the caller's de-duplication drops rows already yielded)."""
+        if self.position > self.start and self.backoff < MAX_PASSES:
+            self.backoff += 1
+            self.position = max(self.start, self.position - self.size)
+            window = self.overlap_size + self.backoff * self.size
+            if self.cap is not None:
+                window = min(window, self.cap)
+            self.target, self.query = _with_window(self.link, window, self.position), None
             return
-        if nxt in visited:
+        self.passes += 1
+        if self.passes > MAX_PASSES:
             raise MalformedResponseError(
-                f"PostHog's 'next' link for {route.name} does not advance",
-                {"next": nxt.split("?", 1)[0]},
-                suggestion="The scan stopped to avoid an endless loop; run the read again.",
+                f"The {self.route.name} list kept changing during the scan ({MAX_PASSES} passes)",
+                {"resource": self.route.name, "passes": MAX_PASSES},
+                suggestion="Rows are being deleted faster than they can be read; run the read "
+                "again later, or narrow it with a filter.",
             )
-        visited.add(nxt)
-        position += len(rows)
-        recent = [key for key in (row.get(route.id_field) for row in rows) if key is not None]
-        if rows[-1].get(route.id_field) is None:
-            # No id to anchor on: follow the server's link as it is.
-            recent, target, query = [], nxt, None
-            continue
-        # The next page starts one row early, at the anchor.
-        link = nxt
-        position -= 1
-        target, query = _with_window(link, overlap_size, position), None
+        self._start_pass()
+
+    def _link_behind_short_page(
+        self,
+        body: Any,
+        rows: list[dict[str, Any]],
+        fresh: list[dict[str, Any]],
+        nxt: str,
+    ) -> str | None:
+        """The link to follow: the server's ``next`` (``""`` at the end), or, after a last page
+        shorter than the list's ``count`` promises, a window behind it. ``None`` when that
+        window was set up as the next request directly (no server link to base it on yet)."""
+        count = self.count
+        end = self.position + len(rows)
+        if nxt or not isinstance(count, int) or end >= count:
+            return nxt
+        # A look that brings nothing new while the count still promises more is an error,
+        # not an end.
+        if not fresh:
+            raise MalformedResponseError(
+                f"PostHog's {self.route.name} list counts {count} rows but stops at {end}",
+                {"count": count, "read": end},
+                suggestion="Run the read again; if it persists, a proxy may be cutting pages "
+                "short.",
+            )
+        if self.link:
+            return _with_window(self.link, self.size, end)
+        self.recent = [row.get(self.route.id_field) for row in rows]
+        self.position = end - 1
+        self.target = self.path
+        self.query = {**self.params, "limit": self.overlap_size, "offset": end - 1}
+        return None
+
+    def _advance(self, rows: list[dict[str, Any]], nxt: str) -> None:
+        """Set up the page after ``rows``: a window on ``nxt`` that starts at the anchor (the
+        last row), or ``nxt`` as it is when that row has no id to anchor on."""
+        if nxt in self.visited:
+            raise _not_advancing(self.route, nxt)
+        self.visited.add(nxt)
+        self.position += len(rows)
+        id_field = self.route.id_field
+        self.recent = [key for key in (row.get(id_field) for row in rows) if key is not None]
+        if rows[-1].get(id_field) is None:
+            self.recent, self.target, self.query = [], nxt, None
+            return
+        self.link = nxt
+        self.position -= 1
+        self.target, self.query = _with_window(nxt, self.overlap_size, self.position), None
+        # When this window comes back full with its anchor, as most do, the one after it starts
+        # at its last row; none is likely where the count says the list ends within it.
+        end = self.position + self.overlap_size
+        if isinstance(self.count, int) and end < self.count:
+            self.likely = _with_window(nxt, self.overlap_size, end - 1)
 
 
 def _has_next(
@@ -289,7 +404,7 @@ def _has_next(
     params: Mapping[str, Any] | None,
     size: int,
     offset: int,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[list[dict[str, Any]]]:
     """Session recordings: ``{"results", "has_next"}``; the offset is ours to advance."""
     while True:
         body = fetch(path, {**(params or {}), "limit": size, "offset": offset})
@@ -300,7 +415,8 @@ def _has_next(
                 f"PostHog returned an empty page of {route.name} with has_next set",
                 {"url": path, "offset": offset},
             )
-        yield from rows
+        if rows:
+            yield rows
         if not has_next:
             return
         offset += len(rows)

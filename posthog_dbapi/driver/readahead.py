@@ -5,17 +5,19 @@ the speed-up is overlap, not parallel requests: one background thread walks the 
 caller's own work (decoding into rows, SQLite) runs while the next page is on the wire. Requests
 still go through the one transport, so the rate budget paces them. The thread stays at most
 ``depth`` batches ahead, and stops once the caller stops reading: an abandoned scan costs at
-most that many batches of extra requests.
+most that many batches of extra requests, and the one predicted request a limit/offset scan may
+have in flight (``pipeline.py``, which also keeps the decoding of a page from delaying the
+request for the next).
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-__all__ = ["read_ahead"]
+__all__ = ["read_ahead", "read_pages_ahead"]
 
 T = TypeVar("T")
 
@@ -67,3 +69,14 @@ def read_ahead(source: Iterator[T], *, depth: int, batch: int) -> Iterator[T]:
                 raise signal
     finally:
         stop.set()
+
+
+def read_pages_ahead(pages: Iterator[Iterable[T]], *, depth: int) -> Iterator[T]:
+    """The items of ``pages``, pulled a page at a time by ``read_ahead`` up to ``depth`` pages
+    ahead; closing this iterator stops the background thread."""
+    ahead = read_ahead(pages, depth=depth, batch=1)
+    try:
+        for page in ahead:
+            yield from page
+    finally:
+        ahead.close()  # type: ignore[attr-defined]

@@ -23,8 +23,9 @@ from posthog_dbapi.driver.addressing import (
     pop_int,
 )
 from posthog_dbapi.driver.errors import record_not_found
-from posthog_dbapi.driver.pagination import paginate
-from posthog_dbapi.driver.readahead import read_ahead
+from posthog_dbapi.driver.pagination import paginate, paginate_pages
+from posthog_dbapi.driver.pipeline import RequestPipeline
+from posthog_dbapi.driver.readahead import read_pages_ahead
 from posthog_dbapi.driver.routes import DeleteStyle, PaginationStyle, ResourceRoute
 from posthog_dbapi.driver.transport import Transport
 
@@ -148,19 +149,32 @@ class RecordOperations(_QueryMixin):
                 "GET", target, params=query, category=route.rate_category
             ).body
 
-        records = paginate(
-            route,
-            fetch,
-            route.collection_path(self.project_id),
-            params,
-            page_size=page_size,
-            offset=offset,
-            limit=limit,
-        )
+        path = route.collection_path(self.project_id)
         if self.prefetch_pages > 0 and route.pagination is not PaginationStyle.NONE:
-            size = page_size or route.default_page_size
-            return read_ahead(records, depth=self.prefetch_pages, batch=size)
-        return records
+
+            def send(target: str, query: Mapping[str, Any] | None) -> Any:
+                return self._transport.request(
+                    "GET", target, params=query, category=route.rate_category, raw=True
+                )
+
+            def pipelined() -> Iterator[list[dict[str, Any]]]:
+                pipeline = RequestPipeline(send, self._transport.decode, fetch)
+                try:
+                    yield from paginate_pages(
+                        route,
+                        pipeline.fetch,
+                        path,
+                        params,
+                        page_size=page_size,
+                        offset=offset,
+                        limit=limit,
+                        expect=pipeline.expect,
+                    )
+                finally:
+                    pipeline.close()
+
+            return read_pages_ahead(pipelined(), depth=self.prefetch_pages)
+        return paginate(route, fetch, path, params, page_size=page_size, offset=offset, limit=limit)
 
     def retrieve(self, name: str, key: str | int) -> dict[str, Any]:
         """One record by its lookup key (id, ``name`` for endpoints, ``short_id`` for

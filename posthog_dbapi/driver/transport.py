@@ -25,6 +25,7 @@ from requests.auth import AuthBase
 
 from posthog_dbapi import exceptions as exc
 from posthog_dbapi.driver.budget import RateBudget, RateCategory
+from posthog_dbapi.driver.collector import collector_paused
 from posthog_dbapi.driver.encoding import encode_body, encode_params
 from posthog_dbapi.driver.errors import (
     error_for_response,
@@ -85,6 +86,7 @@ class _Call:
     url: str
     category: RateCategory
     attempt: int = 1
+    raw: bool = False
 
 
 class Transport:
@@ -176,12 +178,15 @@ class Transport:
         idempotent: bool | None = None,
         fail_fast: bool = False,
         timeout: float | None = None,
+        raw: bool = False,
     ) -> Response:
         """Send one logical request, retrying as the policy allows; return the parsed answer.
 
         ``idempotent`` overrides the method's default (the Query API's POST only reads, a soft
         delete's PATCH can be repeated). ``fail_fast`` turns off retries of connection failures
-        and timeouts (construction must report an unreachable host at once).
+        and timeouts (construction must report an unreachable host at once). ``raw`` leaves a
+        successful answer undecoded, for ``decode`` (a scan that sends its next request before
+        it decodes this answer, ``readahead.py``); its broken JSON is not retried here.
         """
         if self.closed:
             raise exc.InterfaceError(
@@ -195,7 +200,7 @@ class Transport:
         # DataError, not a failure halfway through a request.
         query = encode_params(params)
         body = encode_body(json) if json is not None else None
-        call = _Call(method, url, category)
+        call = _Call(method, url, category, raw=raw)
         while True:
             self._wait_for_budget(call)
             try:
@@ -306,7 +311,7 @@ class Transport:
                     method, body = "GET", None
                 continue
             try:
-                answer = self._handle(resp, method, url, idempotent, call.category)
+                answer = self._handle(resp, method, url, idempotent, call.category, call.raw)
             except BaseException:
                 self._emit("response", call, url=url, method=method, status=resp.status_code)
                 raise
@@ -365,10 +370,18 @@ class Transport:
         raise error from None
 
     def _handle(
-        self, resp: requests.Response, method: str, url: str, idempotent: bool, category: str
+        self,
+        resp: requests.Response,
+        method: str,
+        url: str,
+        idempotent: bool,
+        category: str,
+        raw: bool = False,
     ) -> Response:
         status = resp.status_code
         if 200 <= status < 300:
+            if raw:
+                return Response(status, resp, url, resp.headers)
             body = self._parse_json(resp, method, url, idempotent)
             return Response(status, body, url, resp.headers)
         payload = error_payload(resp)
@@ -402,7 +415,8 @@ class Transport:
             logger.debug("Parsed empty body")
             return None
         try:
-            body = _json.loads(resp.content)
+            with collector_paused():  # a large answer is a large acyclic tree (collector.py)
+                body = _json.loads(resp.content)
         except ValueError:
             error = self._malformed(resp, method, url, "a body that is not JSON")
             if idempotent:
@@ -415,6 +429,14 @@ class Transport:
         else:
             logger.debug("Parsed %s response", type(body).__name__)
         return body
+
+    def decode(self, answer: Response) -> Any:
+        """The parsed JSON body of an answer received with ``raw=True`` (``MalformedResponseError``
+        when it is not JSON; the caller may send the request again without ``raw``)."""
+        resp = answer.body
+        if not isinstance(resp, requests.Response):
+            return resp  # decoded already
+        return self._parse_json(resp, resp.request.method or "GET", answer.url, False)
 
     def _malformed(
         self, resp: requests.Response, method: str, url: str, what: str

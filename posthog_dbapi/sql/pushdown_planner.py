@@ -26,6 +26,7 @@ from typing import Any, Protocol, cast
 
 from sqlglot import exp
 
+from posthog_dbapi.driver.collector import collector_paused
 from posthog_dbapi.driver.keyset import QUERY_MAX_ROWS as MAX_ROWS_PER_QUERY
 from posthog_dbapi.driver.keyset import keyset_pages
 from posthog_dbapi.exceptions import NotSupportedError, OperationalError
@@ -330,11 +331,13 @@ def execute(
         description.append(entry)
 
     def convert(rows: list[list[Any]]) -> list[tuple[Any, ...]]:
-        # A column at a time: the columns that need no conversion cost no call per cell.
-        columns = list(zip(*rows))[:width] if rows else []
-        return list(zip(*[
-            column if conv is None else conv(column) for conv, column in zip(by_column, columns)
-        ]))  # fmt: skip
+        # A column at a time: the columns that need no conversion cost no call per cell. The
+        # rows are tuples of values, which hold no cycles: no collection while they are built.
+        with collector_paused():
+            columns = list(zip(*rows))[:width] if rows else []
+            return list(zip(*[
+                column if conv is None else conv(column) for conv, column in zip(by_column, columns)
+            ]))  # fmt: skip
 
     pages = _rows(send, chosen, first, limit, page_size, convert, on_more)
     return PushdownResult(description, pages, sent)
