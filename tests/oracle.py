@@ -23,7 +23,15 @@ from zoneinfo import ZoneInfo
 
 from posthog_emulator.eventstore import EventStore
 
-__all__ = ["COLUMNS", "fill", "middle_timestamp", "oracle_db", "stored_count", "stored_events"]
+__all__ = [
+    "COLUMNS",
+    "engine_count",
+    "fill",
+    "middle_timestamp",
+    "oracle_db",
+    "stored_count",
+    "stored_events",
+]
 
 _EVENT_COLUMNS = (
     ("uuid", "uuid"),
@@ -123,6 +131,13 @@ def stored_count(store: EventStore, table: str) -> int:
     if table == "persons":
         return store.person_count()
     return sum(1 for _ in store.raw_rows(table))
+
+
+def engine_count(store: EventStore, hogql: str) -> int:
+    """The emulator's own answer to a ``SELECT count() ...`` in HogQL, run on its engine without
+    the Query API. It shares the HogQL engine with the pushdown route, so it is an oracle for the
+    local (``pushdown="off"``) route only."""
+    return int(store.run_hogql(hogql, None, system_tables={})["results"][0][0])
 
 
 def oracle_db(

@@ -1,5 +1,5 @@
 """What the emulator received on its Query API: the range conditions a HogQL query carried, with
-their values, and how many ``DatabaseSchemaQuery`` requests it answered.
+their values, how many Query API requests and ``DatabaseSchemaQuery`` requests it answered.
 
 Reads the emulator's own records (``app.queries.received``, its schema answer), so a test checks
 what reached the server, not what the client reports having sent.
@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 
-__all__ = ["count_schema_queries", "timestamp_bounds"]
+__all__ = ["count_schema_queries", "query_requests", "timestamp_bounds"]
+
+
+def query_requests(server: Any) -> int:
+    """Requests the emulator's Query API endpoint has received since its log was last cleared."""
+    return sum(1 for r in server.app.request_log if r.path.endswith("/query/"))
+
 
 _BOUND = re.compile(r"\btimestamp\s*(>=|>|<=|<)\s*\{(\w+)\}")
 

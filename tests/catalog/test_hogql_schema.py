@@ -16,6 +16,7 @@ from posthog_dbapi.catalog.hogql_schema import (
 )
 from posthog_dbapi.catalog.spec import ForeignKey
 from posthog_emulator import EmulatorServer
+from tests.sent_hogql import query_requests
 from tests.shared_reference import load_posthog_source_facts
 
 
@@ -26,10 +27,6 @@ def facts() -> dict[str, Any]:
 
 def _driver(server: EmulatorServer) -> PostHogDriver:
     return PostHogDriver(api_url=server.url, api_key=server.api_key, project_id="1")
-
-
-def _schema_requests(server: EmulatorServer) -> int:
-    return sum(1 for r in server.app.request_log if r.path.endswith("/query/"))
 
 
 def test_every_field_type_is_mapped(facts: dict[str, Any]) -> None:
@@ -76,9 +73,9 @@ def test_demo_project_reflects_with_one_request(emulator: EmulatorServer) -> Non
     driver = _driver(emulator)
     emulator.app.request_log.clear()
     schema = load_hogql_schema(driver)
-    assert _schema_requests(emulator) == 1
+    assert query_requests(emulator) == 1
     assert load_hogql_schema(driver) is schema  # warm: from memory
-    assert _schema_requests(emulator) == 1
+    assert query_requests(emulator) == 1
     assert schema.schemas() == [None, "stripe", "system"]
     default = {t.name for t in schema.tables_in(None)}
     assert {"events", "persons", "sessions", "groups", "daily_signups"} <= default
@@ -99,7 +96,7 @@ def test_demo_project_reflects_with_one_request(emulator: EmulatorServer) -> Non
     assert ForeignKey("person_id", "persons", "id") in events.foreign_keys
     assert "poe (virtual)" in events.comment
     load_hogql_schema(driver, refresh=True)
-    assert _schema_requests(emulator) == 2
+    assert query_requests(emulator) == 2
     driver.close()
 
 

@@ -9,11 +9,8 @@ from typing import Any
 import pytest
 
 import posthog_dbapi
-from tests.oracle import stored_events
-
-
-def query_requests(emulator: Any) -> int:
-    return sum(1 for r in emulator.app.request_log if r.path.endswith("/query/"))
+from tests.oracle import engine_count, stored_events
+from tests.sent_hogql import query_requests
 
 
 def kept_rows(connection: Any) -> int:
@@ -53,12 +50,11 @@ def test_a_join_still_reads_each_table_once(off: Any, emulator: Any) -> None:
     emulator.app.request_log.clear()
     cursor.execute(sql)
     rows = cursor.fetchall()
-    expected = emulator.app.projects[1].events.run_hogql(
+    expected = engine_count(
+        emulator.app.projects[1].events,
         "SELECT count() FROM events e JOIN sessions s ON e.`$session_id` = s.session_id "
         "WHERE e.event = 'purchase'",
-        None,
-        system_tables={},
-    )["results"][0][0]
+    )
     assert len(rows) == expected > 3
     # events once; sessions at most its first scan and one whole fetch, not one per outer row.
     assert query_requests(emulator) <= 3
@@ -75,11 +71,10 @@ def test_a_table_named_twice_keeps_its_rows(off: Any, emulator: Any) -> None:
     emulator.app.request_log.clear()
     cursor.execute(sql)
     (count,) = cursor.fetchone()
-    expected = emulator.app.projects[1].events.run_hogql(
+    expected = engine_count(
+        emulator.app.projects[1].events,
         "SELECT count() FROM persons WHERE id IN "
         "(SELECT person_id FROM events WHERE event = 'purchase')",
-        None,
-        system_tables={},
-    )["results"][0][0]
+    )
     assert count == expected > 0
     assert query_requests(emulator) <= 3

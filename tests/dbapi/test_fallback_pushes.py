@@ -8,19 +8,13 @@ from typing import Any
 import pytest
 
 import posthog_dbapi
-from tests.oracle import middle_timestamp, stored_events
-from tests.sent_hogql import timestamp_bounds
+from tests.oracle import engine_count, middle_timestamp, stored_events
+from tests.sent_hogql import query_requests, timestamp_bounds
 
 
 def hogql_count(emulator: Any, where: str) -> int:
-    body = emulator.app.projects[1].events.run_hogql(
-        f"SELECT count() FROM events WHERE {where}", None, system_tables={}
-    )
-    return int(body["results"][0][0])
-
-
-def query_requests(emulator: Any) -> int:
-    return sum(1 for r in emulator.app.request_log if r.path.endswith("/query/"))
+    store = emulator.app.projects[1].events
+    return engine_count(store, f"SELECT count() FROM events WHERE {where}")
 
 
 @pytest.fixture
@@ -68,12 +62,11 @@ def test_an_in_list_is_one_request_not_one_per_value(off: Any, emulator: Any) ->
         ("purchase",),
     )
     (count,) = cursor.fetchone()
-    expected = emulator.app.projects[1].events.run_hogql(
+    expected = engine_count(
+        emulator.app.projects[1].events,
         "SELECT count() FROM sessions WHERE session_id IN "
         "(SELECT `$session_id` FROM events WHERE event = 'purchase')",
-        None,
-        system_tables={},
-    )["results"][0][0]
+    )
     assert count == expected > 0
     # One scan of events for the subquery, one of sessions for the whole IN list.
     assert query_requests(emulator) == 2

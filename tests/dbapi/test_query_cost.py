@@ -13,10 +13,7 @@ from posthog_dbapi.dialect.url import connect_args_from_url
 from posthog_dbapi.driver.query_cache import QueryCache, query_cache
 from posthog_dbapi.exceptions import InterfaceError, OperationalError
 from tests.conftest import FakeTime
-
-
-def sent(emulator: Any) -> int:
-    return sum(1 for r in emulator.app.request_log if r.path.endswith("/query/"))
+from tests.sent_hogql import query_requests
 
 
 @pytest.fixture
@@ -54,7 +51,7 @@ def test_a_join_run_in_sqlite_fetches_each_table_at_most_twice(
     rows = cursor.execute(sql).fetchall()
     assert cursor.route == "sqlite"
     assert cursor.estimated_queries is not None
-    assert len(cursor.queries) == sent(emulator) <= cursor.estimated_queries <= 4
+    assert len(cursor.queries) == query_requests(emulator) <= cursor.estimated_queries <= 4
     # The same rows as SQLite over everything, fetched with no pushdown at all.
     plain = connect(pushdown="off", query_cache_ttl=0).cursor()
     assert sorted(plain.execute(sql).fetchall()) == sorted(rows)
@@ -65,7 +62,7 @@ def test_a_join_pushed_down_is_one_request_with_the_same_rows(connect: Any, emul
     cursor = connect().cursor()
     emulator.app.request_log.clear()
     rows = cursor.execute(sql).fetchall()
-    assert cursor.route == "hogql" and len(cursor.queries) == sent(emulator) == 1
+    assert cursor.route == "hogql" and len(cursor.queries) == query_requests(emulator) == 1
     assert cursor.estimated_queries == 1
     assert sum(n for _, n in rows) > 0
     local = connect(pushdown="off", query_cache_ttl=0).cursor().execute(sql).fetchall()
@@ -77,14 +74,14 @@ def test_the_guard_refuses_before_sending_anything(connect: Any, emulator: Any) 
     emulator.app.request_log.clear()
     with pytest.raises(OperationalError) as caught:
         cursor.execute(FALLBACK_JOINS[0])
-    assert sent(emulator) == 0
+    assert query_requests(emulator) == 0
     error = caught.value
     assert error.details["estimate"] == 4 and error.details["max_queries"] == 1
     assert "max_queries" in str(error) and error.details["suggestion"]
     # A keyset scan whose LIMIT needs two pages of 50,000 rows is counted before it starts.
     with pytest.raises(OperationalError, match="about 2 Query API requests"):
         cursor.execute("SELECT uuid FROM events LIMIT 60000")
-    assert sent(emulator) == 0
+    assert query_requests(emulator) == 0
     # The same statements run when the guard allows them (0: any number).
     assert connect(max_queries=0).cursor().execute(FALLBACK_JOINS[0]).fetchall()
 
@@ -100,13 +97,13 @@ def test_an_identical_query_is_answered_from_the_cache(connect: Any, emulator: A
     first, second = connect(), connect()
     emulator.app.request_log.clear()
     rows = first.cursor().execute(sql).fetchall()
-    assert sent(emulator) == 1
+    assert query_requests(emulator) == 1
     again = second.cursor()  # another connection with the same key and project
     assert again.execute(sql).fetchall() == rows
-    assert sent(emulator) == 1 and again.queries == []
+    assert query_requests(emulator) == 1 and again.queries == []
     # Other values are another query.
     third = first.cursor().execute("SELECT count(*) FROM events WHERE event = ?", ("purchase",))
-    assert third.fetchall() and sent(emulator) == 2
+    assert third.fetchall() and query_requests(emulator) == 2
     # The cache holds a digest of the key, never the key.
     assert query_cache and all(emulator.api_key not in part for key in query_cache._entries
                                for part in key)  # fmt: skip
@@ -117,7 +114,7 @@ def test_query_cache_ttl_zero_sends_every_time(connect: Any, emulator: Any) -> N
     emulator.app.request_log.clear()
     for _ in range(2):
         conn.cursor().execute("SELECT count(*) FROM events").fetchall()
-    assert sent(emulator) == 2
+    assert query_requests(emulator) == 2
 
 
 def test_a_cached_answer_expires_after_its_ttl() -> None:
@@ -167,7 +164,7 @@ def test_an_open_ended_scan_counts_its_rows_before_its_second_page(
         "SELECT count() FROM events", None, system_tables={}
     )["results"][0][0]
     assert len(rows) == total
-    assert cursor.route == "hogql" and len(cursor.queries) == sent(emulator) >= 3
+    assert cursor.route == "hogql" and len(cursor.queries) == query_requests(emulator) >= 3
     # The estimate grew to the real cost once the first page came back full.
     assert cursor.estimated_queries == len(cursor.queries)
     assert sum("count(" in q.lower() and "LIMIT" not in q for q in cursor.queries) == 1
@@ -180,5 +177,5 @@ def test_the_guard_refuses_the_rest_of_a_scan_that_outgrew_it(connect: Any, emul
     emulator.app.request_log.clear()
     with pytest.raises(OperationalError, match="max_queries=2") as caught:
         cursor.execute("SELECT * FROM events").fetchall()
-    assert sent(emulator) == 2 == caught.value.details["sent"]
+    assert query_requests(emulator) == 2 == caught.value.details["sent"]
     assert caught.value.details["estimate"] > 2

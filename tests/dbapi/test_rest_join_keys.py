@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import posthog_dbapi
+from tests.sent_hogql import query_requests
 
 JOINS = [
     "SELECT d.name, count(*) FROM dashboards d JOIN events e ON e.event = d.name GROUP BY 1",
@@ -21,10 +22,6 @@ JOINS = [
 ]
 
 
-def sent(emulator: Any) -> int:
-    return sum(1 for r in emulator.app.request_log if r.path.endswith("/query/"))
-
-
 @pytest.mark.parametrize("sql", JOINS)
 def test_the_rest_keys_go_as_one_in_list(sql: str, emulator: Any) -> None:
     with posthog_dbapi.connect(emulator.url, emulator.api_key, emulator.project_id,
@@ -35,7 +32,7 @@ def test_the_rest_keys_go_as_one_in_list(sql: str, emulator: Any) -> None:
         emulator.app.request_log.clear()
         rows = cursor.execute(sql).fetchall()
         assert cursor.route == "sqlite"
-        assert len(cursor.queries) == sent(emulator) == 1 <= cursor.estimated_queries
+        assert len(cursor.queries) == query_requests(emulator) == 1 <= cursor.estimated_queries
         if "JOIN events" in sql:  # SQLite asks events by the dashboard's name
             assert " IN (" in cursor.queries[0] and "purchase" not in cursor.queries[0]
     with posthog_dbapi.connect(emulator.url, emulator.api_key, emulator.project_id,

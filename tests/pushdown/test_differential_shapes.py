@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-import posthog_dbapi
 from posthog_dbapi import PostHogDriver
 from posthog_dbapi.sql.pushdown_planner import PushdownPlan, execute, plan
 from posthog_emulator import EmulatorServer
 
+from .both_routes import rows_on_both_routes
 from .hogql_grammar import parse_error
 
 SHAPES: list[str] = [
@@ -188,31 +188,17 @@ def test_newer_strftime_specifiers_give_sqlites_text(emulator: EmulatorServer) -
         "SELECT strftime('%G-W%V-%u %I%p %F %T %R', timestamp) AS k, count(*) FROM events "
         "WHERE event = 'purchase' GROUP BY k"
     )
-    rows = {}
-    for mode in ("auto", "off"):
-        with posthog_dbapi.connect(emulator.url, emulator.api_key, emulator.project_id,
-                                   pushdown=mode) as conn:  # fmt: skip
-            cursor = conn.cursor().execute(sql)
-            rows[mode] = sorted(cursor.fetchall())
-            assert cursor.route == ("hogql" if mode == "auto" else "sqlite")
-    assert rows["auto"] == rows["off"] and rows["auto"]
+    pushed, local = rows_on_both_routes(emulator, sql, sort=True)
+    assert pushed == local and pushed
 
 
 def test_space_padded_strftime_specifiers_give_sqlites_text(emulator: EmulatorServer) -> None:
     # %e, %k, %l pad with spaces in SQLite (3.44+, the connection's; %U is 3.46+); ClickHouse's
     # own letters pad with zeros, so they are computed. One request, the same text as SQLite's.
     sql = "SELECT strftime('[%e] [%k] [%l] %U/%W', timestamp) AS k, count(*) FROM events GROUP BY k"
-    rows = {}
-    for mode in ("auto", "off"):
-        with posthog_dbapi.connect(emulator.url, emulator.api_key, emulator.project_id,
-                                   pushdown=mode, query_cache_ttl=0) as conn:  # fmt: skip
-            emulator.app.request_log.clear()
-            cursor = conn.cursor().execute(sql)
-            rows[mode] = sorted(cursor.fetchall())
-            assert cursor.route == ("hogql" if mode == "auto" else "sqlite")
-            assert len(cursor.queries) == 1
-    assert rows["auto"] == rows["off"]
-    assert any("[ " in k for k, _ in rows["auto"]) and any("[1" in k for k, _ in rows["auto"])
+    pushed, local = rows_on_both_routes(emulator, sql, sort=True)
+    assert pushed == local
+    assert any("[ " in k for k, _ in pushed) and any("[1" in k for k, _ in pushed)
 
 
 @pytest.mark.parametrize("timezone", ["UTC", "project"])
@@ -226,16 +212,9 @@ def test_julianday_of_a_column_is_sqlites_float(
         "SELECT uuid, julianday(timestamp) AS j, julianday(timestamp) - julianday(min(timestamp) "
         "OVER ()) AS age FROM events ORDER BY timestamp, uuid LIMIT 3000"
     )
-    rows = {}
-    for mode in ("auto", "off"):
-        with posthog_dbapi.connect(server.url, server.api_key, 1, pushdown=mode,
-                                   timezone=timezone, query_cache_ttl=0) as conn:  # fmt: skip
-            cursor = conn.cursor().execute(sql)
-            rows[mode] = cursor.fetchall()
-            assert cursor.route == ("hogql" if mode == "auto" else "sqlite")
-            assert len(cursor.queries) == 1
-    assert rows["auto"] == rows["off"] and len(rows["auto"]) >= 1000
-    assert all(isinstance(j, float) and j > 2_400_000 for _, j, _ in rows["auto"])
+    pushed, local = rows_on_both_routes(server, sql, timezone=timezone)
+    assert pushed == local and len(pushed) >= 1000
+    assert all(isinstance(j, float) and j > 2_400_000 for _, j, _ in pushed)
 
 
 def test_a_right_join_after_an_inner_join_with_extra_conditions_stays_in_sqlite(

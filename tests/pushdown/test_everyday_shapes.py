@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-import posthog_dbapi
 from posthog_dbapi import PostHogDriver
 from posthog_dbapi.sql.pushdown_planner import PushdownPlan, execute, plan
 from posthog_emulator import EmulatorServer
 
+from .both_routes import rows_on_both_routes
 from .hogql_grammar import parse_error
 
 SHAPES = [
@@ -91,14 +91,7 @@ def test_strftime_seconds_with_milliseconds_are_sqlites_text(
         "SELECT uuid, strftime('%H:%M:%f', timestamp) AS f FROM events "
         "ORDER BY timestamp, uuid LIMIT 3000"
     )
-    rows = {}
-    for mode in ("auto", "off"):
-        with posthog_dbapi.connect(server.url, server.api_key, 1, pushdown=mode,
-                                   timezone=timezone, query_cache_ttl=0) as conn:  # fmt: skip
-            cursor = conn.cursor().execute(sql)
-            rows[mode] = cursor.fetchall()
-            assert cursor.route == ("hogql" if mode == "auto" else "sqlite")
-            assert len(cursor.queries) == 1
-    assert rows["auto"] == rows["off"] and len(rows["auto"]) >= 1000
+    pushed, local = rows_on_both_routes(server, sql, timezone=timezone)
+    assert pushed == local and len(pushed) >= 1000
     # The demo's timestamps carry microseconds, so the milliseconds vary.
-    assert len({f[-3:] for _, f in rows["auto"]}) > 100
+    assert len({f[-3:] for _, f in pushed}) > 100
