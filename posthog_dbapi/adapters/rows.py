@@ -13,7 +13,6 @@ the same values:
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import attrgetter, itemgetter
@@ -24,14 +23,13 @@ from posthog_dbapi.adapters.values import (
     from_storage,
     storage_converter,
     stored_timestamp,
+    zulu_stored_form,
 )
 from posthog_dbapi.catalog.spec import type_code_for
 
 __all__ = [
     "ColumnConverter",
-    "ColumnReader",
     "column_converter",
-    "column_reader",
     "json_text_memo",
     "python_converter",
     "python_rows",
@@ -52,11 +50,6 @@ _PASS_THROUGH: dict[str, type] = {
 }
 
 
-# An API timestamp in the storage form but for its ``Z`` (``stored_timestamp`` keeps such text
-# and swaps the ``Z``; a zero fraction is the one case it rewrites further).
-_ZULU_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(?!000000)\d{6})?Z").fullmatch
-
-
 def _storage_cell(kind: str) -> tuple[type | None, Callable[[Any], Any]]:
     """(the class of API value a column of ``kind`` stores as it is, the conversion of any
     other value): the common cell goes to SQLite without a call."""
@@ -65,7 +58,7 @@ def _storage_cell(kind: str) -> tuple[type | None, Callable[[Any], Any]]:
 
         def timestamp(value: Any) -> Any:
             if value.__class__ is str:  # the usual cell: one call, not three
-                if _ZULU_TEXT(value) is not None:  # the commonest API form, by one C call
+                if zulu_stored_form(value) is not None:  # stored_timestamp's own first case
                     return value[:-1] + "+00:00"
                 try:
                     return stored_timestamp(value)
@@ -136,9 +129,6 @@ def python_converter(kind: str) -> Callable[[Any], Any]:
 
     return read_datetime
 
-
-ColumnReader = Callable[[list[Record], str], list[Any]]
-"""``reader(records, name)``: the Python values of column ``name`` of each record."""
 
 ColumnConverter = Callable[[Sequence[Any]], Sequence[Any]]
 """``convert(values)``: a column's API values (one per record) as the cursor's Python values."""
@@ -224,12 +214,6 @@ def column_converter(kind: str) -> ColumnConverter:
         return [v if v.__class__ is same or v is None else convert(v) for v in column]
 
     return converted
-
-
-def column_reader(kind: str) -> ColumnReader:
-    """The reader of a column of ``kind``: ``column_converter`` over the records' cells."""
-    convert = column_converter(kind)
-    return lambda records, name: list(convert(_cells(records, name)))
 
 
 # Distinct objects a JSON column's memo keeps before it starts over.

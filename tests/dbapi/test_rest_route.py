@@ -14,7 +14,7 @@ import pytest
 
 import posthog_dbapi.dbapi as dbapi
 from posthog_dbapi import PostHogDriver
-from posthog_dbapi.adapters.rows import column_reader, python_converter
+from posthog_dbapi.adapters.rows import column_converter, python_converter
 from posthog_dbapi.adapters.values import from_storage, storage_converter
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.catalog.spec import type_code_for
@@ -213,7 +213,7 @@ def test_readers_equal_the_sqlite_routes_conversion(kind: str) -> None:
         expected = _two_steps(kind, value)
         try:
             single = python_converter(kind)(value)
-            column = column_reader(kind)([{"c": value}, {"c": value}], "c")
+            column = column_converter(kind)([value, value])
         except ValueError as exc:
             assert expected is exc.__class__, (kind, value)
             continue
@@ -225,8 +225,7 @@ def test_readers_equal_the_sqlite_routes_conversion(kind: str) -> None:
 
 def test_json_memo_keeps_equal_but_differently_typed_objects_apart() -> None:
     cells = ({"a": 1}, {"a": True}, {"a": 1.0}, {"a": 1}, {"a": "1"}, {"a": -0.0}, {"a": 0.0})
-    records = [{"c": v} for v in cells]
-    assert column_reader("json")(records, "c") == [json.dumps(r["c"]) for r in records]
+    assert list(column_converter("json")(cells)) == [json.dumps(v) for v in cells]
 
 
 @pytest.mark.parametrize(
@@ -243,13 +242,12 @@ def test_json_memo_keeps_equal_but_differently_typed_objects_apart() -> None:
     ],
 )
 def test_json_column_is_each_cells_own_text(cells: list[Any]) -> None:
-    records = [{"c": v} for v in cells]
     expected = [None if v is None else json.dumps(v) for v in cells]
-    assert column_reader("json")(records, "c") == expected
+    assert list(column_converter("json")(cells)) == expected
 
 
 def test_timestamp_column_with_another_zone_is_converted_to_utc() -> None:
     cells = ["2024-01-05T10:00:00Z", "2024-01-05T12:00:00+02:00", "2024-01-05T10:00:00.5Z"]
-    got = column_reader("datetime")([{"c": v} for v in cells], "c")
+    got = list(column_converter("datetime")(cells))
     assert [g.tzinfo for g in got] == [dt.timezone.utc] * 3
     assert got[0] == got[1] and got[2].microsecond == 500000
