@@ -17,11 +17,11 @@ from posthog_dbapi.sql.pushdown_model import (
     NO_CONST,
     ORDERABLE,
     Scope,
-    TranslatorBase,
     Typed,
     Unsupported,
     fn,
 )
+from posthog_dbapi.sql.pushdown_numbers import NumberRules
 
 __all__ = ["ExpressionRules"]
 
@@ -30,7 +30,16 @@ def _ascii(text: str) -> bool:
     return all(ord(ch) < 128 for ch in text)
 
 
-class ExpressionRules(TranslatorBase):
+_NUMERIC = ("int", "float", "null", "num", "jval")
+"""Kinds arithmetic accepts; ``num`` and a property (``jval``) go through `pushdown_numbers`."""
+
+
+def _row_typed(*sides: Typed) -> bool:
+    kinds = {side.kind for side in sides}
+    return bool(kinds & {"num", "jval"}) and kinds <= set(_NUMERIC)
+
+
+class ExpressionRules(NumberRules):
     """Rules for expressions (a mixin of the translator)."""
 
     # --- expressions ---------------------------------------------------------------------
@@ -46,13 +55,19 @@ class ExpressionRules(TranslatorBase):
 
     def x_Paren(self, node: exp.Paren, scope: Scope, alias_ok: bool) -> Typed:
         inner = self.expr(node.this, scope, alias_ok)
-        return Typed(exp.Paren(this=inner.node), inner.kind, inner.const, inner.agg)
+        return Typed(exp.Paren(this=inner.node), inner.kind, inner.const, inner.agg,
+                     text=inner.text, num=inner.num, prop=inner.prop, client=inner.client,
+                     rounding=inner.rounding)  # fmt: skip
 
     def x_Column(self, node: exp.Column, scope: Scope, alias_ok: bool) -> Typed:
         name, table = node.name, node.table
         if alias_ok and not table and name in scope.outputs:
             if any(name in s.columns for s in scope.sources.values()):
                 raise Unsupported(f"{name} names both a column and a result alias")
+            if name in scope.nums:
+                same = scope.nums[name]
+                return Typed(same.node.copy(), same.kind, agg=same.agg, num=same.num,
+                             rounding=same.rounding)  # fmt: skip
             alias, kind = scope.outputs[name]
             return Typed(exp.column(identifier(alias)), kind)
         source, col = scope.resolve(name, table)
@@ -86,6 +101,8 @@ class ExpressionRules(TranslatorBase):
 
     def x_Neg(self, node: exp.Neg, scope: Scope, alias_ok: bool) -> Typed:
         inner = self.expr(node.this, scope, alias_ok)
+        if _row_typed(inner):
+            return self.num_negate(inner)
         if inner.kind not in ("int", "float"):
             raise Unsupported("minus of a non-number")
         const = -inner.const if inner.const is not NO_CONST else NO_CONST
@@ -134,6 +151,10 @@ class ExpressionRules(TranslatorBase):
         flipped: dict[type[exp.Expression], type[exp.Expression]] = {
             exp.GT: exp.LT, exp.LT: exp.GT, exp.GTE: exp.LTE, exp.LTE: exp.GTE
         }  # fmt: skip
+        if "num" in (left.kind, right.kind) and _row_typed(left, right):
+            if "null" in (left.kind, right.kind):
+                return exp.Null()
+            return self.num_comparison(op, left, right)
         if right.kind in ("dt", "jval", "uuid") and left.kind not in ("dt", "jval", "uuid"):
             left, right = right, left
             op = flipped.get(op, op)
@@ -248,6 +269,8 @@ class ExpressionRules(TranslatorBase):
     def _arith(self, node: exp.Expression, scope: Scope, alias_ok: bool) -> Typed:
         left = self.expr(node.this, scope, alias_ok)
         right = self.expr(node.expression, scope, alias_ok)
+        if _row_typed(left, right) and "null" not in (left.kind, right.kind):
+            return self.num_arith(type(node), left, right)
         if left.kind not in ("int", "float") or right.kind not in ("int", "float"):
             raise Unsupported("arithmetic on non-numbers")
         kind = "int" if left.kind == right.kind == "int" else "float"
@@ -308,6 +331,8 @@ class ExpressionRules(TranslatorBase):
 
     def x_Abs(self, node: exp.Abs, scope: Scope, alias_ok: bool) -> Typed:
         inner = self.expr(node.this, scope, alias_ok)
+        if inner.kind == "num":
+            return self.num_abs(inner)
         if inner.kind not in ("int", "float"):
             raise Unsupported("ABS of a non-number")
         return Typed(fn("abs", inner.node), inner.kind, agg=inner.agg)
@@ -328,7 +353,7 @@ class ExpressionRules(TranslatorBase):
             raw = fn("if", missing, self.value(json.dumps(constant)), first.node)
             text = fn("if", missing.copy(), self.value(str(constant)), first.text)
             return Typed(raw, "jval", agg=first.agg, text=text)
-        if len(kinds) != 1 or kinds & {"jval", "json", "unknown"}:
+        if len(kinds) != 1 or kinds & {"jval", "json", "unknown", "num"}:
             raise Unsupported("COALESCE over values of different kinds")
         return Typed(fn("coalesce", *[a.node for a in args]), kinds.pop(),
                       agg=any(a.agg for a in args))  # fmt: skip
@@ -364,7 +389,7 @@ class ExpressionRules(TranslatorBase):
             default_node = typed.node
             agg = agg or typed.agg
         kinds.discard("null")
-        if len(kinds) > 1 or kinds & {"jval", "json", "unknown"}:
+        if len(kinds) > 1 or kinds & {"jval", "json", "unknown", "num"}:
             raise Unsupported("CASE branches of different kinds")
         return Typed(exp.Case(ifs=ifs, default=default_node), kinds.pop() if kinds else "null",
                       agg=agg)  # fmt: skip
@@ -406,6 +431,13 @@ class ExpressionRules(TranslatorBase):
             # default count_distinct_implementation.
             return Typed(exp.Count(this=exp.Distinct(expressions=[inner.node])), "int", agg=True)
         inner = self.expr(arg, scope, alias_ok)
+        if inner.kind == "jval" and not inner.agg:
+            # json_extract is NULL for a missing key and for JSON null.
+            present = exp.Not(this=exp.In(this=inner.node, expressions=[
+                exp.Literal.string(""), exp.Literal.string("null")]))  # fmt: skip
+            return Typed(fn("countIf", present), "int", agg=True)
+        if inner.kind == "num":
+            return self.num_aggregate("count", inner)
         if inner.kind not in (*ORDERABLE, "json") or inner.agg:
             raise Unsupported(f"COUNT of {inner.kind}")
         return Typed(fn("count", inner.node), "int", agg=True)
@@ -415,6 +447,8 @@ class ExpressionRules(TranslatorBase):
         inner = self.expr(node.this, scope, alias_ok)
         if inner.agg:
             raise Unsupported("nested aggregate")
+        if inner.kind in ("num", "jval"):
+            return self.num_aggregate(name, inner)
         numeric = inner.kind in ("int", "float")
         if (name in ("sum", "avg") and not numeric) or inner.kind not in ORDERABLE:
             raise Unsupported(f"{name.upper()} of {inner.kind}")
@@ -436,7 +470,7 @@ class ExpressionRules(TranslatorBase):
 
     def x_Subquery(self, node: exp.Subquery, scope: Scope, alias_ok: bool) -> Typed:
         inner, cols, _ = self.select(node.this)
-        if len(cols) != 1 or cols[0].kind in ("jval", "json"):
+        if len(cols) != 1 or cols[0].kind in ("jval", "json", "num"):
             raise Unsupported("a scalar subquery of more than one column")
         # SQLite takes the first row of a scalar subquery; ClickHouse refuses more than one.
         # One row in the subquery's own order is the same row; without an order it is not.

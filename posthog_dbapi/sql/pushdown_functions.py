@@ -200,6 +200,8 @@ class FunctionRules(TranslatorBase):
             return Typed(over(exp.Anonymous(this=_RANKING[name])), "int")
         if isinstance(function, (exp.Count, exp.Sum, exp.Min, exp.Max, exp.Avg)):
             typed = self.expr(cast(exp.Expression, function), scope, alias_ok)
+            if typed.kind == "num" or typed.num is not None:
+                raise Unsupported("a window aggregate of a value SQLite types row by row")
             # The aggregate rules wrap their call as if(count(x) > 0, f(x), NULL) so no rows
             # give NULL; each aggregate call inside gets the same window.
             built = typed.node.transform(

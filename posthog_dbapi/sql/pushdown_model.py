@@ -12,13 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlglot import exp
 
 from posthog_dbapi.sql.pushdown_dialect import identifier, placeholder
 from posthog_dbapi.sql.pushdown_tables import HogQLTable
 from posthog_dbapi.types import utc_text
+
+if TYPE_CHECKING:
+    from posthog_dbapi.sql.pushdown_client import Client
+    from posthog_dbapi.sql.pushdown_numbers import Num
 
 __all__ = [
     "NO_CONST",
@@ -58,7 +62,7 @@ class Unsupported(Exception):
 @dataclass
 class Typed:
     node: exp.Expression
-    kind: str  # str int float dt uuid json jval null
+    kind: str  # str int float dt uuid json jval null num
     const: Any = NO_CONST
     agg: bool = False
     text: exp.Expression | None = None  # jval: the value as text when it is a JSON string
@@ -68,6 +72,16 @@ class Typed:
     textual: bool = False
     """dt: a computed timestamp, which SQLite hands out as its stored ISO text (it knows the
     column type only of a plain table column), so this route does too."""
+    num: Num | None = None
+    """num: the value's parts (`pushdown_numbers`); ``node`` is then its value as a Float64."""
+    prop: tuple[Source, str, tuple[str, ...]] | None = None
+    """jval: (source, column, keys) of a property read straight from a table, which
+    `pushdown_numbers` can read as a number."""
+    rounding: int | None = None
+    """A projection's ``round(x, digits)``, applied by SQLite's rule as the rows are decoded."""
+    client: Client | None = None
+    """As a result column, the part the client computes from HogQL's leaves
+    (`pushdown_client`)."""
 
 
 @dataclass
@@ -119,6 +133,9 @@ class Scope:
     sources: dict[str, Source] = field(default_factory=dict)  # user alias/name -> source
     outputs: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Explicit projection alias -> (c<N>, kind)."""
+    nums: dict[str, Typed] = field(default_factory=dict)
+    """Explicit projection alias -> its translation, for a row-typed number (`pushdown_numbers`):
+    other clauses use its parts, not its output column."""
     order_keys: list[tuple[exp.Expression, bool, str]] = field(default_factory=list)
     keyset_order: bool = True
 
@@ -250,6 +267,9 @@ class TranslatorBase:
 
     def cased_json_comparison(self, node: exp.Expression, scope: Scope, alias_ok: bool
                               ) -> Typed | None:  # fmt: skip
+        raise NotImplementedError
+
+    def num_aggregate(self, name: str, inner: Typed) -> Typed:
         raise NotImplementedError
 
     def dt_comparison(self, op: type[exp.Expression], column: exp.Expression, text: str

@@ -142,9 +142,13 @@ class PropertyTimeRules(TranslatorBase):
                 exp.If(this=exp.EQ(this=raw.copy(), expression=literal("false")),
                        true=compare(exp.Literal.number(0))),
             ],
+            # An integer compares exactly (as a Float64 it would round past 2**53).
             # UNVERIFIED: HogQL's toFloat (accurateCastOrNull to Float64) reads JSON number
             # text exactly as ClickHouse parses a Float64 literal.
-            default=compare(fn("toFloat", raw.copy())),
+            default=exp.Case(ifs=[exp.If(
+                this=exp.Is(this=fn("toInt", raw.copy()), expression=exp.Not(this=exp.Null())),
+                true=compare(fn("toInt", raw.copy())))],
+                default=compare(fn("toFloat", raw.copy()))),
         )  # fmt: skip
 
     def cased_json_comparison(self, node: exp.Expression, scope: Scope, alias_ok: bool
@@ -205,7 +209,12 @@ class PropertyTimeRules(TranslatorBase):
         # Both are in HogQL's function registry (reference/posthog-source facts); the tests judge
         # every text with PostHog's parser and registries (tests/hogql_proof.py).
         text = fn("JSONExtractString", base.node.copy(), *[k.copy() for k in key_nodes])
-        return Typed(raw, "jval", agg=base.agg, text=text)
+        prop = None
+        if isinstance(node.this, exp.Column) and not (alias_ok and node.this.name in scope.outputs):
+            source, col = scope.resolve(node.this.name, node.this.table)
+            if source.table is not None and source.marker is None:
+                prop = (source, col.hogql, tuple(keys))
+        return Typed(raw, "jval", agg=base.agg, text=text, prop=prop)
 
     # Date and time.
     def x_TimeToStr(self, node: exp.TimeToStr, scope: Scope, alias_ok: bool) -> Typed:
@@ -245,6 +254,13 @@ class PropertyTimeRules(TranslatorBase):
         if moment is None:
             raise Unsupported(f"date modifiers {texts!r}")
         return Typed(fn("formatDateTime", moment, self.value(fmt)), "str", agg=value.agg)
+
+    def total(self, value: exp.Expression, scope: Scope, alias_ok: bool) -> Typed:
+        """SQLite's ``total(x)``: SUM as a REAL, 0.0 over no rows."""
+        inner = self.expr(value, scope, alias_ok)
+        if inner.kind not in ("int", "float", "num", "jval"):
+            raise Unsupported(f"TOTAL of {inner.kind}")
+        return self.num_aggregate("total", inner)
 
     def julianday(self, column: exp.Expression, scope: Scope, alias_ok: bool) -> Typed:
         """julianday(timestamp) as SQLite computes it from the stored text (3.54's date.c):
@@ -286,6 +302,8 @@ class PropertyTimeRules(TranslatorBase):
                               alias_ok)  # fmt: skip
         if name == "julianday" and len(node.expressions) == 1:
             return self.julianday(node.expressions[0], scope, alias_ok)
+        if name == "total" and len(node.expressions) == 1:
+            return self.total(node.expressions[0], scope, alias_ok)
         if name != "datetime" or not node.expressions:
             raise Unsupported(f"function {node.name}")
         grain = datetime_call(node)

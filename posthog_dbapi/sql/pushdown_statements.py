@@ -15,6 +15,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from posthog_dbapi.sql.pushdown_client import Client
 from posthog_dbapi.sql.pushdown_dialect import identifier
 from posthog_dbapi.sql.pushdown_expressions import ExpressionRules
 from posthog_dbapi.sql.pushdown_functions import FunctionRules
@@ -33,7 +34,12 @@ from posthog_dbapi.sql.pushdown_model import (
 from posthog_dbapi.sql.pushdown_properties import PropertyTimeRules
 from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_tokens import number_params, projection_texts
-from posthog_dbapi.sql.pushdown_types import decode_json_value, dt_text, normalise_json
+from posthog_dbapi.sql.pushdown_types import (
+    decode_json_value,
+    decode_number,
+    dt_text,
+    normalise_json,
+)
 
 __all__ = ["Translator", "translate"]
 
@@ -66,7 +72,7 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             raise Unsupported("compound SELECTs of different widths")
         for i, (a, b) in enumerate(zip(left_cols, right_cols)):
             kinds = {a.kind, b.kind} - {"null"}
-            if len(kinds) > 1 or kinds & {"jval", "json"}:
+            if len(kinds) > 1 or kinds & {"jval", "json", "num"}:
                 raise Unsupported("compound SELECT columns of different or JSON kinds")
             left_cols[i] = OutputColumn(a.name, kinds.pop() if kinds else "null", a.decode)
         if isinstance(node, exp.Except):
@@ -113,7 +119,7 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         out.set("distinct", exp.Distinct() if node.args.get("distinct") else None)
         if node.args.get("distinct") and node.args["distinct"].args.get("on"):
             raise Unsupported("DISTINCT ON")
-        if node.args.get("distinct") and any(p.kind == "jval" for p in projections):
+        if node.args.get("distinct") and any(p.kind in ("jval", "num") for p in projections):
             raise Unsupported("DISTINCT over a JSON value")
         self.where_clause(node, scope, moved, out)
         group = node.args.get("group")
@@ -121,6 +127,9 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             out.set("group", self.group_clause(group, scope, projections))
         having = node.args.get("having")
         if having is not None:
+            for name in (c.name for c in having.this.find_all(exp.Column) if not c.table):
+                if name in scope.nums and scope.nums[name].rounding is not None:
+                    raise Unsupported("HAVING over a rounded result (rounded by the client)")
             out.set("having", exp.Having(this=self.expr(having.this, scope, alias_ok=True).node))
         order = node.args.get("order")
         if order is not None:
@@ -132,6 +141,7 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         limit = _constant_int(node.args.get("limit"), self)
         if limit is not None and limit >= 0:
             out.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
+        self.wrap_number_sources(out, list(scope.sources.values()))
         return out, columns, scope
 
     def with_clause(self, with_: exp.With) -> exp.With:
@@ -175,7 +185,8 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
                 continue
             alias = proj.alias if isinstance(proj, exp.Alias) else None
             inner = proj.this if isinstance(proj, exp.Alias) else proj
-            typed = self.expr(inner, scope)
+            typed = self.rounded(inner, scope) if isinstance(inner, exp.Round) else self.expr(
+                inner, scope)  # fmt: skip
             if typed.kind == "dt" and not isinstance(inner, exp.Column):
                 typed.textual = True
             projections.append(typed)
@@ -183,6 +194,21 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             same = isinstance(inner, exp.Column) and inner.name == alias
             explicit.append(alias if alias and not same else None)
         return projections, names, explicit
+
+    def rounded(self, node: exp.Round, scope: Scope) -> Typed:
+        """``round(x[, digits])`` as a result column: x as a Float64, rounded by SQLite's rule
+        as the rows are decoded (ClickHouse's round differs in ties and in its decimal steps)."""
+        digits = self.expr(node.args["decimals"], scope) if node.args.get("decimals") else None
+        places = 0 if digits is None else digits.const
+        if not isinstance(places, int) or isinstance(places, bool):
+            raise Unsupported("round() to a number of digits that is not a constant integer")
+        inner = self.expr(node.this, scope)
+        if inner.kind not in ("int", "float", "num", "jval"):
+            raise Unsupported(f"round() of {inner.kind}")
+        # SQLite's round of text reads its numeric prefix, as arithmetic does.
+        value = inner.node if inner.kind == "float" else self.as_num(inner).real_view()
+        client = Client("round", [self.client_of(inner)], digits=max(0, min(30, places)))
+        return Typed(value, "float", agg=inner.agg, rounding=client.digits, client=client)
 
     def star(self, proj: exp.Expression, scope: Scope) -> list[tuple[str, Typed]]:
         """The columns ``*`` (every source) or ``t.*`` stands for, in SQLite's order."""
@@ -221,11 +247,26 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
                 decode = normalise_json
             elif typed.kind == "dt" and typed.textual:
                 decode = dt_text
-            out.append("expressions", exp.alias_(typed.node, identifier(f"c{i}")))
-            columns.append(OutputColumn(name, typed.kind, decode,
-                                        "string" if decode is dt_text else None))  # fmt: skip
+            node = typed.node
+            code = "string" if decode is dt_text else None
+            if typed.num is not None:
+                num = typed.num
+                # One tuple column: SQLite's type is decided row by row (`decode_number`).
+                node = fn("tuple", num.w, num.r,
+                          num.overflow if num.overflow is not None else exp.Literal.number(0),
+                          num.text if num.text is not None else exp.Null())  # fmt: skip
+                decode, code = decode_number, "float"
+            if typed.client is not None:
+                # The client finishes the value from HogQL's leaves (`pushdown_client`).
+                node = fn("tuple", *typed.client.leaves())
+                decode, code = typed.client.column(), "float"
+            out.append("expressions", exp.alias_(node, identifier(f"c{i}")))
+            columns.append(OutputColumn(name, typed.kind, decode, code))
             if explicit[i]:
                 scope.outputs.setdefault(str(explicit[i]), (f"c{i}", typed.kind))
+                if typed.num is not None or typed.client is not None:
+                    # Other clauses read the value's HogQL, not the client's tuple.
+                    scope.nums.setdefault(str(explicit[i]), typed)
         return columns
 
     def where_clause(
@@ -252,6 +293,9 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         items = []
         for item in group.expressions:
             typed = self.ordinal(item, projections) or self.expr(item, scope, alias_ok=True)
+            if typed.kind == "num" or typed.rounding is not None or typed.client is not None:
+                # SQLite groups 5 with 5.0 and shows whichever row came first.
+                raise Unsupported("GROUP BY a number SQLite types row by row")
             # A JSON value groups by its minified JSON text: the same groups as SQLite's
             # values, except numbers written two ways (1 and 1.0), which SQLite merges.
             items.append(typed.node)
@@ -264,12 +308,23 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             typed = self.ordinal(item.this, projections) or self.expr(
                 item.this, scope, alias_ok=True
             )
+            if typed.rounding is not None:
+                # The unrounded value orders the same rows; only ties (which SQLite leaves in
+                # no particular order) may come in another order.
+                typed = Typed(typed.node, "float", agg=typed.agg)
+            desc = bool(item.args.get("desc"))
+            if typed.num is not None and typed.num.text is None:
+                # By value, then INTEGER after a REAL of the same Float64 (SQLite compares
+                # them exactly); NULLs first ascending, as SQLite.
+                scope.keyset_order = False
+                for key in (typed.num.real_view(), typed.num.w):
+                    ordered.append(exp.Ordered(this=key.copy(), desc=desc, nulls_first=not desc))
+                continue
             if typed.kind not in ORDERABLE and typed.kind != "null":
                 raise Unsupported(f"ORDER BY a value of kind {typed.kind}")
             key = typed.node
             if typed.kind == "uuid":
                 key = fn("toString", key)
-            desc = bool(item.args.get("desc"))
             if isinstance(typed.node, exp.Column) and typed.kind in ("str", "int", "dt", "uuid"):
                 scope.order_keys.append((key, desc, typed.kind))
             else:
@@ -283,8 +338,9 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             index = int(item.name)
             if not 1 <= index <= len(projections):
                 raise Unsupported("ORDER/GROUP BY position out of range")
-            return Typed(projections[index - 1].node.copy(), projections[index - 1].kind,
-                          agg=projections[index - 1].agg)  # fmt: skip
+            chosen = projections[index - 1]
+            return Typed(chosen.node.copy(), chosen.kind, agg=chosen.agg, num=chosen.num,
+                         rounding=chosen.rounding)  # fmt: skip
         return None
 
     def source(self, node: exp.Expression, scope: Scope) -> exp.Expression:
@@ -320,7 +376,7 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             inner, cols, inner_scope = self.select(node.this)
             if len({c.name for c in cols}) != len(cols):
                 raise Unsupported("a subquery with duplicate column names")
-            if any(c.kind == "jval" for c in cols):
+            if any(c.kind in ("jval", "num") for c in cols):
                 raise Unsupported("a JSON value selected in a subquery")
             scope.sources[user_alias or alias] = Source(
                 alias,
@@ -398,7 +454,7 @@ def translate(
                 column.name = text
     aggregated = bool(
         body.args.get("group") or body.args.get("distinct") or body.args.get("having")
-        or any(node.find(exp.AggFunc) for node in body.expressions)
+        or any(node.find(exp.AggFunc) or _has_total(node) for node in body.expressions)
     )  # fmt: skip
     source = next(iter(scope.sources.values()))
     # A join multiplies rows, so one table's keys do not page it, but all its tables' keys do
@@ -440,6 +496,11 @@ def translate(
         padded=padded,
         unpaged=unpaged,
     )
+
+
+def _has_total(node: exp.Expression) -> bool:
+    """SQLite's total() aggregate, which sqlglot reads as an unknown function."""
+    return any(f.name.lower() == "total" for f in node.find_all(exp.Anonymous))
 
 
 def _compound_as_select(tree: exp.SetOperation, sql: str) -> exp.Select:

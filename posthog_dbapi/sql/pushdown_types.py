@@ -11,6 +11,7 @@ Bool to ``int`` (SQLite's 1/0, so both routes agree), arrays to lists, tuples to
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 import operator
 import re
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from posthog_dbapi.exceptions import OperationalError
 from posthog_dbapi.types import parse_timestamp, timestamp_converter
 
 __all__ = [
@@ -26,10 +28,12 @@ __all__ = [
     "column_converter_for",
     "converter_for",
     "decode_json_value",
+    "decode_number",
     "description_for",
     "dt_text",
     "is_nullable",
     "normalise_json",
+    "sqlite_round",
     "type_code",
 ]
 
@@ -251,6 +255,8 @@ def decode_json_value(raw: Any) -> Any:
         return raw
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        return float(value)  # SQLite reads an integer past 64 bits as a REAL
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return value
@@ -265,3 +271,48 @@ def normalise_json(raw: Any) -> Any:
         return json.dumps(json.loads(raw))
     except ValueError:
         return raw
+
+
+def decode_number(answer: Any) -> Any:
+    """A row-typed number (`pushdown_numbers.Num`) as SQLite's value: HogQL answers it as
+    ``(integer or NULL, real or NULL, overflow, text or NULL)``; the INTEGER when there is one,
+    else the REAL, else the text (MIN/MAX of a property). An integer SUM past Int64 stops
+    SQLite with "integer overflow", so it stops here too."""
+    if not isinstance(answer, (list, tuple)):
+        return answer
+    whole, real, overflow, text = (list(answer) + [None] * 4)[:4]
+    if overflow not in (None, 0, "0", False):
+        raise OperationalError(
+            "integer overflow: the SUM of this column's integers is past the 64-bit range",
+            {"reason": "integer overflow"},
+            suggestion="Use total() or CAST the values AS REAL to add them as floats.",
+        )
+    if whole is not None:
+        return int(whole)
+    if real is not None:
+        number = float(real)
+        # SQLite has no NaN: a REAL operation giving one (inf - inf) gives NULL.
+        return None if number != number else number
+    return text
+
+
+def sqlite_round(digits: int) -> Callable[[Any], Any]:
+    """SQLite's ``round(x, digits)`` of a REAL (3.54's func.c): half away from zero; with digits,
+    through its ``%!.*f`` printing, which rounds the double's decimal expansion, read back."""
+
+    def one(value: Any) -> Any:
+        if value is None:
+            return None
+        number = float(value)
+        if number != number or abs(number) > 4503599627370496.0:
+            return number
+        if digits <= 0:
+            return float(int(number + (-0.5 if number < 0 else 0.5)))
+        exact = decimal.Decimal(number)
+        # SQLite decodes at most 26 significant digits, then rounds the last kept digit half up.
+        kept = exact.quantize(decimal.Decimal(1).scaleb(exact.adjusted() - 25),
+                              rounding=decimal.ROUND_HALF_UP) if exact else exact  # fmt: skip
+        rounded = kept.quantize(decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP)
+        return float(rounded)
+
+    return one
