@@ -187,6 +187,11 @@ class Num:
     """A property's: SQLite's TEXT value of a string, object or array row, else NULL."""
     overflow: exp.Expression | None = None
     """True where SQLite's SUM would stop with "integer overflow"."""
+    layer: int | None = None
+    """Row by row, read from a column of the source's subqueries: the layer after which it
+    exists (a property's parts: 3). None: an expression of the statement itself."""
+    order_key: exp.Expression | None = None
+    """An aggregate's: a Float64 that orders like its value, shorter than `real_view`."""
 
     def __post_init__(self) -> None:
         for name in (
@@ -278,7 +283,7 @@ class NumberRules(TranslatorBase):
             (
                 f"{base}p",
                 exp.Anonymous(this="extract", expressions=[text_of.copy(), self.value(PREFIX)]),
-            ),  # fmt: skip
+            ),
         ]
         raw, text, prefix = at(1, "raw"), at(1, "s"), at(1, "p")
         # UNVERIFIED: that PostHog's ClickHouse writes JSONExtractRaw's number text as the
@@ -345,7 +350,7 @@ class NumberRules(TranslatorBase):
         )]  # fmt: skip
         named = {n: exp.column(identifier(f"{base}{n}"), identifier(source.alias))
                  for n in ("c", "w", "r", "si", "sd", "sr", "x", "mi", "mr")}  # fmt: skip
-        num = Num(named["w"], named["r"], summed_int=named["si"], summed_real=named["sr"],
+        num = Num(named["w"], named["r"], layer=3, summed_int=named["si"], summed_real=named["sr"],
                   summed_double=named["sd"],
                   cls=named["c"], text=named["x"], lowest_int=named["mi"],
                   lowest_real=named["mr"])  # fmt: skip
@@ -444,17 +449,55 @@ class NumberRules(TranslatorBase):
             else:
                 divisor = _case((_or(_op(exp.EQ, wa, _num(0)), _op(exp.EQ, wa, _num(-1))),
                                  _num(1)), default=wa)  # fmt: skip
+                quotient = fn("intDiv", result, divisor)
                 overflow = _case((_op(exp.EQ, wa, _num(0)), _num(0)),
                                  (_op(exp.EQ, wa, _num(-1)), _is_min_int(wb)),
-                                 default=_op(exp.NEQ, fn("intDiv", result, divisor), wb))  # fmt: skip
+                                 default=_op(exp.NEQ, quotient, wb))  # fmt: skip
             w = _case((overflow, exp.Null()), default=result)
             # Past Int64, SQLite redoes the operation on the operands as REALs.
             r = _case((both, _case((overflow, _op(kind, _real(wa), _real(wb))))),
                       default=_op(kind, fa, fb))  # fmt: skip
-        num = Num(w, r, overflow=_overflow_of(a, b))
-        symbol = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/"}[kind]
+        num = self._layered(a, b, w, r) or Num(w, r, overflow=_overflow_of(a, b))
+        symbols: dict[type[exp.Expression], str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*",
+                                                    exp.Div: "/"}  # fmt: skip
+        symbol = symbols[kind]
         client = Client(symbol, [self.client_of(left), self.client_of(right)])
         return Typed(num.real_view(), "num", agg=agg, num=num, client=client)
+
+    def _layered(self, a: Num, b: Num, w: exp.Expression, r: exp.Expression) -> Num | None:
+        """The result of an operation on one source's row-typed numbers (and constants), as two
+        columns of one more subquery over that source: conditions and orders that use it then
+        read two columns, not the nested expression (PostHog's parser is slow over those)."""
+        self._number_state()
+        layers = [n.layer for n in (a, b) if n.static is None]
+        if None in layers or not layers:
+            return None
+        tables = {c.table for c in (*w.find_all(exp.Column), *r.find_all(exp.Column))}
+        literal_only = all(isinstance(n.w, (exp.Literal, exp.Null, exp.Neg)) and isinstance(
+            n.r, (exp.Literal, exp.Null, exp.Neg)) for n in (a, b) if n.static)  # fmt: skip
+        if len(tables) != 1 or not literal_only:
+            return None
+        alias = tables.pop()
+        if alias not in self.number_layers:
+            return None
+        depth = max(layer for layer in layers if layer is not None) + 1
+        stack = self.number_layers[alias]
+        while len(stack) <= depth:
+            stack.append([])
+        inner = identifier(f"{alias}l{depth}")
+        base = f"a{sum(len(layer) for layer in stack)}"
+        named = {}
+        for suffix, node in (("w", w), ("r", r)):
+            local = node.copy().transform(
+                lambda n: (
+                    exp.column(identifier(n.name), inner.copy())
+                    if isinstance(n, exp.Column) and n.table == alias
+                    else n
+                )
+            )
+            stack[depth].append((f"{base}{suffix}", tidy(local)))
+            named[suffix] = exp.column(identifier(f"{base}{suffix}"), identifier(alias))
+        return Num(named["w"], named["r"], layer=depth)
 
     def num_negate(self, inner: Typed) -> Typed:
         """``-x``: SQLite computes ``0 - x``."""
@@ -523,7 +566,8 @@ class NumberRules(TranslatorBase):
             # total() of no rows is 0.0, where sum() is NULL.
             return Typed(_case((_op(exp.GT, fn("count", value), _num(0)), fn("sum", value.copy())),
                                default=exp.Literal.number("0.0")), "float", agg=True)  # fmt: skip
-        if a.cls is None or a.summed_int is None or a.summed_real is None:
+        if (a.cls is None or a.summed_int is None or a.summed_real is None
+                or a.summed_double is None):  # fmt: skip
             raise Unsupported(f"{name.upper()} of arithmetic (only of a property itself)")
         count = fn("countIf", _op(exp.GT, a.cls, _num(0)))
         if name == "count":
@@ -549,11 +593,11 @@ class NumberRules(TranslatorBase):
             return Typed(_case((_op(exp.GT, count, _num(0)), _op(exp.Div, exact, count))),
                          "float", agg=True,
                          client=Client("leaf", nodes=pieces, decode=decode_avg))  # fmt: skip
-        w = _case((_or(_op(exp.EQ, count, _num(0)), exp.Not(this=all_int), wrapped), exp.Null()),
-                  default=ints)  # fmt: skip
-        r = _case((_op(exp.EQ, count, _num(0)), exp.Null()), (_op(exp.GT, reals_count, _num(0)),
-                  float_total), (wrapped, float_total))  # fmt: skip
-        num = Num(w, r, overflow=_and(all_int, wrapped, _op(exp.GT, count, _num(0))))
+        # In a condition or an order (the result column is the client's, `decode_sum`): an
+        # INTEGER sum past Int64 reads as its REAL sum here, where SQLite would stop.
+        w = _case((_and(all_int, _op(exp.GT, count, _num(0))), ints))
+        r = _case((_op(exp.GT, reals_count, _num(0)), float_total))
+        num = Num(w, r, order_key=float_total.copy())
         return Typed(num.real_view(), "num", agg=True, num=num,
                      client=Client("leaf", nodes=pieces, decode=decode_sum))  # fmt: skip
 

@@ -317,7 +317,8 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
                 # By value, then INTEGER after a REAL of the same Float64 (SQLite compares
                 # them exactly); NULLs first ascending, as SQLite.
                 scope.keyset_order = False
-                for key in (typed.num.real_view(), typed.num.w):
+                first = typed.num.order_key or typed.num.real_view()
+                for key in (first, typed.num.w):
                     ordered.append(exp.Ordered(this=key.copy(), desc=desc, nulls_first=not desc))
                 continue
             if typed.kind not in ORDERABLE and typed.kind != "null":

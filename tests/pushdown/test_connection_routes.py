@@ -140,7 +140,8 @@ def test_an_aggregate_is_one_query_request(emulator: EmulatorServer) -> None:
 
 
 def test_fallback_is_visible_and_can_be_refused(emulator: EmulatorServer) -> None:
-    sql = "SELECT round(avg(length(event)), 2) FROM events"
+    # round() in HAVING has no exact HogQL (a result column's is rounded by the client).
+    sql = "SELECT count(*) FROM events GROUP BY event HAVING round(avg(length(event)), 2) > 0"
     with _connect(emulator, "auto") as conn:
         cursor = conn.cursor()
         cursor.execute(sql)

@@ -131,10 +131,13 @@ def test_an_integer_sum_past_int64_stops_with_sqlites_error(
     # 9223372036854775807 is stored eight times (once per `w`): their SUM is past Int64.
     big = f"SELECT sum({P}) FROM events WHERE {P} = 9223372036854775807"
     for mode in ("auto", "off"):
-        with posthog_dbapi.connect(numbers_server.url, numbers_server.api_key, 1, pushdown=mode,
-                                   query_cache_ttl=0) as conn:  # fmt: skip
-            with pytest.raises(posthog_dbapi.DatabaseError, match="integer overflow"):
-                conn.cursor().execute(big).fetchall()
+        connected = posthog_dbapi.connect(numbers_server.url, numbers_server.api_key, 1,
+                                          pushdown=mode, query_cache_ttl=0)  # fmt: skip
+        with (
+            connected as conn,
+            pytest.raises(posthog_dbapi.DatabaseError, match="integer overflow"),
+        ):
+            conn.cursor().execute(big).fetchall()
 
 
 @pytest.mark.parametrize(
@@ -163,3 +166,27 @@ def test_round_is_sqlites(digits: int) -> None:
     for value in values:
         (expected,) = db.execute("SELECT round(?, ?)", (value, digits)).fetchall()[0]
         assert sqlite_round(digits)(value) == expected, value
+
+
+R = "json_extract(properties, '$.revenue')"
+DEMO = [
+    f"SELECT event, sum({R}), avg({R}), total({R}), min({R}), max({R}), count({R}) FROM events "
+    "GROUP BY event",
+    f"SELECT event, sum({R}) / count(*) AS per_event, round(avg({R}), 2) AS aov FROM events "
+    "GROUP BY event ORDER BY aov DESC, event",
+    f"SELECT count(*) FROM events WHERE {R} + 1 > 50",
+    f"SELECT uuid, {R} * 2 AS twice, {R} - 10 FROM events WHERE {R} * 2 > 150 ORDER BY twice "
+    "DESC, uuid LIMIT 50",
+]
+
+
+@pytest.mark.parametrize("sql", DEMO, ids=[s[:70] for s in DEMO])
+def test_revenue_statements_over_the_demo_are_one_request_with_sqlites_rows(
+    sql: str, emulator_server: EmulatorServer
+) -> None:
+    assert isinstance(plan(sql, []), PushdownPlan)
+    pushed, local = rows_on_both_routes(emulator_server, sql)
+    if "ORDER BY" not in sql:
+        pushed, local = sorted(pushed, key=repr), sorted(local, key=repr)
+    _same(pushed, local)
+    assert local
