@@ -25,6 +25,9 @@ from posthog_dbapi.sql.pushdown_model import (
 
 __all__ = ["ExpressionRules"]
 
+# The first 19 characters of a stored timestamp (`2024-01-05T10:00:00`) in formatDateTime.
+_STORED_SECONDS = "%Y-%m-%dT%H:%i:%S"
+
 
 def _ascii(text: str) -> bool:
     return all(ord(ch) < 128 for ch in text)
@@ -302,6 +305,16 @@ class ExpressionRules(TranslatorBase):
             size = self.expr(length, scope, alias_ok)
             ok = ok and isinstance(size.const, int) and size.const >= 0
             args.append(size.node)
+        if not ok and inner.kind == "dt" and length is not None:
+            # A stored timestamp's text starts with 19 characters of one fixed form in UTC
+            # (`adapters.values.stored_timestamp`); after them its fraction and offset vary.
+            ok = isinstance(start.const, int) and start.const >= 1 and isinstance(size.const, int)
+            ok = (
+                ok
+                and size.const >= 0
+                and start.const + size.const - 1 <= len("YYYY-mm-ddTHH:MM:SS")
+            )
+            args[0] = fn("formatDateTime", inner.node, self.value(_STORED_SECONDS))
         if not ok:
             raise Unsupported("SUBSTR other than of text from a positive position")
         return Typed(fn("substringUTF8", *args), "str", agg=inner.agg)

@@ -234,7 +234,16 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         """WHERE, with the conditions joins `moved` there, all ANDed."""
         where = node.args.get("where")
         if where is not None:
-            cond = self.expr(where.this, scope)
+            # SQLite lets WHERE name a result alias (a table's column wins, see x_Column), but
+            # refuses one that stands for an aggregate or a window: SQLite raises that error.
+            computed = {
+                p.alias
+                for p in node.expressions
+                if isinstance(p, exp.Alias) and p.this.find(exp.AggFunc, exp.Window)
+            }
+            if any(not c.table and c.name in computed for c in where.this.find_all(exp.Column)):
+                raise Unsupported("WHERE names the alias of an aggregate or window")
+            cond = self.expr(where.this, scope, alias_ok=True)
             if cond.agg:
                 raise Unsupported("aggregate in WHERE")
             moved.append(cond.node)
