@@ -227,7 +227,12 @@ class ExpressionRules(TranslatorBase):
     def x_Like(self, node: exp.Like, scope: Scope, alias_ok: bool) -> Typed:
         left = self.expr(node.this, scope, alias_ok)
         pattern = self.expr(node.expression, scope, alias_ok)
-        if left.kind not in ("str", "jval") or not isinstance(pattern.const, str):
+        # A `json` column (properties) is the same text on both routes, the Query API's string,
+        # unless the other route re-encodes it (a REST table's, `normalise`).
+        json_text = left.kind == "json" and not left.normalise
+        if (left.kind not in ("str", "jval") and not json_text) or not isinstance(
+            pattern.const, str
+        ):
             raise Unsupported("LIKE on a non-text value or with a computed pattern")
         if not _ascii(pattern.const):
             raise Unsupported("LIKE with a non-ASCII pattern (case folding differs)")
@@ -235,7 +240,7 @@ class ExpressionRules(TranslatorBase):
         # folds ASCII only, and `\` escapes in its LIKE, so it is doubled.
         folded = "".join(ch.lower() if ch.isascii() else ch for ch in pattern.const)
         pattern_node = self.value(folded.replace("\\", "\\\\"))
-        subject = left.node if left.kind == "str" else left.text
+        subject = left.text if left.kind == "jval" else left.node
         assert subject is not None
         built: exp.Expression = exp.Like(this=fn("lower", subject), expression=pattern_node)
         if left.kind == "jval":

@@ -273,12 +273,20 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             typed = self.ordinal(item.this, projections) or self.expr(
                 item.this, scope, alias_ok=True
             )
+            desc = bool(item.args.get("desc"))
+            if typed.kind == "jval" and typed.text is None:
+                # A result alias: order by the projection it names, whose text is known.
+                typed = projections[int(typed.node.name[1:])]
+            if typed.kind == "jval":
+                scope.keyset_order = False
+                for key in self.json_order_keys(typed):
+                    ordered.append(exp.Ordered(this=key, desc=desc, nulls_first=not desc))
+                continue
             if typed.kind not in ORDERABLE and typed.kind != "null":
                 raise Unsupported(f"ORDER BY a value of kind {typed.kind}")
             key = typed.node
             if typed.kind == "uuid":
                 key = fn("toString", key)
-            desc = bool(item.args.get("desc"))
             if isinstance(typed.node, exp.Column) and typed.kind in ("str", "int", "dt", "uuid"):
                 scope.order_keys.append((key, desc, typed.kind))
             else:
@@ -292,8 +300,9 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             index = int(item.name)
             if not 1 <= index <= len(projections):
                 raise Unsupported("ORDER/GROUP BY position out of range")
-            return Typed(projections[index - 1].node.copy(), projections[index - 1].kind,
-                          agg=projections[index - 1].agg)  # fmt: skip
+            chosen = projections[index - 1]
+            return Typed(chosen.node.copy(), chosen.kind, agg=chosen.agg,
+                         text=chosen.text.copy() if chosen.text is not None else None)  # fmt: skip
         return None
 
     def source(self, node: exp.Expression, scope: Scope) -> exp.Expression:

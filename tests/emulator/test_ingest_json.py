@@ -87,3 +87,15 @@ def test_an_integral_float_reads_as_the_same_value_and_type_on_both_routes(
     assert pushed == local == [(100, 1e-7, None)]
     assert [type(v) for v in pushed[0]] == [type(v) for v in local[0]] == [int, float, type(None)]
     assert json.loads(_rows(stored, "SELECT properties FROM events", "off")[0][0])["price"] == 100
+
+
+def test_demo_properties_are_written_as_json_stringify_writes_them(
+    emulator_server: EmulatorServer,
+) -> None:
+    server = emulator_server
+    with posthog_dbapi.connect(server.url, server.api_key, server.project_id) as conn:
+        sql = "SELECT properties FROM events WHERE event = '$pageview' LIMIT 50"
+        texts = [text for (text,) in conn.cursor().execute(sql)]
+    assert len(texts) == 50
+    assert all(stringify(json.loads(text)) == text for text in texts)
+    assert any('"https://' in text for text in texts)

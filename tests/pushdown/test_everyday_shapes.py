@@ -47,6 +47,9 @@ SHAPES = [
     "SELECT substr(timestamp, 1, 10) AS d, substr(timestamp, 12, 5) AS hm, count(*) FROM events "
     "WHERE d >= date('now', '-20 days') GROUP BY d, hm",
     "SELECT substr(timestamp, 1, 7) AS m, count(*) FROM events GROUP BY m ORDER BY m",
+    # LIKE over the whole properties text (the same JSON text on both routes).
+    "SELECT event, count(*) FROM events WHERE properties LIKE '%chrome%' "
+    'AND properties NOT LIKE \'%"plan":"free"%\' GROUP BY event',
 ]
 
 
