@@ -47,6 +47,13 @@ SHAPES = [
     "SELECT substr(timestamp, 1, 10) AS d, substr(timestamp, 12, 5) AS hm, count(*) FROM events "
     "WHERE d >= date('now', '-20 days') GROUP BY d, hm",
     "SELECT substr(timestamp, 1, 7) AS m, count(*) FROM events GROUP BY m ORDER BY m",
+    # The previous and next event of a person or session (a unique window order: ties would
+    # leave the neighbour to each engine's choice).
+    "SELECT person_id, event, lag(event) OVER (PARTITION BY person_id ORDER BY timestamp, uuid) "
+    "AS prev FROM events ORDER BY person_id, timestamp, uuid LIMIT 2000",
+    'SELECT uuid, lead(timestamp, 2) OVER (PARTITION BY "$session_id" ORDER BY timestamp, '
+    "uuid) AS later, lag(event, 1, 'start') OVER (PARTITION BY \"$session_id\" ORDER BY "
+    "timestamp, uuid) AS before FROM events ORDER BY timestamp, uuid LIMIT 2000",
     # LIKE over the whole properties text (the same JSON text on both routes).
     "SELECT event, count(*) FROM events WHERE properties LIKE '%chrome%' "
     'AND properties NOT LIKE \'%"plan":"free"%\' GROUP BY event',
@@ -86,9 +93,12 @@ def test_everyday_shape_is_one_request_with_sqlites_rows_and_types(
         "SELECT substr(timestamp, 12) FROM events",
         # SQLite refuses an aggregate's alias in WHERE ("misuse of aggregate"): it must say so.
         "SELECT count(*) AS c FROM events WHERE c > 5",
+        # No window order (SQLite's neighbour is its scan's), a default of another type.
+        "SELECT lag(event) OVER () FROM events LIMIT 5",
+        "SELECT lag(event, 1, 0) OVER (ORDER BY timestamp) FROM events LIMIT 5",
     ],
 )
-def test_text_functions_stay_local_outside_text(sql: str) -> None:
+def test_shapes_without_an_exact_hogql_form_stay_local(sql: str) -> None:
     # A start position, a character set to trim, JSON values (numbers are text to SQLite here)
     # and timestamps have no exact HogQL equivalent in these functions.
     assert not isinstance(plan(sql, []), PushdownPlan)
