@@ -104,13 +104,12 @@ def test_shapes_without_an_exact_hogql_form_stay_local(sql: str) -> None:
     assert not isinstance(plan(sql, []), PushdownPlan)
 
 
-@pytest.mark.parametrize("timezone", ["UTC", "project"])
 def test_strftime_seconds_with_milliseconds_are_sqlites_text(
-    timezone: str, emulator: EmulatorServer, zoned_server: EmulatorServer
+    zone: tuple[EmulatorServer, str],
 ) -> None:
     # %f is SS.SSS from the milliseconds SQLite reads out of the stored text (rounded half up
     # from the microseconds, capped at .999): compared through both routes' connections.
-    server = emulator if timezone == "UTC" else zoned_server
+    server, timezone = zone
     sql = (
         "SELECT uuid, strftime('%H:%M:%f', timestamp) AS f FROM events "
         "ORDER BY timestamp, uuid LIMIT 3000"
@@ -121,12 +120,9 @@ def test_strftime_seconds_with_milliseconds_are_sqlites_text(
     assert len({f[-3:] for _, f in pushed}) > 100
 
 
-@pytest.mark.parametrize("timezone", ["UTC", "project"])
-def test_substr_of_a_timestamp_is_the_stored_texts(
-    timezone: str, emulator: EmulatorServer, zoned_server: EmulatorServer
-) -> None:
+def test_substr_of_a_timestamp_is_the_stored_texts(zone: tuple[EmulatorServer, str]) -> None:
     # On a timezone="project" connection the stored text is the project's wall-clock time.
-    server = emulator if timezone == "UTC" else zoned_server
+    server, timezone = zone
     sql = (
         "SELECT substr(timestamp, 1, 13) AS h, count(*) FROM events WHERE h > '2000' "
         "GROUP BY h ORDER BY h"
