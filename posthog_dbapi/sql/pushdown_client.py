@@ -64,6 +64,10 @@ def _sums(values: Sequence[Any]) -> tuple[int, int, int, float, float, bool]:
     whole_real = float(whole_real or 0.0)
     # ClickHouse wraps an Int64 sum; the REAL sum of the same values tells whether it did.
     wrapped = abs(whole_real - float(whole or 0)) > 1e18
+    if not wrapped:
+        # The exact sum, as a REAL: adding the integers one by one as REALs can lose small
+        # ones next to large ones, which SQLite's compensated sum keeps.
+        whole_real = float(whole or 0)
     return (
         int(count or 0),
         int(reals or 0),

@@ -275,7 +275,16 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         """WHERE, with the conditions joins `moved` there, all ANDed."""
         where = node.args.get("where")
         if where is not None:
-            cond = self.expr(where.this, scope)
+            # SQLite lets WHERE name a result alias (a table's column wins, see x_Column), but
+            # refuses one that stands for an aggregate or a window: SQLite raises that error.
+            computed = {
+                p.alias
+                for p in node.expressions
+                if isinstance(p, exp.Alias) and p.this.find(exp.AggFunc, exp.Window)
+            }
+            if any(not c.table and c.name in computed for c in where.this.find_all(exp.Column)):
+                raise Unsupported("WHERE names the alias of an aggregate or window")
+            cond = self.expr(where.this, scope, alias_ok=True)
             if cond.agg:
                 raise Unsupported("aggregate in WHERE")
             moved.append(cond.node)
@@ -321,6 +330,14 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
                 for key in (first, typed.num.w):
                     ordered.append(exp.Ordered(this=key.copy(), desc=desc, nulls_first=not desc))
                 continue
+            if typed.kind == "jval" and typed.text is None:
+                # A result alias: order by the projection it names, whose text is known.
+                typed = projections[int(typed.node.name[1:])]
+            if typed.kind == "jval":
+                scope.keyset_order = False
+                for key in self.json_order_keys(typed):
+                    ordered.append(exp.Ordered(this=key, desc=desc, nulls_first=not desc))
+                continue
             if typed.kind not in ORDERABLE and typed.kind != "null":
                 raise Unsupported(f"ORDER BY a value of kind {typed.kind}")
             key = typed.node
@@ -341,7 +358,8 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
                 raise Unsupported("ORDER/GROUP BY position out of range")
             chosen = projections[index - 1]
             return Typed(chosen.node.copy(), chosen.kind, agg=chosen.agg, num=chosen.num,
-                         rounding=chosen.rounding)  # fmt: skip
+                         rounding=chosen.rounding, client=chosen.client,
+                         text=chosen.text.copy() if chosen.text is not None else None)  # fmt: skip
         return None
 
     def source(self, node: exp.Expression, scope: Scope) -> exp.Expression:

@@ -28,11 +28,13 @@ from posthog_emulator import Emulator, EmulatorServer
 from .both_routes import rows_on_both_routes
 
 _MISSING = object()
-# No `100.0`: PostHog's ingestion stores it as `100` (JSON.stringify), and so may the emulator.
+# No `100.0`: PostHog's ingestion stores it as `100` (JSON.stringify), and so does the emulator.
+# No integer past -2**63: ClickHouse's JSONExtractRaw answers one as a quoted string (a known
+# limit, README). 2**62 is stored as JSON.stringify prints it, 4611686018427388000: an INTEGER.
 V: list[Any] = [
     12, -7, 0, 2.5, -2.5, 0.1, 1e21, "12", "12abc", "abc", " 3.5x", "1e3", ".5", "-0", "",
-    " 7 ", "9223372036854775808", True, False, None, {"a": 1}, [1, 2], 9223372036854775807,
-    -9223372036854775808, 12345678901234567890, _MISSING,
+    " 7 ", "9223372036854775808", True, False, None, {"a": 1}, [1, 2], 4611686018427387904,
+    -4611686018427387904, 12345678901234567890, _MISSING,
 ]  # fmt: skip
 W: list[Any] = [3, -2, 0, -1, 2.5, "4", None, _MISSING]
 
@@ -75,6 +77,7 @@ STATEMENTS = [
     f"SELECT json_extract(properties, '$.g') AS g, sum({N}) * 2, sum({N}) * 1.5, total({N}) "
     f"FROM events GROUP BY g HAVING sum({N}) > 10",
     f"SELECT sum({P}) FROM events WHERE {P} != 'abc' AND {P} < 9000000000000000000",
+    f"SELECT sum({P}), avg({P}) FROM events WHERE {P} < 0",
     f"SELECT sum({P}), avg({P}) FROM events WHERE event = 'nothing'",
     f"SELECT min({Q}), max({Q}), sum({Q}), avg({Q}) FROM events",
     # Arithmetic row by row: every pair of types, with zero and -1 divisors.
@@ -122,14 +125,15 @@ def test_the_edge_values_give_every_type(numbers_server: EmulatorServer) -> None
     # The comparisons above prove little unless SQLite's answers mix INTEGER, REAL and NULL.
     pushed, _ = rows_on_both_routes(numbers_server, f"SELECT {P} * {Q} FROM events")
     assert {type(v).__name__ for (v,) in pushed} == {"int", "float", "NoneType"}
-    assert 9.223372036854776e18 * 3 in [v for (v,) in pushed]  # an INTEGER product past Int64
+    # An INTEGER product past Int64 turns REAL.
+    assert any(isinstance(v, float) and v > 9.3e18 for (v,) in pushed)
 
 
 def test_an_integer_sum_past_int64_stops_with_sqlites_error(
     numbers_server: EmulatorServer,
 ) -> None:
-    # 9223372036854775807 is stored eight times (once per `w`): their SUM is past Int64.
-    big = f"SELECT sum({P}) FROM events WHERE {P} = 9223372036854775807"
+    # 2**62 is stored eight times (once per `w`): their SUM is past Int64.
+    big = f"SELECT sum({P}) FROM events WHERE {P} > 4000000000000000000 AND {P} < 5e18"
     for mode in ("auto", "off"):
         connected = posthog_dbapi.connect(numbers_server.url, numbers_server.api_key, 1,
                                           pushdown=mode, query_cache_ttl=0)  # fmt: skip
