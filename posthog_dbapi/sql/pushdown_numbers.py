@@ -8,24 +8,21 @@ the REAL 1.5, ``'abc' + 0`` the INTEGER 0), while SUM reads only a whole numeric
 (kind ``num``) travels as a pair of columns, `Num`: ``w``, its value when SQLite's is an INTEGER
 (else NULL), and ``r``, its value when SQLite's is a REAL (else NULL); both NULL is NULL.
 
-PostHog's parser slows down steeply with nested function calls (each level of ``f(g(h(x)))``
-multiplies its time) while CASE, IS NULL and operators stay cheap. So a property's parts are
-computed once, in a subquery that reads the table (`wrap_number_sources`), and everything above
-them is CASE and operators over those columns: no HogQL text here nests calls more than three
-deep, however the user's arithmetic nests.
-
-The client finishes the job (`pushdown_types.decode_number`): a ``num`` column comes back as a
-``tuple(w, r, overflow)`` and becomes SQLite's ``int`` or ``float``; ``round()`` of a result
-column is applied there, by SQLite's own rounding.
+PostHog's parser slows down steeply with nested calls, parentheses and CASEs inside CASEs,
+while flat CASEs, IS NULL and operators stay cheap. So a property's parts are computed once, in
+small subqueries over its table (`wrap_number_sources`: the JSON value and its text; their
+conversions; flat CASEs of those; what the aggregates add), and so is an operation on one
+table's numbers (`_layered`). A condition or ORDER BY then reads a few columns. A result column
+sends only its leaves (a property's two parts, a SUM's sums and counts), which the client
+finishes by SQLite's rules (`pushdown_client`), ``round()`` included.
 
 Not pushed (they stay in SQLite): GROUP BY, DISTINCT, a set operation or a subquery column over
 such a value (SQLite merges 5 with 5.0 and keeps whichever row came first), ``%`` of one (it
-converts REALs and texts to integers by two other rules), and functions of one besides ABS.
+converts REALs and texts to integers by two other rules), aggregates of arithmetic
+(``sum(x * 2)``), and functions of one besides ABS and ``round()`` of a result column.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlglot import exp
 
@@ -46,189 +43,48 @@ from posthog_dbapi.sql.pushdown_model import (
     Unsupported,
     fn,
 )
+from posthog_dbapi.sql.pushdown_numexpr import (
+    INTEGER_TEXT,
+    PREFIX,
+    WHOLE_INTEGER_TEXT,
+    Num,
+    tidy,
+)
+from posthog_dbapi.sql.pushdown_numexpr import (
+    and_ as _and,
+)
+from posthog_dbapi.sql.pushdown_numexpr import (
+    as_real as _real,
+)
+from posthog_dbapi.sql.pushdown_numexpr import (
+    case as _case,
+)
+from posthog_dbapi.sql.pushdown_numexpr import (
+    int_lit as _num,
+)
+from posthog_dbapi.sql.pushdown_numexpr import (
+    is_min_int as _is_min_int,
+)
+from posthog_dbapi.sql.pushdown_numexpr import (
+    is_null as _null,
+)
+from posthog_dbapi.sql.pushdown_numexpr import (
+    not_null as _set,
+)
+from posthog_dbapi.sql.pushdown_numexpr import (
+    op as _op,
+)
+from posthog_dbapi.sql.pushdown_numexpr import (
+    or_ as _or,
+)
+from posthog_dbapi.sql.pushdown_numexpr import (
+    overflow_of as _overflow_of,
+)
+from posthog_dbapi.sql.pushdown_numexpr import (
+    text_lit as _s,
+)
 
 __all__ = ["Num", "NumberRules"]
-
-# SQLite's numeric prefix of a text (sqlite3AtoF): whitespace of sqlite3Isspace, a sign, digits
-# with an optional point, an exponent only when digits follow ('1e' reads as 1).
-PREFIX = r"^[\t\n\v\f\r ]*([+-]?(?:[0-9]+[.]?[0-9]*|[.][0-9]+)(?:[eE][+-]?[0-9]+)?)"
-INTEGER_TEXT = r"^[+-]?[0-9]+$"
-# A text SUM's numeric affinity reads as an INTEGER: digits only, spaces around allowed.
-WHOLE_INTEGER_TEXT = r"^[\t\n\v\f\r ]*[+-]?[0-9]+[\t\n\v\f\r ]*$"
-_MIN_INT64_PLUS_ONE = 9223372036854775807
-
-
-def _num(value: int | str) -> exp.Expression:
-    if isinstance(value, int) and value < 0:
-        return exp.Neg(this=exp.Literal.number(-value))
-    return exp.Literal.number(value)
-
-
-def _s(text: str) -> exp.Expression:
-    return exp.Literal.string(text)
-
-
-def _p(node: exp.Expression) -> exp.Expression:
-    return node
-
-
-_BINARY: dict[type[exp.Expression], int] = {
-    exp.Or: 1, exp.And: 2, exp.EQ: 5, exp.NEQ: 5, exp.GT: 5, exp.GTE: 5, exp.LT: 5,
-    exp.LTE: 5, exp.Like: 5, exp.Add: 6, exp.Sub: 6, exp.Mul: 7, exp.Div: 7,
-}  # fmt: skip
-
-
-def _rank(node: exp.Expression) -> int:
-    if isinstance(node, exp.Not):
-        return 3
-    if isinstance(node, (exp.Is, exp.In)):
-        return 4
-    if isinstance(node, exp.Neg):
-        return 8
-    return _BINARY.get(type(node), 10)
-
-
-def tidy(node: exp.Expression) -> exp.Expression:
-    """`node` with the parentheses HogQL's precedence needs and no others: PostHog's parser
-    slows down steeply with each nested parenthesis (as with each nested call)."""
-
-    def bare(child: exp.Expression) -> exp.Expression:
-        while isinstance(child, exp.Paren):
-            child = child.this
-        return child
-
-    def wrap(child: exp.Expression, needed: bool) -> exp.Expression:
-        return exp.Paren(this=child) if needed else child
-
-    def fix(current: exp.Expression) -> exp.Expression:
-        rank = _rank(current)
-        if type(current) in _BINARY:
-            left, right = bare(current.this), bare(current.expression)
-            # Comparisons do not chain; the right side of - and / binds first.
-            same = 1 if rank == 5 else 0
-            current.set("this", wrap(left, _rank(left) < rank + same))
-            current.set("expression", wrap(right, _rank(right) <= rank))
-        elif isinstance(current, (exp.Not, exp.Is, exp.Neg)):
-            inner = bare(current.this)
-            floor = {3: 3, 4: 6, 8: 10}[rank]
-            current.set("this", wrap(inner, _rank(inner) < floor))
-        return current
-
-    return node.transform(fix, copy=False)
-
-
-def _case(*branches: tuple[exp.Expression, exp.Expression],
-          default: exp.Expression | None = None) -> exp.Expression:  # fmt: skip
-    return exp.Case(ifs=[exp.If(this=c.copy(), true=t.copy()) for c, t in branches],
-                    default=None if default is None else default.copy())  # fmt: skip
-
-
-def _null(node: exp.Expression) -> exp.Expression:
-    return exp.Is(this=node.copy(), expression=exp.Null())
-
-
-def _set(node: exp.Expression) -> exp.Expression:
-    # ``x IS NOT NULL``: ``NOT (x IS NULL)`` costs PostHog's parser a parenthesis.
-    return exp.Is(this=node.copy(), expression=exp.Not(this=exp.Null()))
-
-
-def _and(*parts: exp.Expression) -> exp.Expression:
-    out = parts[0].copy()
-    for part in parts[1:]:
-        out = exp.And(this=out, expression=part.copy())
-    return out
-
-
-def _or(*parts: exp.Expression) -> exp.Expression:
-    out = parts[0].copy()
-    for part in parts[1:]:
-        out = exp.Or(this=out, expression=part.copy())
-    return out
-
-
-def _op(kind: type[exp.Expression], left: exp.Expression, right: exp.Expression
-        ) -> exp.Expression:  # fmt: skip
-    return kind(this=left.copy(), expression=right.copy())
-
-
-def _real(node: exp.Expression) -> exp.Expression:
-    """An Int64 as Float64 by an operator (a call would nest)."""
-    return _op(exp.Mul, node, exp.Literal.number("1.0"))
-
-
-def _is_min_int(node: exp.Expression) -> exp.Expression:
-    return _op(exp.LT, node, _num(-_MIN_INT64_PLUS_ONE))
-
-
-@dataclass
-class Num:
-    """A value SQLite types row by row, as HogQL expressions over shallow columns."""
-
-    w: exp.Expression
-    """The value where SQLite's is an INTEGER, else NULL."""
-    r: exp.Expression
-    """The value where SQLite's is a REAL, else NULL."""
-    static: str | None = None
-    """``"int"`` or ``"float"`` when the type is the same on every row."""
-    summed_int: exp.Expression | None = None
-    """A property's: the INTEGER SUM adds for the row, NULL where it adds a REAL or nothing
-    (SUM reads text other than arithmetic does)."""
-    summed_real: exp.Expression | None = None
-    """A property's: the REAL SUM adds for the row, NULL where it adds an INTEGER or nothing."""
-    summed_double: exp.Expression | None = None
-    """A property's: `summed_int` as a Float64."""
-    lowest_int: exp.Expression | None = None
-    """A property's: the INTEGER MIN/MAX compare, NULL on other rows."""
-    lowest_real: exp.Expression | None = None
-    """A property's: the REAL MIN/MAX compare, NULL on other rows."""
-    cls: exp.Expression | None = None
-    """A property's: 0 NULL, 1 INTEGER, 2 REAL, 3 a JSON string, 4 an object or array."""
-    text: exp.Expression | None = None
-    """A property's: SQLite's TEXT value of a string, object or array row, else NULL."""
-    overflow: exp.Expression | None = None
-    """True where SQLite's SUM would stop with "integer overflow"."""
-    layer: int | None = None
-    """Row by row, read from a column of the source's subqueries: the layer after which it
-    exists (a property's parts: 3). None: an expression of the statement itself."""
-    order_key: exp.Expression | None = None
-    """An aggregate's: a Float64 that orders like its value, shorter than `real_view`."""
-
-    def __post_init__(self) -> None:
-        for name in (
-            "w",
-            "r",
-            "summed_int",
-            "summed_real",
-            "summed_double",
-            "cls",
-            "text",
-            "overflow",
-            "lowest_int",
-            "lowest_real",
-        ):
-            value = getattr(self, name)
-            if value is not None:
-                setattr(self, name, tidy(value))
-
-    def real_view(self) -> exp.Expression:
-        """The value as a Float64, as SQLite converts it for a REAL operation."""
-        if self.static == "int":
-            return tidy(_real(self.w))
-        if self.static == "float":
-            return self.r.copy()
-        return tidy(_case((_set(self.w), _real(self.w)), default=self.r))
-
-    def present(self) -> exp.Expression:
-        if self.static == "int":
-            return _set(self.w)
-        if self.static == "float":
-            return _set(self.r)
-        return _or(_set(self.w), _set(self.r))
-
-
-def _overflow_of(*nums: Num) -> exp.Expression | None:
-    flags = [n.overflow for n in nums if n.overflow is not None]
-    return _or(*flags) if flags else None
 
 
 class NumberRules(TranslatorBase):
@@ -384,7 +240,9 @@ class NumberRules(TranslatorBase):
                 if not columns and depth:
                     continue  # the next layer reads this one's input under this alias
                 # ``*`` passes the columns below through: naming each would cost PostHog's
-                # parser more than the parts themselves.
+                # parser more than the parts themselves. UNVERIFIED: that PostHog's ``*`` over
+                # a table gives every column the statement reads from it (the emulator's does;
+                # PostHog leaves lazy joins out of ``*``, and these tables' columns are fields).
                 select = exp.Select(expressions=[exp.Star()] + [
                     exp.alias_(part, identifier(name)) for name, part in columns])  # fmt: skip
                 select.set("from_", exp.From(this=node))
