@@ -27,6 +27,7 @@ from posthog_dbapi.dbapi.direct import DirectRows, direct_plan, run_direct
 from posthog_dbapi.dbapi.errors import translate
 from posthog_dbapi.dbapi.hogql_route import choose, page_rows
 from posthog_dbapi.dbapi.join_prefetch import read_join_keys
+from posthog_dbapi.dbapi.native import NativeRun, run_native
 from posthog_dbapi.dbapi.writes import check_write
 from posthog_dbapi.driver.keyset import QUERY_MAX_ROWS
 from posthog_dbapi.exceptions import (
@@ -80,6 +81,7 @@ class Cursor:
         self._converters: list[Any] = []
         self._converting: list[tuple[int, Any]] = []
         self._batches: DirectRows | None = None
+        self._native: NativeRun | None = None
         self._raw_description: tuple[tuple[Any, ...], ...] | None = None
         self.route: str | None = None
         """How the last statement ran: ``"hogql"`` (whole, inside PostHog, through the Query
@@ -98,6 +100,10 @@ class Cursor:
         without a LIMIT whose first page is full counts its rows and adds what is left here."""
         self.query_id: str | None = None
         """The Query API id of the statement's latest request (``client_query_id``)."""
+        self.native_rows: int | None = None
+        """The rows the last statement copied from a REST table into a native SQLite table and
+        ran on there (``native.py``); ``None`` when SQLite read the virtual tables (or SQLite
+        was not used)."""
         self._cancelled = False
         self._remaining: float | None = None
         self._running = False
@@ -118,6 +124,7 @@ class Cursor:
     def close(self) -> None:
         self._rows = iter(())
         self._batches = None
+        self._end_native()
         self._peeked = []
         self._closed = True
 
@@ -235,6 +242,8 @@ class Cursor:
         self.queries = []
         self.estimated_queries = None
         self.query_id = None
+        self.native_rows = None
+        self._end_native()
         self._cancelled = False
         self.description = None
         self.rowcount = -1
@@ -262,14 +271,26 @@ class Cursor:
                     if raw is None:
                         break
                     out.append(self._convert(raw))
-        except Exception as exc:
+        except BaseException as exc:
             self._rows = iter(())
             self._batches = None
+            self._end_native()
+            if not isinstance(exc, Exception):
+                raise
             error = self._error(exc)
             if error is exc:
                 raise
             raise error from exc
+        if self._native is not None and (size is None or len(out) < size):
+            self._end_native()  # every row is read
         return out
+
+    def _end_native(self) -> None:
+        """Close the private database of a statement that ran on a native copy (``native.py``)."""
+        native, self._native = self._native, None
+        if native is not None:
+            self._rows = iter(())
+            native.close()
 
     @contextmanager
     def _limited(self) -> Iterator[None]:
@@ -346,7 +367,15 @@ class Cursor:
         context.on_more = self._more
         if statement.kind is StatementKind.SELECT and self.estimated_queries is not None:
             read_join_keys(self.connection, operation, context)
-        apsw_cursor = self.connection._run(operation, bindings, self._trace)
+        native = None
+        if statement.whole_scan and self.connection.native_scans:
+            native = run_native(self.connection, operation, bindings, self._trace)
+        if native is not None:
+            self._native = native
+            self.native_rows = native.loaded
+            apsw_cursor = native.rows
+        else:
+            apsw_cursor = self.connection._run(operation, bindings, self._trace)
         if statement.kind in (StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE):
             list(apsw_cursor)
             self.rowcount = self.connection._changes()
