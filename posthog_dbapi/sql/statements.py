@@ -98,7 +98,7 @@ _CONNECTION_FUNCTIONS = frozenset({"changes", "total_changes", "last_insert_rowi
 _ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
 
 
-def _reads_whole_scan(tree: exp.Expression) -> bool:
+def _reads_whole_scan(tree: exp.Query) -> bool:
     """Whether SQLite reads every row of the SELECT's scan before its first result row, and the
     SELECT uses nothing but the rows (see ``Statement.whole_scan``)."""
     names = {f.name.lower() for f in tree.find_all(exp.Anonymous)}
