@@ -31,6 +31,7 @@ from shillelagh.filters import Filter
 
 from posthog_dbapi.adapters.rest import RESTAdapter
 from posthog_dbapi.adapters.rows import storage_column_converter
+from posthog_dbapi.driver.collector import collector_paused
 from posthog_dbapi.names import quote_identifier
 
 __all__ = ["NotLoadable", "ProbedScan", "declaration", "load"]
@@ -145,7 +146,9 @@ def load(db: apsw.Connection, tablename: str, scan: ProbedScan) -> int:
     insert = _Insert(tablename, [name for name, _, _ in columns])
     take = _records(scan)
     count = 0
-    with db:  # one transaction for the whole copy
+    # One transaction for the whole copy; the page's columns hold no reference cycles: no
+    # collection while they are built (``collector.py``).
+    with db, collector_paused():
         while True:
             records = take(PAGE_ROWS)
             size = len(records)

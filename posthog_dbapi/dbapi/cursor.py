@@ -29,6 +29,7 @@ from posthog_dbapi.dbapi.hogql_route import choose, page_rows
 from posthog_dbapi.dbapi.join_prefetch import read_join_keys
 from posthog_dbapi.dbapi.native import NativeRun, run_native
 from posthog_dbapi.dbapi.writes import check_write
+from posthog_dbapi.driver.collector import collector_paused
 from posthog_dbapi.driver.keyset import QUERY_MAX_ROWS
 from posthog_dbapi.exceptions import (
     Error,
@@ -259,7 +260,9 @@ class Cursor:
         while self._peeked and (size is None or len(out) < size):
             out.append(self._peeked.pop(0))
         try:
-            with self._limited():
+            # The rows are tuples of values, which hold no reference cycles: no collection
+            # while a batch of them is built (see ``collector.py``).
+            with self._limited(), collector_paused():
                 if self._batches is not None:
                     out += self._batches.take(None if size is None else size - len(out))
                 if not self._converters:
@@ -369,7 +372,7 @@ class Cursor:
             read_join_keys(self.connection, operation, context)
         native = None
         if statement.whole_scan and self.connection.native_scans:
-            native = run_native(self.connection, operation, bindings, self._trace)
+            native = run_native(self.connection, operation, bindings, statement.tables, self._trace)
         if native is not None:
             self._native = native
             self.native_rows = native.loaded

@@ -27,7 +27,7 @@ the heap limit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import apsw
@@ -74,10 +74,17 @@ def probe(connection: Connection, sql: str, bindings: Any) -> list[ProbedScan]:
 
 
 def run_native(
-    connection: Connection, sql: str, bindings: Any, trace: Callable[..., bool]
+    connection: Connection,
+    sql: str,
+    bindings: Any,
+    tables: Sequence[str],
+    trace: Callable[..., bool],
 ) -> NativeRun | None:
-    """Run the SELECT ``sql`` on a native copy of the rows it reads, or return ``None`` when it
-    must run on the virtual tables (see the module docstring)."""
+    """Run the SELECT ``sql`` (naming ``tables``) on a native copy of the rows it reads, or
+    return ``None`` when it must run on the virtual tables (see the module docstring)."""
+    hogql = [connection.hogql_tables.get(name) for name in tables]
+    if any(table is not None and not table.partial for table in hogql):
+        return None  # read through the Query API, not a REST list: not probed at all
     scans = probe(connection, sql, bindings)
     if len(scans) != 1:
         return None

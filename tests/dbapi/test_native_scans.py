@@ -290,3 +290,17 @@ def test_the_private_database_is_under_the_connections_sandbox(conn: Any) -> Non
 )
 def test_which_statements_read_their_table_whole(sql: str, whole: bool) -> None:
     assert classify(sql).whole_scan is whole
+
+
+def test_a_hogql_table_is_not_probed(emulator: Any) -> None:
+    connection = dbapi.connect(
+        emulator.url, emulator.api_key, emulator.project_id, pushdown="off", max_queries=0
+    )
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT count(*) FROM events WHERE event = ?", ("no such event",))
+        assert cursor.fetchall() == [(0,)]
+        assert cursor.route == "sqlite" and cursor.native_rows is None
+        assert len(cursor.queries) == 1  # the scan's one Query API request, nothing more
+    finally:
+        connection.close()
