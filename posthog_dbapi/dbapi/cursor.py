@@ -274,16 +274,17 @@ class Cursor:
                     if raw is None:
                         break
                     out.append(self._convert(raw))
-        except BaseException as exc:
+        except Exception as exc:
             self._rows = iter(())
             self._batches = None
             self._end_native()
-            if not isinstance(exc, Exception):
-                raise
             error = self._error(exc)
             if error is exc:
                 raise
             raise error from exc
+        except BaseException:  # KeyboardInterrupt: the private database must not outlive it
+            self._end_native()
+            raise
         if self._native is not None and (size is None or len(out) < size):
             self._end_native()  # every row is read
         return out
