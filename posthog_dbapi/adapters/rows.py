@@ -4,7 +4,8 @@ Two forms of a row, built from the same per-kind conversions (``values.py``), so
 the same values:
 
 - the SQLite storage row a virtual table hands SQLite (``storage_row_builder``): only the columns
-  the statement uses are converted, the others stay NULL;
+  the statement uses are converted, the others stay NULL; the same storage values a column at a
+  time (``storage_column_converter``) for a native copy of a scan (``bulk.py``);
 - the Python row a statement answered without SQLite returns (``python_rows``): what the cursor
   would have made of the storage value (timestamps as aware UTC ``datetime``, booleans as
   ``bool``), converted a column at a time over a batch of records.

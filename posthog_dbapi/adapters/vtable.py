@@ -13,6 +13,9 @@ This module keeps shillelagh's adapter shape (``get_columns`` returning ``Field`
 objects, ``insert_data``/``update_data``/``delete_data``) and does the SQLite side itself:
 values stay native (int, float, text), and the plan is passed as JSON in ``idxStr``.
 
+While the cursor probes a statement (``StatementContext.probe``, `posthog_dbapi.dbapi.native`),
+``Filter`` notes its arguments and returns no rows, so SQLite's own plan says what to copy.
+
 The ``CREATE VIRTUAL TABLE`` text carries two quoted words: the table name and the connection
 token. Nothing else, so ``sqlite_master`` holds no secret.
 """
