@@ -22,7 +22,7 @@ from sqlglot import exp
 from posthog_dbapi.exceptions import OperationalError
 from posthog_dbapi.sql.pushdown_types import sqlite_round
 
-__all__ = ["Client", "decode_avg", "decode_extreme", "decode_pair", "decode_sum", "decode_total"]
+__all__ = ["Client", "decode_extreme", "decode_pair", "decode_sum", "decode_total"]
 
 _MIN, _MAX = -(2**63), 2**63 - 1
 
@@ -96,15 +96,6 @@ def decode_total(values: Sequence[Any]) -> Any:
     if count and not reals and not wrapped:
         return float(whole)
     return _real(real + whole_real)
-
-
-def decode_avg(values: Sequence[Any]) -> Any:
-    """AVG: the sum as SQLite holds it (exact while every value is an INTEGER) over the count."""
-    count, reals, whole, whole_real, real, wrapped = _sums(values)
-    if not count:
-        return None
-    total = float(whole) if not reals and not wrapped else real + whole_real
-    return _real(total / count)
 
 
 def decode_extreme(name: str) -> Callable[[Sequence[Any]], Any]:

@@ -24,11 +24,13 @@ converts REALs and texts to integers by two other rules), aggregates of arithmet
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlglot import exp
 
 from posthog_dbapi.sql.pushdown_client import (
     Client,
-    decode_avg,
     decode_extreme,
     decode_pair,
     decode_sum,
@@ -85,6 +87,10 @@ from posthog_dbapi.sql.pushdown_numexpr import (
 )
 
 __all__ = ["Num", "NumberRules"]
+
+
+def _float(values: Sequence[Any]) -> float | None:
+    return None if values[0] is None else float(values[0])
 
 
 class NumberRules(TranslatorBase):
@@ -201,13 +207,15 @@ class NumberRules(TranslatorBase):
             # 2**53 is NULL: an accurate cast).
             ("sd", _case((_and(_op(exp.EQ, sf, _num(1)), present), _real(w)))),
             ("sr", _case((_and(_op(exp.EQ, sf, _num(0)), present), sv))),
+            # Whatever SUM adds, as a Float64: AVG is its average.
+            ("af", _case((_and(_op(exp.EQ, sf, _num(1)), present), _real(w)), (present, sv))),
             ("mi", _case((_op(exp.EQ, c, _num(1)), w))),
             ("mr", _case((_op(exp.EQ, c, _num(2)), fr))),
         )]  # fmt: skip
         named = {n: exp.column(identifier(f"{base}{n}"), identifier(source.alias))
-                 for n in ("c", "w", "r", "si", "sd", "sr", "x", "mi", "mr")}  # fmt: skip
+                 for n in ("c", "w", "r", "si", "sd", "sr", "af", "x", "mi", "mr")}  # fmt: skip
         num = Num(named["w"], named["r"], layer=3, summed_int=named["si"], summed_real=named["sr"],
-                  summed_double=named["sd"],
+                  summed_double=named["sd"], summed_any=named["af"],
                   cls=named["c"], text=named["x"], lowest_int=named["mi"],
                   lowest_real=named["mr"])  # fmt: skip
         self.number_paths[(source.alias, (column, *keys))] = num
@@ -437,20 +445,18 @@ class NumberRules(TranslatorBase):
         reals = fn("sum", a.summed_real.copy())
         reals_count = fn("count", a.summed_real.copy())
         all_int = _op(exp.EQ, reals_count, _num(0))
-        # The exact sum wraps past Int64 (by 2**64); the REAL sum of the same values is within
-        # far less than 1e18 of the true sum, so the two part by more than that only then.
-        gap = fn("abs", _op(exp.Sub, ints_real, _real(ints)))
-        wrapped = _op(exp.GT, gap, exp.Literal.number("1.0e18"))
+        # The client tells an Int64 sum that wrapped from its REAL sum (`decode_sum`).
         float_total = _op(exp.Add, reals, ints_real)
         pieces = [count.copy(), reals_count.copy(), ints.copy(), ints_real.copy(), reals.copy()]
         if name == "total":
             return Typed(float_total, "float", agg=True,
                          client=Client("leaf", nodes=pieces, decode=decode_total))  # fmt: skip
-        if name == "avg":
-            exact = _case((_and(all_int, exp.Not(this=wrapped)), _real(ints)), default=float_total)
-            return Typed(_case((_op(exp.GT, count, _num(0)), _op(exp.Div, exact, count))),
-                         "float", agg=True,
-                         client=Client("leaf", nodes=pieces, decode=decode_avg))  # fmt: skip
+        if name == "avg" and a.summed_any is not None:
+            # SQLite divides its (compensated) sum by the count; ClickHouse's avg adds in its
+            # own order: the same up to the last bits of a REAL (README).
+            average = fn("avg", a.summed_any.copy())
+            return Typed(average, "float", agg=True,
+                         client=Client("leaf", nodes=[average.copy()], decode=_float))  # fmt: skip
         # In a condition or an order (the result column is the client's, `decode_sum`): an
         # INTEGER sum past Int64 reads as its REAL sum here, where SQLite would stop.
         w = _case((_and(all_int, _op(exp.GT, count, _num(0))), ints))

@@ -155,6 +155,8 @@ class Num:
     """A property's: the REAL SUM adds for the row, NULL where it adds an INTEGER or nothing."""
     summed_double: exp.Expression | None = None
     """A property's: `summed_int` as a Float64."""
+    summed_any: exp.Expression | None = None
+    """A property's: the Float64 SUM adds for the row (INTEGER or REAL), NULL if nothing."""
     lowest_int: exp.Expression | None = None
     """A property's: the INTEGER MIN/MAX compare, NULL on other rows."""
     lowest_real: exp.Expression | None = None
@@ -178,6 +180,7 @@ class Num:
             "summed_int",
             "summed_real",
             "summed_double",
+            "summed_any",
             "cls",
             "text",
             "overflow",
