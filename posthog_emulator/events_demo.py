@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 
+from .ingest_json import stringify
+
 DAY_US = 86_400_000_000
 
 FIRST_NAMES = (
@@ -156,7 +158,7 @@ def _persons(
             if rng.random() < 0.3:  # a second device
                 dids.append(uuid7_from(int(created_us[i] // 1000) + 1, rng))
                 owners.append(i)
-        props.append(json.dumps(prop, separators=(",", ":")))
+        props.append(stringify(prop))
     person_frame = pd.DataFrame(
         {
             "pk": np.arange(1, count + 1, dtype=np.int64),

@@ -21,6 +21,7 @@ from . import events_demo, hogql, hogql_tables
 from .events_chdb import array_param, clickhouse_time, store_rows
 from .eventstore_rest import RestViews
 from .hogql import HogQLError
+from .ingest_json import stringify
 from .warehouse import Warehouse
 
 __all__ = ["EventStore", "HogQLError"]
@@ -86,7 +87,9 @@ class EventStore(RestViews):
                 {events_demo.EVENT_INSERT_SELECT}
                 FROM Python(events) AS d
                 LEFT JOIN (SELECT pk - {base_pk} AS row, properties FROM {db}.persons_raw
-                           WHERE pk >= {base_pk}) AS p ON p.row = d.person_row)"""
+                           WHERE pk >= {base_pk}) AS p ON p.row = d.person_row)
+            -- JSON.stringify, which wrote PostHog's stored properties, leaves '/' as it is.
+            SETTINGS output_format_json_escape_forward_slashes = 0"""
         )
         # One `organization` group per company the demo persons work at.
         engine.execute(
@@ -112,7 +115,7 @@ class EventStore(RestViews):
             self._next_pk += 1
             rows["uuid"].append(person_uuid)
             rows["created"].append(clickhouse_time(person.get("created_at") or now, now))
-            rows["props"].append(json.dumps(person.get("properties") or {}))
+            rows["props"].append(stringify(person.get("properties") or {}))
             rows["ident"].append(int(bool(person.get("is_identified", False))))
             for distinct_id in person.get("distinct_ids") or []:
                 pdi["distinct_id"].append(str(distinct_id))
@@ -167,7 +170,7 @@ class EventStore(RestViews):
             ts = clickhouse_time(item.get("timestamp") or now, now)
             cols["uuid"].append(str(uuid.UUID(str(item.get("uuid") or uuid.uuid4()))))
             cols["event"].append(str(item["event"]))
-            cols["props"].append(json.dumps(props))
+            cols["props"].append(stringify(props))
             cols["ts"].append(ts)
             cols["did"].append(distinct_id)
             cols["chain"].append(str(item.get("elements_chain") or ""))

@@ -16,6 +16,7 @@ from typing import Any
 
 from . import events_chdb as engine
 from .events_chdb import array_param, clickhouse_time, store_rows
+from .ingest_json import stringify
 
 __all__ = ["RestViews"]
 
@@ -177,7 +178,7 @@ class RestViews:
         engine.execute(
             f"ALTER TABLE {self._db}.persons_raw UPDATE properties = {{p:String}} "
             "WHERE pk = {pk:Int64} SETTINGS mutations_sync = 2",
-            {"p": json.dumps(merged), "pk": int(row["pk"])},
+            {"p": stringify(merged), "pk": int(row["pk"])},
         )
         return True
 

@@ -4,7 +4,8 @@ Two forms of a row, built from the same per-kind conversions (``values.py``), so
 the same values:
 
 - the SQLite storage row a virtual table hands SQLite (``storage_row_builder``): only the columns
-  the statement uses are converted, the others stay NULL;
+  the statement uses are converted, the others stay NULL; the same storage values a column at a
+  time (``storage_column_converter``) for a native copy of a scan (``bulk.py``);
 - the Python row a statement answered without SQLite returns (``python_rows``): what the cursor
   would have made of the storage value (timestamps as aware UTC ``datetime``, booleans as
   ``bool``), converted a column at a time over a batch of records.
@@ -33,10 +34,15 @@ __all__ = [
     "json_text_memo",
     "python_converter",
     "python_rows",
+    "storage_column_converter",
     "storage_row_builder",
 ]
 
 Record = dict[str, Any]
+_NONE = type(None)
+ColumnConverter = Callable[[Sequence[Any]], Sequence[Any]]
+"""``convert(values)``: a column's API values (one per record) as other values (the cursor's
+Python values, or SQLite's storage values), in the same order."""
 _UTC = dt.timezone.utc
 
 # The class of value each kind's conversion returns unchanged, for SQLite and for the cursor: the
@@ -98,6 +104,53 @@ def storage_row_builder(
     return build
 
 
+# Every digit as 0: an API timestamp of the commonest form then reads as one of these templates.
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_ZULU_TEMPLATES = frozenset({b"0000-00-00T00:00:00Z", b"0000-00-00T00:00:00.000000Z"})
+
+
+def _zulu_stored(column: Sequence[str]) -> list[str] | None:
+    """The stored text of a column of API timestamps when every one is in the form
+    ``zulu_stored_form`` accepts (ASCII digits; a fraction, if any, not ``.000000``): each with
+    ``+00:00`` for its ``Z``, as ``stored_timestamp`` gives it. Checked and rewritten over the
+    whole column joined into one text, by C-level passes (a regex per cell costs several times
+    more); ``None`` when a cell is in another form."""
+    joined = "\n".join(column)
+    try:
+        raw = joined.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    if b".000000Z" in raw or not set(raw.translate(_DIGITS_AS_ZERO).split(b"\n")) <= (
+        _ZULU_TEMPLATES
+    ):
+        return None
+    # The templates hold no line break and one ``Z``, the last character of each cell.
+    return joined.replace("Z", "+00:00").split("\n")
+
+
+def storage_column_converter(kind: str) -> ColumnConverter:
+    """The conversion of a column of ``kind``'s API values (one per record) into the storage
+    values ``storage_row_builder`` gives SQLite for them, by C-level loops where it can: a
+    column already of the class its kind stores comes back untouched, a column of API
+    timestamps in the commonest form (``...Z``) is rewritten by one ``map``; any other column
+    falls back to a call per cell. The values are the same either way."""
+    same, convert = _storage_cell(kind)
+    unchanged = frozenset({same, _NONE})
+    timestamps = kind == "datetime"
+
+    def converted(column: Sequence[Any]) -> Sequence[Any]:
+        classes = set(map(type, column))
+        if classes <= unchanged:
+            return column
+        if timestamps and classes == {str}:
+            done = _zulu_stored(column)
+            if done is not None:
+                return done
+        return [v if v is None or v.__class__ is same else convert(v) for v in column]
+
+    return converted
+
+
 def python_converter(kind: str) -> Callable[[Any], Any]:
     """A function from one API value of a column of ``kind`` to the Python value the cursor
     returns for it: the storage conversion, then the cursor's (``from_storage``)."""
@@ -130,10 +183,6 @@ def python_converter(kind: str) -> Callable[[Any], Any]:
     return read_datetime
 
 
-ColumnConverter = Callable[[Sequence[Any]], Sequence[Any]]
-"""``convert(values)``: a column's API values (one per record) as the cursor's Python values."""
-
-_NONE = type(None)
 _tzinfo = attrgetter("tzinfo")
 # JSON scalars whose equal values (``1``, ``true``) encode differently. Floats are left out of
 # the bulk path altogether: ``0.0 == -0.0`` too.

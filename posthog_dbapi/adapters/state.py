@@ -198,6 +198,9 @@ class StatementContext:
     """Whether SQLite may read a table more than once in this statement (a join, a subquery, a
     table named twice, an OR it may scan once per branch): only then do scans keep their rows
     to replay them. The cursor sets False for a SELECT that reads one table once."""
+    probe: list[Any] | None = None
+    """Set while the cursor asks SQLite how it would run the statement (`posthog_dbapi.dbapi.
+    native`): each scan notes its arguments here (``bulk.ProbedScan``) and reads nothing."""
     join_keys: dict[tuple[str, str], set[Any]] = field(default_factory=dict)
     """(HogQL table, column) -> the values a REST table joined on that column holds, read
     before the statement runs, so the table is fetched once with them as an IN list."""

@@ -13,6 +13,9 @@ This module keeps shillelagh's adapter shape (``get_columns`` returning ``Field`
 objects, ``insert_data``/``update_data``/``delete_data``) and does the SQLite side itself:
 values stay native (int, float, text), and the plan is passed as JSON in ``idxStr``.
 
+While the cursor probes a statement (``StatementContext.probe``, `posthog_dbapi.dbapi.native`),
+``Filter`` notes its arguments and returns no rows, so SQLite's own plan says what to copy.
+
 The ``CREATE VIRTUAL TABLE`` text carries two quoted words: the table name and the connection
 token. Nothing else, so ``sqlite_master`` holds no secret.
 """
@@ -27,6 +30,7 @@ from typing import Any
 import apsw
 from shillelagh.filters import Equal, Filter, Impossible, Operator, Range
 
+from posthog_dbapi.adapters.bulk import ProbedScan, declaration
 from posthog_dbapi.adapters.filters import AnyOf
 from posthog_dbapi.adapters.hogql_adapter import HogQLAdapter
 from posthog_dbapi.adapters.rest import RESTAdapter
@@ -73,6 +77,19 @@ def _sqlite_value(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return utc_text(value)
     return str(value)
+
+
+def _probed(
+    adapter: Adapter, plan: dict[str, Any], bounds: dict[str, Filter], limit: Any, offset: Any
+) -> bool:
+    """Note the scan for the cursor and return True when the statement is only being asked how
+    it would scan (``StatementContext.probe``): then the scan reads nothing."""
+    state = adapter.state
+    probe = state.statement.probe if state is not None else None
+    if probe is None:
+        return False
+    probe.append(ProbedScan(adapter, frozenset(plan["columns"]), bounds, limit, offset))
+    return True
 
 
 def _scan_arguments(
@@ -142,11 +159,7 @@ class VTTable:
         self.column_names = list(adapter.get_columns())
 
     def create_statement(self, tablename: str) -> str:
-        columns = ", ".join(
-            f"{quote_identifier(name)} {field.type}"
-            for name, field in self.adapter.get_columns().items()
-        )
-        return f"CREATE TABLE {quote_identifier(tablename)} ({columns})"
+        return declaration(tablename, self.adapter)
 
     def BestIndexObject(self, info: Any) -> bool:
         fields = self.adapter.get_columns()
@@ -252,6 +265,9 @@ class VTCursor:
 
     def Filter(self, indexnum: int, indexname: str, constraintargs: tuple[Any, ...]) -> None:
         plan, bounds, limit, offset = _scan_arguments(indexname, constraintargs)
+        if _probed(self.table.adapter, plan, bounds, limit, offset):
+            self._eof = True
+            return
         self._rows = self.table.adapter.get_data(
             bounds,
             [],
@@ -305,6 +321,9 @@ class RecordCursor:
     def Filter(self, indexnum: int, indexname: str, constraintargs: tuple[Any, ...]) -> None:
         plan, bounds, limit, offset = _scan_arguments(indexname, constraintargs)
         adapter = self.adapter
+        if _probed(adapter, plan, bounds, limit, offset):
+            self._eof = True
+            return
         build = storage_row_builder(adapter.column_names, adapter.kinds, set(plan["columns"]))
         # A row is built as SQLite steps to it (``map`` is lazy): no page is fetched early.
         self._rows = map(build, adapter.scan_records(bounds, limit=limit, offset=offset))

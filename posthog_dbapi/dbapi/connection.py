@@ -149,6 +149,10 @@ class Connection:
         self.rest_tables = frozenset(n for n in RESOURCES if n not in self.hogql_tables)
         """Tables read only through their REST list: a plain SELECT of them runs on the
         ``"rest"`` route, without SQLite (``direct.py``)."""
+        self.native_scans = True
+        """Run a SELECT that reads one REST table whole (an aggregate, GROUP BY, ORDER BY) on a
+        native SQLite copy of the rows it reads instead of the virtual table (``native.py``);
+        False: always on the virtual table."""
         self._hogql_schema: HogQLSchema | None = None
         self._schema_loaded = False
         self._schema_lock = threading.Lock()

@@ -27,7 +27,9 @@ from posthog_dbapi.dbapi.direct import DirectRows, direct_plan, run_direct
 from posthog_dbapi.dbapi.errors import translate
 from posthog_dbapi.dbapi.hogql_route import choose, page_rows
 from posthog_dbapi.dbapi.join_prefetch import read_join_keys
+from posthog_dbapi.dbapi.native import NativeRun, run_native
 from posthog_dbapi.dbapi.writes import check_write
+from posthog_dbapi.driver.collector import collector_paused
 from posthog_dbapi.driver.keyset import QUERY_MAX_ROWS
 from posthog_dbapi.exceptions import (
     Error,
@@ -80,6 +82,7 @@ class Cursor:
         self._converters: list[Any] = []
         self._converting: list[tuple[int, Any]] = []
         self._batches: DirectRows | None = None
+        self._native: NativeRun | None = None
         self._raw_description: tuple[tuple[Any, ...], ...] | None = None
         self.route: str | None = None
         """How the last statement ran: ``"hogql"`` (whole, inside PostHog, through the Query
@@ -98,6 +101,10 @@ class Cursor:
         without a LIMIT whose first page is full counts its rows and adds what is left here."""
         self.query_id: str | None = None
         """The Query API id of the statement's latest request (``client_query_id``)."""
+        self.native_rows: int | None = None
+        """The rows the last statement copied from a REST table into a native SQLite table and
+        ran on there (``native.py``); ``None`` when SQLite read the virtual tables (or SQLite
+        was not used)."""
         self._cancelled = False
         self._remaining: float | None = None
         self._running = False
@@ -118,6 +125,7 @@ class Cursor:
     def close(self) -> None:
         self._rows = iter(())
         self._batches = None
+        self._end_native()
         self._peeked = []
         self._closed = True
 
@@ -235,6 +243,8 @@ class Cursor:
         self.queries = []
         self.estimated_queries = None
         self.query_id = None
+        self.native_rows = None
+        self._end_native()
         self._cancelled = False
         self.description = None
         self.rowcount = -1
@@ -250,7 +260,9 @@ class Cursor:
         while self._peeked and (size is None or len(out) < size):
             out.append(self._peeked.pop(0))
         try:
-            with self._limited():
+            # The rows are tuples of values, which hold no reference cycles: no collection
+            # while a batch of them is built (see ``collector.py``).
+            with self._limited(), collector_paused():
                 if self._batches is not None:
                     out += self._batches.take(None if size is None else size - len(out))
                 if not self._converters:
@@ -265,11 +277,24 @@ class Cursor:
         except Exception as exc:
             self._rows = iter(())
             self._batches = None
+            self._end_native()
             error = self._error(exc)
             if error is exc:
                 raise
             raise error from exc
+        except BaseException:  # KeyboardInterrupt: the private database must not outlive it
+            self._end_native()
+            raise
+        if self._native is not None and (size is None or len(out) < size):
+            self._end_native()  # every row is read
         return out
+
+    def _end_native(self) -> None:
+        """Close the private database of a statement that ran on a native copy (``native.py``)."""
+        native, self._native = self._native, None
+        if native is not None:
+            self._rows = iter(())
+            native.close()
 
     @contextmanager
     def _limited(self) -> Iterator[None]:
@@ -346,7 +371,15 @@ class Cursor:
         context.on_more = self._more
         if statement.kind is StatementKind.SELECT and self.estimated_queries is not None:
             read_join_keys(self.connection, operation, context)
-        apsw_cursor = self.connection._run(operation, bindings, self._trace)
+        native = None
+        if statement.whole_scan and self.connection.native_scans:
+            native = run_native(self.connection, operation, bindings, statement.tables, self._trace)
+        if native is not None:
+            self._native = native
+            self.native_rows = native.loaded
+            apsw_cursor = native.rows
+        else:
+            apsw_cursor = self.connection._run(operation, bindings, self._trace)
         if statement.kind in (StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE):
             list(apsw_cursor)
             self.rowcount = self.connection._changes()

@@ -217,6 +217,11 @@ class Sandbox:
         self._watched = False  # under the watchdog until the current call ends
         self._lock = threading.Lock()
         _default_heap_limit()
+        self.govern(db)
+
+    def govern(self, db: apsw.Connection) -> None:
+        """Put ``db`` under this sandbox: its settings, its authorizer, and its deadline and
+        ``stop()`` (a private database a statement of this connection runs in, ``native.py``)."""
         # Our own settings go in before the authorizer, which would refuse these PRAGMAs.
         db.execute("PRAGMA temp_store = MEMORY")
         db.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)

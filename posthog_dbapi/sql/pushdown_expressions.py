@@ -25,6 +25,9 @@ from posthog_dbapi.sql.pushdown_model import (
 
 __all__ = ["ExpressionRules"]
 
+# The first 19 characters of a stored timestamp (`2024-01-05T10:00:00`) in formatDateTime.
+_STORED_SECONDS = "%Y-%m-%dT%H:%i:%S"
+
 
 def _ascii(text: str) -> bool:
     return all(ord(ch) < 128 for ch in text)
@@ -224,7 +227,12 @@ class ExpressionRules(TranslatorBase):
     def x_Like(self, node: exp.Like, scope: Scope, alias_ok: bool) -> Typed:
         left = self.expr(node.this, scope, alias_ok)
         pattern = self.expr(node.expression, scope, alias_ok)
-        if left.kind not in ("str", "jval") or not isinstance(pattern.const, str):
+        # A `json` column (properties) is the same text on both routes, the Query API's string,
+        # unless the other route re-encodes it (a REST table's, `normalise`).
+        json_text = left.kind == "json" and not left.normalise
+        if (left.kind not in ("str", "jval") and not json_text) or not isinstance(
+            pattern.const, str
+        ):
             raise Unsupported("LIKE on a non-text value or with a computed pattern")
         if not _ascii(pattern.const):
             raise Unsupported("LIKE with a non-ASCII pattern (case folding differs)")
@@ -232,7 +240,7 @@ class ExpressionRules(TranslatorBase):
         # folds ASCII only, and `\` escapes in its LIKE, so it is doubled.
         folded = "".join(ch.lower() if ch.isascii() else ch for ch in pattern.const)
         pattern_node = self.value(folded.replace("\\", "\\\\"))
-        subject = left.node if left.kind == "str" else left.text
+        subject = left.text if left.kind == "jval" else left.node
         assert subject is not None
         built: exp.Expression = exp.Like(this=fn("lower", subject), expression=pattern_node)
         if left.kind == "jval":
@@ -302,6 +310,16 @@ class ExpressionRules(TranslatorBase):
             size = self.expr(length, scope, alias_ok)
             ok = ok and isinstance(size.const, int) and size.const >= 0
             args.append(size.node)
+        if not ok and inner.kind == "dt" and length is not None:
+            # A stored timestamp's text starts with 19 characters of one fixed form in UTC
+            # (`adapters.values.stored_timestamp`); after them its fraction and offset vary.
+            ok = isinstance(start.const, int) and start.const >= 1 and isinstance(size.const, int)
+            ok = (
+                ok
+                and size.const >= 0
+                and start.const + size.const - 1 <= len("YYYY-mm-ddTHH:MM:SS")
+            )
+            args[0] = fn("formatDateTime", inner.node, self.value(_STORED_SECONDS))
         if not ok:
             raise Unsupported("SUBSTR other than of text from a positive position")
         return Typed(fn("substringUTF8", *args), "str", agg=inner.agg)

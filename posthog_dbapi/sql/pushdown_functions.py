@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlglot import exp
 
 from posthog_dbapi.sql.pushdown_joins import conjuncts
 from posthog_dbapi.sql.pushdown_model import (
+    NO_CONST,
     ORDERABLE,
     PARAM,
     Scope,
@@ -209,7 +211,33 @@ class FunctionRules(TranslatorBase):
                 copy=True,
             )
             return Typed(built, typed.kind)
+        if isinstance(function, (exp.Lag, exp.Lead)) and order is not None:
+            return self.shifted(function, over, scope)
         raise Unsupported(f"the window function {name}")
+
+    def shifted(self, function: exp.Lag | exp.Lead, over: Callable[[exp.Expression],
+                exp.Expression], scope: Scope) -> Typed:  # fmt: skip
+        """lag()/lead() as lagInFrame/leadInFrame over the whole partition (their default frame
+        ends at the current row). toNullable makes a missing row NULL, as in SQLite, not the
+        type's default value."""
+        value = self.expr(function.this, scope)
+        offset = self.expr(function.args["offset"], scope) if function.args.get("offset") else None
+        if value.kind not in ORDERABLE or value.agg:
+            raise Unsupported(f"{type(function).__name__.lower()} of a {value.kind} value")
+        if offset is not None and not (isinstance(offset.const, int) and offset.const >= 0):
+            raise Unsupported("lag/lead by other than a constant non-negative offset")
+        args = [fn("toNullable", value.node), offset.node if offset else exp.Literal.number(1)]
+        if function.args.get("default") is not None:
+            default = self.expr(function.args["default"], scope)
+            if default.kind not in (value.kind, "null") or default.const is NO_CONST:
+                raise Unsupported("lag/lead with a default of another type or not a constant")
+            args.append(default.node)
+        name = "lagInFrame" if isinstance(function, exp.Lag) else "leadInFrame"
+        frame = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                               end="UNBOUNDED", end_side="FOLLOWING")  # fmt: skip
+        built = over(exp.Anonymous(this=name, expressions=args))
+        built.set("spec", frame)
+        return Typed(built, value.kind, textual=value.textual)
 
     def x_Exists(self, node: exp.Exists, scope: Scope, alias_ok: bool) -> Typed:
         inner = node.this

@@ -11,7 +11,9 @@ A plain row scan pages by keyset: the user's ORDER BY (when it is plain columns)
 unique keys of every table it reads (events: ``timestamp, uuid``), continuing each page after the
 last row's key values, so equal timestamps neither lose nor repeat rows. That covers joins
 (a side an outer join pads is keyed NULL-safe, see `_keys`) and derived tables that carry their
-tables' keys. A user's OFFSET is skipped client-side. Aggregates are one request.
+tables' keys. A user's OFFSET is skipped client-side. An aggregate is one request; when its
+answer comes back full and it has no ORDER BY, it runs again as a subquery on each page, paged
+by its group keys (`group_outputs`), which tell every row apart.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import logging
+import math
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +53,7 @@ __all__ = [
     "PushdownResult",
     "check_pushdown_mode",
     "execute",
+    "group_outputs",
     "native_plan",
     "plan",
 ]
@@ -92,6 +96,10 @@ class Fallback:
     route: str = "sqlite"
 
 
+_PAGED_MODES = frozenset({"keyset", "grouped"})
+"""Plans whose answer may span pages."""
+
+
 @dataclass
 class PushdownPlan:
     sql: str
@@ -100,7 +108,9 @@ class PushdownPlan:
     values: dict[str, Any]
     columns: list[str]
     mode: str
-    """``"single"`` (one request), ``"keyset"`` (paged) or ``"native"`` (verbatim HogQL)."""
+    """``"single"`` (one request), ``"keyset"`` (paged by the tables' keys) or ``"native"``
+    (verbatim HogQL). A single aggregate whose answer comes back full runs again as
+    ``"grouped"`` pages (see `execute`)."""
     translation: Translation | None = field(default=None, repr=False)
     route: str = "hogql"
 
@@ -145,7 +155,7 @@ def _plan_translation(sql: str, translation: Translation) -> PushdownPlan | Fall
     if scan_in_other_order and (wanted is None or wanted > MAX_ROWS_PER_QUERY):
         return Fallback("rows in an order the Query API cannot page by keyset, without a LIMIT")
     mode = "keyset" if keyset else "single"
-    first = _page_tree(translation, None, _first_limit(translation, mode))
+    first = _page_tree(translation, None, _first_limit(translation, mode), mode=mode)
     return PushdownPlan(sql, render(first), dict(translation.values), names, mode, translation)
 
 
@@ -178,7 +188,7 @@ def _native_value(value: Any) -> Any:
 
 def _first_limit(translation: Translation, mode: str, page_size: int = MAX_ROWS_PER_QUERY) -> int:
     wanted = None if translation.limit is None else translation.limit + translation.offset
-    size = page_size if mode == "keyset" else MAX_ROWS_PER_QUERY
+    size = page_size if mode in _PAGED_MODES else MAX_ROWS_PER_QUERY
     return size if wanted is None else max(0, min(size, wanted))
 
 
@@ -213,8 +223,65 @@ def _keys(translation: Translation) -> list[tuple[exp.Expression, bool]]:
     return keys
 
 
+def group_outputs(translation: Translation) -> list[int] | None:
+    """The output columns that tell an aggregated answer's rows apart: its GROUP BY keys when
+    each is an output column, or every column of a SELECT DISTINCT. None when there are none
+    (no aggregate, or a GROUP BY key that is not output: rows could then repeat)."""
+    if not translation.aggregated:
+        return None
+    tree = translation.tree
+    width = len(translation.columns)
+    outputs = [e for e in tree.expressions[:width] if isinstance(e, exp.Alias)]
+    if len(outputs) != width:
+        return None
+    group = tree.args.get("group")
+    if group is None:
+        return list(range(width)) if tree.args.get("distinct") else None
+    by_alias = {e.alias: i for i, e in enumerate(outputs)}
+    by_text = {render(e.this): i for i, e in enumerate(outputs)}
+    found: set[int] = set()
+    for item in group.expressions:
+        if isinstance(item, exp.Column) and not item.table and item.name in by_alias:
+            found.add(by_alias[item.name])
+        elif render(item) in by_text:
+            found.add(by_text[render(item)])
+        else:
+            return None
+    return sorted(found)
+
+
+def _grouped_tree(translation: Translation, after: list[Any] | None, limit: int,
+                  names: list[str] | None) -> exp.Select:  # fmt: skip
+    """The aggregate as a subquery, its rows ordered and continued by its group keys (NULL-safe:
+    whether the key is NULL, then its text). The aggregate runs whole on each page, so HAVING
+    filters the groups before they are paged."""
+    width = len(translation.columns)
+    inner = translation.tree.copy()
+    inner.set("limit", None)
+
+    def output(i: int) -> exp.Expression:
+        return exp.column(identifier(f"c{i}"), identifier("g"))
+
+    keys: list[tuple[exp.Expression, bool]] = []
+    for i in group_outputs(translation) or []:
+        keys.append((_fn("isNull", output(i)), False))
+        keys.append((_fn("ifNull", _fn("toString", output(i)), exp.Literal.string("")), False))
+    tree = exp.select(*[exp.alias_(output(i), identifier(f"c{i}")) for i in range(width)])
+    tree = tree.from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=identifier("g"))))
+    for i, (key, _) in enumerate(keys):
+        tree.append("expressions", exp.alias_(key.copy(), identifier(f"k{i}")))
+    tree.set("order", exp.Order(expressions=[exp.Ordered(this=k.copy()) for k, _ in keys]))
+    if after is not None:
+        assert names is not None
+        tree = tree.where(_after(keys, names), append=True)
+    tree.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
+    return tree
+
+
 def _page_tree(translation: Translation, after: list[Any] | None, limit: int,
-               names: list[str] | None = None) -> exp.Select:  # fmt: skip
+               names: list[str] | None = None, *, mode: str = "keyset") -> exp.Select:  # fmt: skip
+    if mode == "grouped":
+        return _grouped_tree(translation, after, limit, names)
     tree = translation.tree.copy()
     if translation.key_sources and (not translation.ordered or translation.order_keys):
         keys = _keys(translation)
@@ -316,8 +383,22 @@ def execute(
     translation = chosen.translation
     width = len(translation.columns)
     limit = _first_limit(translation, chosen.mode, page_size)
-    first_tree = _page_tree(translation, None, limit)
+    first_tree = _page_tree(translation, None, limit, mode=chosen.mode)
     first = send(render(first_tree), translation.values)
+    mode = chosen.mode
+    if mode == "single" and _fills_an_answer(translation, first, limit):
+        if translation.ordered or group_outputs(translation) is None:
+            raise _unpaged(chosen, len(first.results))
+        # More groups than one answer holds: run again as pages by the group keys. Asking for
+        # them first would wrap every aggregate's HogQL for the rare one this large.
+        mode = "grouped"
+        limit = _first_limit(translation, mode, page_size)
+        wanted = None if translation.limit is None else translation.limit + translation.offset
+        if on_more is not None:
+            on_more(1 if wanted is None else math.ceil(wanted / limit))
+        del first
+        first = send(render(_page_tree(translation, None, limit, mode=mode)),
+                     translation.values, False)  # fmt: skip
     decoders = [c.decode for c in translation.columns]
     by_column = [
         column_converter_for(t) if decode is None else _decoding(decode)
@@ -339,8 +420,26 @@ def execute(
                 column if conv is None else conv(column) for conv, column in zip(by_column, columns)
             ]))  # fmt: skip
 
-    pages = _rows(send, chosen, first, limit, page_size, convert, on_more)
+    pages = _rows(send, translation, mode, first, limit, page_size, convert, on_more)
     return PushdownResult(description, pages, sent)
+
+
+def _fills_an_answer(translation: Translation, first: Any, limit: int) -> bool:
+    """Whether a one-request answer came back as full as the Query API answers while the
+    statement wants more rows."""
+    wanted = None if translation.limit is None else translation.limit + translation.offset
+    return len(first.results) >= limit and (wanted is None or wanted > limit)
+
+
+def _unpaged(chosen: PushdownPlan, rows: int) -> OperationalError:
+    assert chosen.translation is not None
+    shape = chosen.translation.unpaged or "its row order"
+    return OperationalError(
+        f"The query returned {rows} rows, the most the Query API answers at once, and cannot "
+        f"be paged: {shape} keeps it from paging by keyset.",
+        {"hogql": chosen.hogql, "reason": shape},
+        suggestion='Add a LIMIT, narrow the query, or connect with pushdown="off".',
+    )
 
 
 def _decoding(decode: Callable[[Any], Any]) -> Callable[[Sequence[Any]], list[Any]]:
@@ -356,7 +455,8 @@ _CONVERT_ROWS = 5_000
 
 def _rows(
     send: Callable[..., Any],
-    chosen: PushdownPlan,
+    translation: Translation,
+    mode: str,
     first: Any,
     limit: int,
     page_size: int,
@@ -366,17 +466,7 @@ def _rows(
     """The rows of every page. An open-ended keyset scan whose first page comes back full
     counts its rows (one request, told to ``on_more`` first) and tells ``on_more`` the pages
     still to come, so the statement's estimate is the real cost before the second page."""
-    translation = chosen.translation
-    assert translation is not None
     width = len(translation.columns)
-    if chosen.mode == "single" and translation.limit is None and len(first.results) >= limit:
-        shape = translation.unpaged or "its row order"
-        raise OperationalError(
-            f"The query returned {len(first.results)} rows, the most the Query API answers at "
-            f"once, and cannot be paged: {shape} keeps it from paging by keyset.",
-            {"hogql": chosen.hogql, "reason": shape},
-            suggestion='Add a LIMIT, narrow the query, or connect with pushdown="off".',
-        )
     base = 1 + max((int(n[1:]) for n in translation.values), default=-1)
     counted = False
 
@@ -392,13 +482,14 @@ def _rows(
         values = dict(translation.values)
         names = [f"p{base + i}" for i in range(len(after))]
         values.update(zip(names, after))
-        return send(render(_page_tree(translation, list(after), rows, names)), values, False)
+        tree = _page_tree(translation, list(after), rows, names, mode=mode)
+        return send(render(tree), values, False)
 
     def key(row: list[Any]) -> list[Any]:
         return row[width:]
 
     pages = keyset_pages(
-        fetch if chosen.mode == "keyset" else None,  # only a keyset plan has a next page
+        fetch if mode in _PAGED_MODES else None,  # only these have a next page
         key,
         page_size=page_size,
         offset=translation.offset,

@@ -147,6 +147,41 @@ class PropertyTimeRules(TranslatorBase):
             default=compare(fn("toFloat", raw.copy())),
         )  # fmt: skip
 
+    @staticmethod
+    def json_order_keys(value: Typed) -> list[exp.Expression]:
+        """Keys that order JSON property values as SQLite orders what json_extract returns:
+        NULL (a missing key, JSON null) first, then numbers by value (true and false as 1 and
+        0), then text (a string's content, an object's or array's JSON) by its bytes.
+
+        Comparing numbers as Float64 is exact for what PostHog stores: its ingestion writes
+        every number with JavaScript's shortest text of a double (see the emulator's
+        `ingest_json`), so distinct texts are distinct doubles in the same order."""
+        raw = value.node
+        assert value.text is not None
+
+        def starts(prefix: str) -> exp.Expression:
+            return fn("startsWith", raw.copy(), exp.Literal.string(prefix))
+
+        nothing = [exp.Literal.string(""), exp.Literal.string("null")]
+        missing = exp.In(this=raw.copy(), expressions=nothing)
+        textual = exp.or_(starts('"'), starts("{"), starts("["))
+        rank = exp.Case(ifs=[exp.If(this=missing, true=exp.Literal.number(0)),
+                             exp.If(this=textual, true=exp.Literal.number(2))],
+                        default=exp.Literal.number(1))  # fmt: skip
+        number = exp.Case(
+            ifs=[exp.If(this=exp.EQ(this=raw.copy(), expression=exp.Literal.string(word)),
+                        true=exp.Literal.number(bit))
+                 for word, bit in (("true", 1), ("false", 0))],
+            default=fn("toFloat", raw.copy()),
+        )  # fmt: skip
+        # UNVERIFIED: JSONExtractRaw of an object or array is its JSON as SQLite minifies it
+        # (true for JSON.stringify's compact text in the emulator).
+        # NULL but for text: 1 and true are equal to SQLite, and so are NULL and a missing key.
+        composite = exp.or_(starts("{"), starts("["))
+        text = exp.Case(ifs=[exp.If(this=starts('"'), true=value.text.copy()),
+                             exp.If(this=composite, true=raw.copy())])  # fmt: skip
+        return [rank, number, text]
+
     def cased_json_comparison(self, node: exp.Expression, scope: Scope, alias_ok: bool
                               ) -> Typed | None:  # fmt: skip
         """``lower(json_extract(...)) = 'text'`` (or ``upper``, ``!=``), when only a JSON string

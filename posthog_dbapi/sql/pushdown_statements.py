@@ -234,7 +234,16 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         """WHERE, with the conditions joins `moved` there, all ANDed."""
         where = node.args.get("where")
         if where is not None:
-            cond = self.expr(where.this, scope)
+            # SQLite lets WHERE name a result alias (a table's column wins, see x_Column), but
+            # refuses one that stands for an aggregate or a window: SQLite raises that error.
+            computed = {
+                p.alias
+                for p in node.expressions
+                if isinstance(p, exp.Alias) and p.this.find(exp.AggFunc, exp.Window)
+            }
+            if any(not c.table and c.name in computed for c in where.this.find_all(exp.Column)):
+                raise Unsupported("WHERE names the alias of an aggregate or window")
+            cond = self.expr(where.this, scope, alias_ok=True)
             if cond.agg:
                 raise Unsupported("aggregate in WHERE")
             moved.append(cond.node)
@@ -264,12 +273,20 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             typed = self.ordinal(item.this, projections) or self.expr(
                 item.this, scope, alias_ok=True
             )
+            desc = bool(item.args.get("desc"))
+            if typed.kind == "jval" and typed.text is None:
+                # A result alias: order by the projection it names, whose text is known.
+                typed = projections[int(typed.node.name[1:])]
+            if typed.kind == "jval":
+                scope.keyset_order = False
+                for key in self.json_order_keys(typed):
+                    ordered.append(exp.Ordered(this=key, desc=desc, nulls_first=not desc))
+                continue
             if typed.kind not in ORDERABLE and typed.kind != "null":
                 raise Unsupported(f"ORDER BY a value of kind {typed.kind}")
             key = typed.node
             if typed.kind == "uuid":
                 key = fn("toString", key)
-            desc = bool(item.args.get("desc"))
             if isinstance(typed.node, exp.Column) and typed.kind in ("str", "int", "dt", "uuid"):
                 scope.order_keys.append((key, desc, typed.kind))
             else:
@@ -283,8 +300,9 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             index = int(item.name)
             if not 1 <= index <= len(projections):
                 raise Unsupported("ORDER/GROUP BY position out of range")
-            return Typed(projections[index - 1].node.copy(), projections[index - 1].kind,
-                          agg=projections[index - 1].agg)  # fmt: skip
+            chosen = projections[index - 1]
+            return Typed(chosen.node.copy(), chosen.kind, agg=chosen.agg,
+                         text=chosen.text.copy() if chosen.text is not None else None)  # fmt: skip
         return None
 
     def source(self, node: exp.Expression, scope: Scope) -> exp.Expression:

@@ -61,6 +61,11 @@ class Statement:
     """A SELECT that SQLite runs as one pass over one table: one table named once, without a
     join, subquery, CTE, compound or OR (SQLite may scan a virtual table once per OR branch).
     Its scans need not keep rows to replay them (`posthog_dbapi.adapters.state`)."""
+    whole_scan: bool = False
+    """A single-pass SELECT that SQLite answers only after reading its whole scan (an aggregate,
+    GROUP BY, ORDER BY or a window function) and that reads nothing of the connection's own
+    (rowid, ``changes()``, ``last_insert_rowid()``): it can run on a native copy of the scan's
+    rows (`posthog_dbapi.dbapi.native`)."""
 
 
 def _literal(node: exp.Expression, placeholders: dict[int, int]) -> ValueSource:
@@ -82,6 +87,32 @@ def _literal(node: exp.Expression, placeholders: dict[int, int]) -> ValueSource:
         inner = _literal(node.this, placeholders)
         return ValueSource(literal=-inner.literal)
     return ValueSource()
+
+
+# SQLite's aggregate functions sqlglot reads as plain function calls.
+_AGGREGATE_NAMES = frozenset({"total", "json_group_object", "jsonb_group_array",
+                              "jsonb_group_object", "percentile", "percentile_cont",
+                              "percentile_disc"})  # fmt: skip
+# What a statement run on another database would answer differently: the connection's own state.
+_CONNECTION_FUNCTIONS = frozenset({"changes", "total_changes", "last_insert_rowid"})
+_ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
+
+
+def _reads_whole_scan(tree: exp.Query) -> bool:
+    """Whether SQLite reads every row of the SELECT's scan before its first result row, and the
+    SELECT uses nothing but the rows (see ``Statement.whole_scan``)."""
+    names = {f.name.lower() for f in tree.find_all(exp.Anonymous)}
+    if names & _CONNECTION_FUNCTIONS:
+        return False
+    if any(c.name.lower() in _ROWID_NAMES for c in tree.find_all(exp.Column)):
+        return False
+    return bool(
+        tree.args.get("group")
+        or tree.args.get("order")
+        or tree.args.get("having")
+        or tree.find(exp.AggFunc, exp.Window) is not None
+        or names & _AGGREGATE_NAMES
+    )
 
 
 def _table_name(node: exp.Expression | None) -> str | None:
@@ -166,5 +197,6 @@ def _read(sql: str) -> Statement:
             and tree.find(exp.Join, exp.Subquery, exp.CTE, exp.Or) is None
         )
         return Statement(StatementKind.SELECT, None, tables, qualified=qualified, ctes=ctes,
-                         single_pass=single)  # fmt: skip
+                         single_pass=single,
+                         whole_scan=single and _reads_whole_scan(tree))  # fmt: skip
     return Statement(StatementKind.OTHER, None, tables, qualified=qualified, ctes=ctes)

@@ -70,6 +70,14 @@ class RouteCase:
         return self.timezone == "project" and self.zone != "UTC"
 
 
+@pytest.fixture(params=["UTC", "project"])
+def zone(request: pytest.FixtureRequest, emulator: EmulatorServer,
+         zoned_server: EmulatorServer) -> tuple[EmulatorServer, str]:  # fmt: skip
+    """(server, timezone option): the UTC demo project read in UTC, then a Los Angeles project
+    read with ``timezone="project"`` (its wall-clock text is what the SQLite route stores)."""
+    return (emulator if request.param == "UTC" else zoned_server), request.param
+
+
 @pytest.fixture(scope="session")
 def zoned_server() -> Iterator[EmulatorServer]:
     app = Emulator(timezone="America/Los_Angeles", query_tier="api-queries")

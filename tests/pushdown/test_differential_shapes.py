@@ -201,13 +201,10 @@ def test_space_padded_strftime_specifiers_give_sqlites_text(emulator: EmulatorSe
     assert any("[ " in k for k, _ in pushed) and any("[1" in k for k, _ in pushed)
 
 
-@pytest.mark.parametrize("timezone", ["UTC", "project"])
-def test_julianday_of_a_column_is_sqlites_float(
-    timezone: str, emulator: EmulatorServer, zoned_server: EmulatorServer
-) -> None:
+def test_julianday_of_a_column_is_sqlites_float(zone: tuple[EmulatorServer, str]) -> None:
     # SQLite 3.54's julianday (the connection's; the standard library's is older): compared
     # bit for bit, one request, in UTC and in a project's Los Angeles calendar.
-    server = emulator if timezone == "UTC" else zoned_server
+    server, timezone = zone
     sql = (
         "SELECT uuid, julianday(timestamp) AS j, julianday(timestamp) - julianday(min(timestamp) "
         "OVER ()) AS age FROM events ORDER BY timestamp, uuid LIMIT 3000"
