@@ -23,10 +23,12 @@ import requests
 
 __all__ = [
     "ROOT",
+    "Best",
     "EmulatorProcess",
     "Env",
     "Result",
     "best_of",
+    "best_of_each",
     "commit",
     "machine_facts",
     "peak_rss_mb",
@@ -98,6 +100,11 @@ class EmulatorProcess:
         body: dict[str, int] = self._session.get(self.url + "/_bench/requests", timeout=10).json()
         return body
 
+    def seconds(self) -> dict[str, float]:
+        """The server's seconds on the requests counted since the last reset, by kind."""
+        body: dict[str, float] = self._session.get(self.url + "/_bench/seconds", timeout=10).json()
+        return body
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -165,6 +172,43 @@ def best_of(
         result = run()
         best = min(best, clock() - start)
     return best, result
+
+
+@dataclass
+class Best:
+    """The fastest of several runs: by wall clock, by this process's CPU time (each run's own
+    minimum), and the last run's result."""
+
+    seconds: float
+    cpu_seconds: float
+    value: Any
+
+
+def best_of_each(
+    repeat: int,
+    runs: dict[str, Callable[[], Any]],
+    *,
+    between: Callable[[str], None] | None = None,
+) -> dict[str, Best]:
+    """``best_of`` for runs compared with each other, taken in turns: each round runs every
+    one of them once, in the given order. One after the other (every repeat of the first, then
+    of the second), a change in the machine's other work between the two blocks shows up as a
+    difference between them; in turns, each round meets the same conditions. The CPU time is
+    the process's (every thread's), not slowed by other processes' turns on the cores.
+    ``between(name)``, when given, runs after each run of ``name``, off the clock."""
+    best = {name: Best(float("inf"), float("inf"), None) for name in runs}
+    for _ in range(max(1, repeat)):
+        for name, run in runs.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            value = run()
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            entry = best[name]
+            entry.seconds = min(entry.seconds, wall)
+            entry.cpu_seconds = min(entry.cpu_seconds, cpu)
+            entry.value = value
+            if between is not None:
+                between(name)
+    return best
 
 
 def _status_kb(name: str) -> float:

@@ -11,7 +11,9 @@ API (``app.limits``) and its CLI's ``RESOURCE=COUNT`` parser; rate limits are of
 
 The counter answers ``GET /_bench/requests`` with the requests served since the last
 ``POST /_bench/reset``, by kind (``query``, ``events``, ``schema``, ``rest``), so a benchmark can
-report how many requests each approach made, as the server saw them.
+report how many requests each approach made, as the server saw them; ``GET /_bench/seconds``
+with the seconds the server spent on them, by kind (from a request's arrival to its last body
+byte written), so a benchmark can tell the server's share of a difference from the client's.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import threading
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -48,6 +51,7 @@ class CountingApp:
     def __init__(self, app: Emulator) -> None:
         self.app = app
         self.counts: Counter[str] = Counter()
+        self.seconds: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def __call__(
@@ -58,15 +62,41 @@ class CountingApp:
             with self._lock:
                 if environ.get("REQUEST_METHOD") == "POST":
                     self.counts.clear()
-                body = json.dumps(dict(self.counts)).encode()
+                    self.seconds.clear()
+                served = self.seconds if path == "/_bench/seconds" else self.counts
+                body = json.dumps(dict(served)).encode()
             start_response(
                 "200 OK",
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
             )
             return [body]
+        kind = kind_of(path)
         with self._lock:
-            self.counts[kind_of(path)] += 1
-        return self.app(environ, start_response)
+            self.counts[kind] += 1
+        return _Timed(self, kind, time.perf_counter(), self.app(environ, start_response))
+
+    def add_seconds(self, kind: str, seconds: float) -> None:
+        with self._lock:
+            self.seconds[kind] += seconds
+
+
+class _Timed:
+    """A response body that adds its request's seconds to the counter once it is written
+    (werkzeug writes each chunk as it is yielded, so a streamed body is timed whole)."""
+
+    def __init__(self, app: CountingApp, kind: str, start: float, body: Iterable[bytes]) -> None:
+        self._app, self._kind, self._start, self._body = app, kind, start, body
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._body
+
+    def close(self) -> None:
+        close = getattr(self._body, "close", None)
+        try:
+            if close is not None:
+                close()
+        finally:
+            self._app.add_seconds(self._kind, time.perf_counter() - self._start)
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -214,6 +214,7 @@ class Sandbox:
         self._deadline: float | None = None
         self._timeout: float | None = None
         self._queries: list[str] = []
+        self._watched = False  # under the watchdog until the current call ends
         self._lock = threading.Lock()
         _default_heap_limit()
         self.govern(db)
@@ -314,23 +315,29 @@ class Sandbox:
 
     def begin(self, remaining: float | None, timeout: float | None) -> float:
         """A statement (or a fetch of its rows) starts with ``remaining`` seconds of its
-        ``timeout`` left (``None``: no limit); returns the start time for ``end``."""
+        ``timeout`` left (``None``: no limit); returns the start time for ``end``.
+
+        Runs around every execute and fetch call, so it only sets fields: the watchdog is
+        joined by the first Query API request of the call (``query_started``), the one wait the
+        progress handler cannot see. A fetch served from rows already received costs no lock
+        of the watchdog's and no wake-up of its thread."""
         now = time.monotonic()
         with self._lock:
             self._stop = None
             self._refusal = None
-            self._queries = []
+            if self._queries:
+                self._queries = []
             self._timeout = timeout
             self._deadline = None if remaining is None else now + max(remaining, 0.0)
-        if remaining is not None:
-            _watchdog.watch(self)
         return now
 
     def end(self, start: float, remaining: float | None) -> float | None:
         """The call that ``begin`` returned ``start`` for is over; the timeout left after it."""
         with self._lock:
             self._deadline = None
-        _watchdog.unwatch(self)
+            watched, self._watched = self._watched, False
+        if watched:
+            _watchdog.unwatch(self)
         if remaining is None:
             return None
         return remaining - (time.monotonic() - start)
@@ -365,13 +372,23 @@ class Sandbox:
 
     def query_started(self, query_id: str) -> None:
         """A Query API request of the running statement is about to be sent under ``query_id``;
-        raises the statement's error instead when it has been stopped."""
+        raises the statement's error instead when it has been stopped or its deadline has
+        passed. The first such request of a call with a deadline puts the statement under the
+        watchdog, which cancels the request if the deadline passes while it is waiting."""
         with self._lock:
             stopped = self._stop
+            deadline = self._deadline
+            if stopped is None and deadline is not None and time.monotonic() >= deadline:
+                stopped = self._stop = "timeout"
+            watch = False
             if stopped is None:
                 self._queries.append(query_id)
+                watch = deadline is not None and not self._watched
+                self._watched = self._watched or watch
         if stopped is not None:
             raise self._stopped_error(stopped)
+        if watch:
+            _watchdog.watch(self)
 
     def _progress(self) -> bool:
         if self._stop is not None:

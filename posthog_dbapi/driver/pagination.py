@@ -20,6 +20,7 @@ that keeps shifting for ``MAX_PASSES`` passes raises ``MalformedResponseError``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from itertools import islice
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -77,23 +78,27 @@ def paginate_pages(
         # Asking for more than we will use costs the server work and us memory.
         size = min(size, limit)
     style = route.pagination
+    pages: Iterator[list[dict[str, Any]]]
+    keyed: Iterator[tuple[list[dict[str, Any]], list[Any] | None]] | None = None
     if style is PaginationStyle.NONE:
-        pages: Iterator[list[dict[str, Any]]] = _unpaged(route, fetch, path, params, offset)
+        pages = _unpaged(route, fetch, path, params, offset)
     elif style is PaginationStyle.HAS_NEXT:
         pages = _has_next(route, fetch, path, params, size, offset)
     elif style is PaginationStyle.CURSOR:
         pages = _linked(route, fetch, path, {**(params or {}), "limit": size}, offset, False)
     elif style is PaginationStyle.OFFSET:
-        pages = _AnchoredScan(route, fetch, path, params or {}, size, offset, expect).pages()
+        keyed = _AnchoredScan(route, fetch, path, params or {}, size, offset, expect).pages()
     else:
         base = {**(params or {}), "limit": size}
         if offset:
             base["offset"] = offset
         pages = _linked(route, fetch, path, base, 0, style is PaginationStyle.OFFSET_NO_COUNT)
+    if keyed is None:
+        keyed = ((page, None) for page in pages)
     seen = _Seen(route.id_field)
     remaining = limit
-    for page in pages:
-        fresh = seen.fresh(page)
+    for page, keys in keyed:
+        fresh = seen.fresh(page, keys)
         if remaining is not None:
             fresh = fresh[:remaining]
             remaining -= len(fresh)
@@ -117,9 +122,13 @@ class _Seen:
         self.by_class: dict[type, set[Any]] = {}
         self.others: set[tuple[str, str]] = set()
 
-    def fresh(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The records of ``rows`` whose ids are new, in order; they are then seen."""
-        keys = [row.get(self.id_field) for row in rows]
+    def fresh(
+        self, rows: list[dict[str, Any]], keys: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """The records of ``rows`` whose ids (``keys``, when the caller has them) are new, in
+        order; they are then seen."""
+        if keys is None:
+            keys = [row.get(self.id_field) for row in rows]
         classes = set(map(type, keys))
         if len(classes) == 1:
             (cls,) = classes
@@ -283,44 +292,51 @@ class _AnchoredScan:
         self.target, self.query = self.path, query
         self.recent, self.position, self.backoff, self.visited = [], self.start, 0, set()
 
-    def pages(self) -> Iterator[list[dict[str, Any]]]:
+    def pages(self) -> Iterator[tuple[list[dict[str, Any]], list[Any]]]:
+        """The pages, each with its records' ids (read once a page, for every check here and
+        for the caller's de-duplication)."""
+        id_field = self.route.id_field
         while True:
             if self.expect is not None and self.likely is not None:
                 self.expect(self.likely)
             self.likely = None
             body, rows, nxt = _linked_page(self.route, self.fetch, self.target, self.query)
             self.count = body.get("count") if isinstance(body, dict) else None
-            fresh = rows
+            ids = [row.get(id_field) for row in rows]
+            fresh, fresh_ids = rows, ids
             if self.recent:
-                after = self._after_anchor(rows, nxt)
-                if after is None:
+                start = self._after_anchor(ids, nxt)
+                if start is None:
                     continue
-                fresh = after
+                fresh, fresh_ids = rows[start:], ids[start:]
             self.backoff = 0
             if fresh:
-                yield fresh
-            follow = self._link_behind_short_page(body, rows, fresh, nxt or "")
+                yield fresh, fresh_ids
+            follow = self._link_behind_short_page(body, rows, ids, fresh, nxt or "")
             if follow is None:
                 continue
             if not follow:
                 return
-            self._advance(rows, follow)
+            self._advance(rows, ids, follow)
 
-    def _after_anchor(
-        self, rows: list[dict[str, Any]], nxt: str | None
-    ) -> list[dict[str, Any]] | None:
-        """The rows after the anchor (or a row of the previous page after it); ``None`` when
-        the page holds none of them and a look back, or a new pass, was set up instead."""
+    def _after_anchor(self, ids: list[Any], nxt: str | None) -> int | None:
+        """Where the rows after the anchor (or after a row of the previous page) start, by the
+        page's ``ids``; ``None`` when the page holds none of them and a look back, or a new
+        pass, was set up instead."""
         known = set(self.recent)
-        id_field = self.route.id_field
-        found = [i for i, row in enumerate(rows) if row.get(id_field) in known]
-        if not found:
-            self._recover_from_shift()
-            return None
-        fresh = rows[found[-1] + 1 :]
-        if nxt and not fresh:
+        # The usual page starts at the anchor and holds no other row of the page before: told
+        # by set operations, without a Python step per row.
+        if ids and ids[0] in known and known.isdisjoint(islice(ids, 1, None)):
+            last = 0
+        else:
+            found = [i for i, key in enumerate(ids) if key in known]
+            if not found:
+                self._recover_from_shift()
+                return None
+            last = found[-1]
+        if nxt and last + 1 >= len(ids):
             raise _not_advancing(self.route, nxt)
-        return fresh
+        return last + 1
 
     def _recover_from_shift(self) -> None:
         """Rows before the anchor were deleted and the list shifted left, so a row may have
@@ -348,6 +364,7 @@ class _AnchoredScan:
         self,
         body: Any,
         rows: list[dict[str, Any]],
+        ids: list[Any],
         fresh: list[dict[str, Any]],
         nxt: str,
     ) -> str | None:
@@ -369,22 +386,22 @@ class _AnchoredScan:
             )
         if self.link:
             return _with_window(self.link, self.size, end)
-        self.recent = [row.get(self.route.id_field) for row in rows]
+        self.recent = ids
         self.position = end - 1
         self.target = self.path
         self.query = {**self.params, "limit": self.overlap_size, "offset": end - 1}
         return None
 
-    def _advance(self, rows: list[dict[str, Any]], nxt: str) -> None:
-        """Set up the page after ``rows``: a window on ``nxt`` that starts at the anchor (the
-        last row), or ``nxt`` as it is when that row has no id to anchor on."""
+    def _advance(self, rows: list[dict[str, Any]], ids: list[Any], nxt: str) -> None:
+        """Set up the page after ``rows`` (whose ids are ``ids``): a window on ``nxt`` that
+        starts at the anchor (the last row), or ``nxt`` as it is when that row has no id to
+        anchor on."""
         if nxt in self.visited:
             raise _not_advancing(self.route, nxt)
         self.visited.add(nxt)
         self.position += len(rows)
-        id_field = self.route.id_field
-        self.recent = [key for key in (row.get(id_field) for row in rows) if key is not None]
-        if rows[-1].get(id_field) is None:
+        self.recent = [key for key in ids if key is not None] if None in ids else ids
+        if ids[-1] is None:
             self.recent, self.target, self.query = [], nxt, None
             return
         self.link = nxt

@@ -12,6 +12,10 @@ really needs, and gets the answer already received when the prediction was right
 prediction (a short page, a list that shifted) costs one request whose answer is dropped, never
 a wrong row: only an answer to the very request asked for is used. At most one predicted
 request is in flight or waiting.
+
+The thread's request needs the GIL to go out, and decoding a page holds the GIL throughout (one
+C call): when a predicted request is due, the scan waits until it has been written
+(``sent.when_sent``, at most ``SENT_WAIT``) before decoding the page before it.
 """
 
 from __future__ import annotations
@@ -22,12 +26,21 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
+from posthog_dbapi.driver.sent import when_sent
 from posthog_dbapi.exceptions import MalformedResponseError
 
-__all__ = ["RequestPipeline"]
+__all__ = ["SENT_WAIT", "RequestPipeline"]
+
+SENT_WAIT = 0.05
+"""Seconds the scan waits for the predicted request to be written before decoding anyway (a
+connection that sends no signal: a session the caller passed in, a proxy)."""
 
 Send = Callable[[str, Mapping[str, Any] | None], Any]
 """``send(path_or_url, params)`` -> an undecoded answer (one request, with its retries)."""
+
+
+_Job = tuple[Future[Any], threading.Event, str, Mapping[str, Any] | None]
+"""A request for the thread: its answer, set once it is written, and what to send."""
 
 
 class RequestPipeline:
@@ -40,9 +53,10 @@ class RequestPipeline:
         self._fetch = fetch  # the plain request with decoding (and its retries of bad JSON)
         # Re-entrant: cancelling a future runs its callback (`_answered`) in the same thread.
         self._lock = threading.RLock()
-        self._jobs: queue.Queue[tuple[Future[Any], str, Mapping[str, Any] | None] | None]
+        self._jobs: queue.Queue[_Job | None]
         self._jobs = queue.Queue()
-        self._predicted: tuple[str, Future[Any]] | None = None  # the one predicted request
+        self._predicted: tuple[str, Future[Any], threading.Event] | None = None  # the one
+        # predicted request: its target, its answer, and whether it has been written
         self._current: Future[Any] | None = None  # the answer the scan waits for
         self._current_in = False  # whether that answer has arrived
         self._then: str | None = None  # named by `expect` for after the next `fetch`
@@ -66,14 +80,24 @@ class RequestPipeline:
             else:
                 if predicted is not None:
                     predicted[1].cancel()  # a wrong guess: not sent if it can still be stopped
-                future = self._submit(target, query)
+                future = self._submit(target, query)[0]
             self._current, self._current_in, self._hint = future, future.done(), None
             if then is not None and not self._closed:
                 if self._current_in:
-                    self._predicted = (then, self._submit(then, None))
+                    self._predicted = (then, *self._submit(then, None))
                 else:
                     self._hint = then
         answer = future.result()
+        with self._lock:
+            hint, self._hint = self._hint, None
+            if hint is not None and future is self._current and not self._closed:
+                # The answer is in but its callback (`_answered`) has not run yet: send the
+                # request it would have sent, now, so that it is not queued behind the decoding.
+                self._current_in = True
+                self._predicted = (hint, *self._submit(hint, None))
+            following = self._predicted
+        if following is not None:
+            following[2].wait(SENT_WAIT)  # the next request out before the GIL is taken
         try:
             return self._decode(answer)
         except MalformedResponseError:
@@ -89,16 +113,19 @@ class RequestPipeline:
                 self._predicted = None
         self._jobs.put(None)
 
-    def _submit(self, target: str, query: Mapping[str, Any] | None) -> Future[Any]:
+    def _submit(
+        self, target: str, query: Mapping[str, Any] | None
+    ) -> tuple[Future[Any], threading.Event]:
         future: Future[Any] = Future()
+        sent = threading.Event()
         future.add_done_callback(self._answered)
-        self._jobs.put((future, target, query))
+        self._jobs.put((future, sent, target, query))
         if self._worker is None:
             self._worker = threading.Thread(
                 target=self._work, name="posthog_dbapi-pipeline", daemon=True
             )
             self._worker.start()
-        return future
+        return future, sent
 
     def _answered(self, future: Future[Any]) -> None:
         with self._lock:
@@ -107,18 +134,20 @@ class RequestPipeline:
             self._current_in = True
             hint, self._hint = self._hint, None
             if hint is not None and not self._closed:
-                self._predicted = (hint, self._submit(hint, None))
+                self._predicted = (hint, *self._submit(hint, None))
 
     def _work(self) -> None:
         while True:
             job = self._jobs.get()
             if job is None:
                 return
-            future, target, query = job
+            future, sent, target, query = job
             if not future.set_running_or_notify_cancel():
+                sent.set()
                 continue
             try:
-                answer = self._send(target, query)
+                with when_sent(sent.set):
+                    answer = self._send(target, query)
             except BaseException as exc:  # raised by `fetch` where the page would have been
                 future.set_exception(exc)
             else:

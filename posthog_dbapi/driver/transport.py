@@ -44,6 +44,7 @@ from posthog_dbapi.driver.retry import (
     backoff,
     parse_retry_after,
 )
+from posthog_dbapi.driver.sent import SignallingAdapter
 from posthog_dbapi.redact import Redactor
 
 __all__ = ["Response", "Transport", "is_absolute_url", "parse_retry_after"]
@@ -118,6 +119,11 @@ class Transport:
         self.verify = verify
         self._own_session = session is None
         self.session = session if session is not None else requests.Session()
+        if self._own_session:
+            # Its connections tell a read-ahead scan when a request is on the wire (sent.py).
+            adapter = SignallingAdapter()
+            self.session.mount("https://", adapter)
+            self.session.mount("http://", adapter)
         self.session.headers.setdefault("Accept", "application/json")
         self.session.headers.setdefault("User-Agent", "posthog-dbapi/0.1")
         self.clock = clock

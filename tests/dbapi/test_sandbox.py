@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import apsw
 import pytest
 
 import posthog_dbapi
@@ -220,6 +221,26 @@ def test_statement_timeout_cancels_its_query_api_query(emulator: EmulatorServer)
             assert len(deletes) == 1 and "/query/" in deletes[0]
     finally:
         emulator.app.queries.release()
+
+
+def test_a_query_api_request_after_the_deadline_is_refused_at_once() -> None:
+    # The watchdog is joined by a call's first Query API request; a request asked for once the
+    # deadline has passed is refused there, without waiting for the watchdog's next look.
+    cancelled: list[str] = []
+    guard = sandbox.Sandbox(apsw.Connection(":memory:"), lambda name: False, cancelled.append)
+    start = guard.begin(0.0, 0.5)
+    with pytest.raises(dbapi.OperationalError, match=r"statement_timeout \(0.5s\)"):
+        guard.query_started("q-late")
+    assert guard.end(start, 0.0) is not None
+    # A call with time left records its request, to be cancelled if the statement is stopped.
+    start = guard.begin(60.0, 60.0)
+    guard.query_started("q-1")
+    guard.stop()
+    deadline = time.monotonic() + 10
+    while not cancelled and time.monotonic() < deadline:
+        time.sleep(0.01)
+    guard.end(start, 60.0)
+    assert cancelled == ["q-1"]
 
 
 @pytest.fixture
