@@ -15,29 +15,14 @@ import posthog_dbapi.dbapi as dbapi
 from posthog_dbapi import PostHogDriver
 from posthog_dbapi.adapters.rows import storage_column_converter, storage_row_builder
 from posthog_dbapi.catalog import RESOURCES
-from posthog_dbapi.exceptions import Error
 from posthog_dbapi.sql.statements import classify
 from tests.hostile_values import HOSTILE_VALUES
+
+from .same_outcome import outcome, same_outcome
 
 REST_TABLES = sorted(
     n for n, r in RESOURCES.items() if r.hogql_table is None and not r.hogql_shared
 )
-
-
-def _outcome(cursor: Any, sql: str, params: Any = None) -> tuple[Any, ...]:
-    """What a user sees of a statement: description, rows and the type of every value, or the
-    class and message of its error."""
-    try:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    except Error as exc:
-        return ("error", type(exc).__name__, str(exc))
-    types = [[type(v).__name__ for v in row] for row in rows]
-    return ("ok", cursor.description, rows, types)
-
-
-def _requests(emulator: Any) -> list[tuple[str, str, dict[str, list[str]]]]:
-    return [(r.method, r.path, r.query) for r in emulator.app.request_log if "/api/" in r.path]
 
 
 @pytest.fixture
@@ -50,17 +35,8 @@ def virtual(emulator: Any) -> Iterator[dbapi.Connection]:
 
 
 def _both_ways(conn: Any, virtual: Any, emulator: Any, sql: str, params: Any = None) -> Any:
-    """The native outcome of ``sql``, checked against the virtual table's, requests included
-    (each connection's schema is fetched before the log is read); and the native cursor."""
-    cursor, other = conn.cursor(), virtual.cursor()
-    for c in (cursor, other):
-        _outcome(c, sql, params)
-    emulator.app.request_log.clear()
-    native = _outcome(cursor, sql, params)
-    native_requests = _requests(emulator)
-    emulator.app.request_log.clear()
-    assert native == _outcome(other, sql, params), sql
-    assert native_requests == _requests(emulator), sql
+    """The native outcome of ``sql``, checked against the virtual table's; and the cursor."""
+    native, cursor, other = same_outcome(conn, virtual, emulator, sql, params)
     assert other.native_rows is None
     return native, cursor
 
@@ -174,11 +150,11 @@ def test_values_of_every_kind_read_the_same_natively(emulator: Any, values: list
         try:
             cursor = connection.cursor()
             names = list(connection.get_fields("actions"))
-            got = [_outcome(cursor, _whole_table(connection, "actions"))]
+            got = [outcome(cursor, _whole_table(connection, "actions"))]
             for name in names:
                 # Each cell's storage value exactly, as SQLite's literal of it.
                 sql = f'SELECT quote("{name}"), typeof("{name}"), count(*) FROM actions'
-                got.append(_outcome(cursor, sql + " GROUP BY 1, 2 ORDER BY 1, 2"))
+                got.append(outcome(cursor, sql + " GROUP BY 1, 2 ORDER BY 1, 2"))
                 ran_natively.append(cursor.native_rows is not None)
             outcomes.append(got)
         finally:

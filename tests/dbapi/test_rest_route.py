@@ -18,24 +18,13 @@ from posthog_dbapi.adapters.rows import column_converter, python_converter
 from posthog_dbapi.adapters.values import from_storage, storage_converter
 from posthog_dbapi.catalog import RESOURCES
 from posthog_dbapi.catalog.spec import type_code_for
-from posthog_dbapi.exceptions import Error
 from tests.hostile_values import HOSTILE_VALUES
+
+from .same_outcome import same_outcome
 
 REST_TABLES = sorted(
     n for n, r in RESOURCES.items() if r.hogql_table is None and not r.hogql_shared
 )
-
-
-def _outcome(cursor: Any, sql: str, params: Any = None) -> tuple[Any, ...]:
-    """What a user sees of a statement: description, rows and the type of every value, or the
-    class of its error."""
-    try:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    except Error as exc:
-        return ("error", type(exc).__name__)
-    types = [[type(v).__name__ for v in row] for row in rows]
-    return ("ok", cursor.description, rows, types)
 
 
 @pytest.fixture
@@ -47,24 +36,12 @@ def local(emulator: Any) -> Iterator[dbapi.Connection]:
     connection.close()
 
 
-def _list_requests(emulator: Any) -> list[tuple[str, str, dict[str, list[str]]]]:
-    return [(r.method, r.path, r.query) for r in emulator.app.request_log if "/api/" in r.path]
-
-
 def _both_ways(
     conn: Any, local: Any, emulator: Any, sql: str, params: Any = None
 ) -> tuple[Any, ...]:
-    """The outcome of ``sql`` on the rest route, checked against the SQLite route's, requests
-    included (each connection's schema is fetched before the log is read)."""
-    cursor, local_cursor = conn.cursor(), local.cursor()
-    for c in (cursor, local_cursor):
-        _outcome(c, sql, params)
-    emulator.app.request_log.clear()
-    direct = _outcome(cursor, sql, params)
-    direct_requests = _list_requests(emulator)
-    emulator.app.request_log.clear()
-    assert direct == _outcome(local_cursor, sql, params), sql
-    assert direct_requests == _list_requests(emulator), sql
+    """The outcome of ``sql`` on the rest route, checked against the SQLite route's (errors
+    by class: the two routes word some differently)."""
+    direct, cursor, local_cursor = same_outcome(conn, local, emulator, sql, params, message=False)
     if direct[0] == "ok":
         assert cursor.route == "rest" and local_cursor.route == "sqlite", sql
     return direct
