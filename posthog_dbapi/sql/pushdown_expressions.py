@@ -29,10 +29,6 @@ __all__ = ["ExpressionRules"]
 _STORED_SECONDS = "%Y-%m-%dT%H:%i:%S"
 
 
-def _ascii(text: str) -> bool:
-    return all(ord(ch) < 128 for ch in text)
-
-
 _NUMERIC = ("int", "float", "null", "num", "jval")
 """Kinds arithmetic accepts; ``num`` and a property (``jval``) go through `pushdown_numbers`."""
 
@@ -244,34 +240,6 @@ class ExpressionRules(NumberRules):
         both = exp.and_(self.comparison(exp.GTE, value, low),
                         self.comparison(exp.LTE, value, high))  # fmt: skip
         return Typed(exp.Paren(this=both), "int", agg=value.agg)
-
-    def x_Like(self, node: exp.Like, scope: Scope, alias_ok: bool) -> Typed:
-        left = self.expr(node.this, scope, alias_ok)
-        pattern = self.expr(node.expression, scope, alias_ok)
-        # A `json` column (properties) is the same text on both routes, the Query API's string,
-        # unless the other route re-encodes it (a REST table's, `normalise`).
-        json_text = left.kind == "json" and not left.normalise
-        if (left.kind not in ("str", "jval") and not json_text) or not isinstance(
-            pattern.const, str
-        ):
-            raise Unsupported("LIKE on a non-text value or with a computed pattern")
-        if not _ascii(pattern.const):
-            raise Unsupported("LIKE with a non-ASCII pattern (case folding differs)")
-        # SQLite LIKE folds ASCII case only and has no escape character; ClickHouse `lower`
-        # folds ASCII only, and `\` escapes in its LIKE, so it is doubled.
-        folded = "".join(ch.lower() if ch.isascii() else ch for ch in pattern.const)
-        pattern_node = self.value(folded.replace("\\", "\\\\"))
-        subject = left.text if left.kind == "jval" else left.node
-        assert subject is not None
-        built: exp.Expression = exp.Like(this=fn("lower", subject), expression=pattern_node)
-        if left.kind == "jval":
-            built = cast(
-                exp.Expression,
-                exp.and_(fn("startsWith", left.node, exp.Literal.string('"')), built),
-            )
-        if node.args.get("negate"):
-            built = exp.Not(this=exp.Paren(this=built))
-        return Typed(exp.Paren(this=built), "int", agg=left.agg)
 
     # Arithmetic.
     def _arith(self, node: exp.Expression, scope: Scope, alias_ok: bool) -> Typed:

@@ -24,7 +24,7 @@ converts REALs and texts to integers by two other rules), aggregates of arithmet
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlglot import exp
@@ -196,11 +196,18 @@ class NumberRules(TranslatorBase):
                 ("x", value_text),
             )
         ]
+        num = self._summed(base, source, layers[3], at)
+        self.number_paths[(source.alias, (column, *keys))] = num
+        return num
+
+    def _summed(self, base: str, source: Source, layer: list[tuple[str, exp.Expression]],
+                at: Callable[[int, str], exp.Expression]) -> Num:  # fmt: skip
+        """The last layer's columns of a property (what aggregates add or compare); its `Num`."""
         # What the aggregates add or compare, NULL where they skip the row.
         c, w, fr = at(3, "c"), at(3, "w"), at(3, "fr")
         sf, sv = at(3, "sf"), at(3, "sv")
         present = _op(exp.GT, c, _num(0))
-        layers[3] += [(f"{base}{n}", tidy(node)) for n, node in (
+        layer += [(f"{base}{n}", tidy(node)) for n, node in (
             ("si", _case((_and(_op(exp.EQ, sf, _num(1)), present), w))),
             # A column of its own: ClickHouse rewrites sum(x * 1.0) as sum(x) * 1.0, which
             # would wrap past Int64 before turning REAL (and HogQL's toFloat of an Int64 past
@@ -218,7 +225,6 @@ class NumberRules(TranslatorBase):
                   summed_double=named["sd"], summed_any=named["af"],
                   cls=named["c"], text=named["x"], lowest_int=named["mi"],
                   lowest_real=named["mr"])  # fmt: skip
-        self.number_paths[(source.alias, (column, *keys))] = num
         return num
 
     def wrap_number_sources(self, out: exp.Select, sources: list[Source]) -> None:

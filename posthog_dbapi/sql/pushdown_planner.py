@@ -9,11 +9,11 @@ a lazy row iterator that fetches the next page only when the rows so far are con
 Paging: the Query API caps an answer at 50,000 rows and refuses OFFSET for personal API keys.
 A plain row scan pages by keyset: the user's ORDER BY (when it is plain columns) followed by the
 unique keys of every table it reads (events: ``timestamp, uuid``), continuing each page after the
-last row's key values, so equal timestamps neither lose nor repeat rows. That covers joins
-(a side an outer join pads is keyed NULL-safe, see `_keys`) and derived tables that carry their
-tables' keys. A user's OFFSET is skipped client-side. An aggregate is one request; when its
-answer comes back full and it has no ORDER BY, it runs again as a subquery on each page, paged
-by its group keys (`group_outputs`), which tell every row apart.
+last row's key values, so equal timestamps neither lose nor repeat rows. That covers joins and
+derived tables that carry their tables' keys; the pages' HogQL is `pushdown_pages`'. A user's
+OFFSET is skipped client-side. An aggregate is one request; when its answer comes back full and
+it has no ORDER BY, it runs again as a subquery on each page, paged by its group keys, which tell
+every row apart.
 """
 
 from __future__ import annotations
@@ -25,16 +25,15 @@ import math
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
-
-from sqlglot import exp
+from typing import Any, Protocol
 
 from posthog_dbapi.driver.collector import collector_paused
 from posthog_dbapi.driver.keyset import QUERY_MAX_ROWS as MAX_ROWS_PER_QUERY
 from posthog_dbapi.driver.keyset import keyset_pages
 from posthog_dbapi.exceptions import NotSupportedError, OperationalError
 from posthog_dbapi.options import PUSHDOWN_MODES, check_choice
-from posthog_dbapi.sql.pushdown_dialect import identifier, render
+from posthog_dbapi.sql.pushdown_dialect import render
+from posthog_dbapi.sql.pushdown_pages import count_rows, group_outputs, page_tree
 from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_translate import Translation, Unsupported, translate
 from posthog_dbapi.sql.pushdown_types import (
@@ -53,17 +52,11 @@ __all__ = [
     "PushdownResult",
     "check_pushdown_mode",
     "execute",
-    "group_outputs",
     "native_plan",
     "plan",
 ]
 
 logger = logging.getLogger("posthog_dbapi.sql.pushdown")
-
-
-def _fn(name: str, *args: exp.Expression) -> exp.Expression:
-    """A HogQL function call (sqlglot maps known names to its own nodes)."""
-    return cast(exp.Expression, exp.func(name, *args))
 
 
 def check_pushdown_mode(mode: Any) -> str:
@@ -155,7 +148,7 @@ def _plan_translation(sql: str, translation: Translation) -> PushdownPlan | Fall
     if scan_in_other_order and (wanted is None or wanted > MAX_ROWS_PER_QUERY):
         return Fallback("rows in an order the Query API cannot page by keyset, without a LIMIT")
     mode = "keyset" if keyset else "single"
-    first = _page_tree(translation, None, _first_limit(translation, mode), mode=mode)
+    first = page_tree(translation, None, _first_limit(translation, mode), mode=mode)
     return PushdownPlan(sql, render(first), dict(translation.values), names, mode, translation)
 
 
@@ -190,134 +183,6 @@ def _first_limit(translation: Translation, mode: str, page_size: int = MAX_ROWS_
     wanted = None if translation.limit is None else translation.limit + translation.offset
     size = page_size if mode in _PAGED_MODES else MAX_ROWS_PER_QUERY
     return size if wanted is None else max(0, min(size, wanted))
-
-
-def _keys(translation: Translation) -> list[tuple[exp.Expression, bool]]:
-    """The keyset order: the user's ORDER BY, then every table's keys as tie-breakers.
-
-    A side an outer join pads has no key values on a padded row, and a NULL never compares
-    greater than a placeholder. Its keys are therefore read NULL-safe: first whether the row is
-    real (``if(t.mk = 1, 1, 0)``: 0 on a padded row whether the server pads with NULL or with
-    default values), then each key as text, ``''`` on a padded row. A padded row is then one
-    row per real row of the other side(s), whose keys are values, so the keys stay unique."""
-    keys: list[tuple[exp.Expression, bool]] = [(k.copy(), d) for k, d, _ in translation.order_keys]
-    seen = {render(k) for k, _ in keys}
-    for alias, table in translation.key_sources:
-        marker = translation.padded.get(alias)
-        real: exp.Expression | None = None
-        if marker is not None:
-            real = exp.EQ(this=exp.column(identifier(marker), identifier(alias)),
-                          expression=exp.Literal.number(1))  # fmt: skip
-            keys.append((_fn("if", real, exp.Literal.number(1), exp.Literal.number(0)), False))
-        for name in table.keys:
-            column: exp.Expression = exp.column(identifier(name), identifier(alias))
-            if table.kind(name) == "uuid" or real is not None:
-                # Text order, so the key compares the way the fallback's text column does (and,
-                # on a padded side, one type with the padded rows' '').
-                column = _fn("toString", column)
-            if real is not None:
-                column = _fn("if", real.copy(), column, exp.Literal.string(""))
-            if render(column) not in seen:
-                seen.add(render(column))
-                keys.append((column, False))
-    return keys
-
-
-def group_outputs(translation: Translation) -> list[int] | None:
-    """The output columns that tell an aggregated answer's rows apart: its GROUP BY keys when
-    each is an output column, or every column of a SELECT DISTINCT. None when there are none
-    (no aggregate, or a GROUP BY key that is not output: rows could then repeat)."""
-    if not translation.aggregated:
-        return None
-    tree = translation.tree
-    width = len(translation.columns)
-    outputs = [e for e in tree.expressions[:width] if isinstance(e, exp.Alias)]
-    if len(outputs) != width:
-        return None
-    group = tree.args.get("group")
-    if group is None:
-        return list(range(width)) if tree.args.get("distinct") else None
-    by_alias = {e.alias: i for i, e in enumerate(outputs)}
-    by_text = {render(e.this): i for i, e in enumerate(outputs)}
-    found: set[int] = set()
-    for item in group.expressions:
-        if isinstance(item, exp.Column) and not item.table and item.name in by_alias:
-            found.add(by_alias[item.name])
-        elif render(item) in by_text:
-            found.add(by_text[render(item)])
-        else:
-            return None
-    return sorted(found)
-
-
-def _grouped_tree(translation: Translation, after: list[Any] | None, limit: int,
-                  names: list[str] | None) -> exp.Select:  # fmt: skip
-    """The aggregate as a subquery, its rows ordered and continued by its group keys (NULL-safe:
-    whether the key is NULL, then its text). The aggregate runs whole on each page, so HAVING
-    filters the groups before they are paged."""
-    width = len(translation.columns)
-    inner = translation.tree.copy()
-    inner.set("limit", None)
-
-    def output(i: int) -> exp.Expression:
-        return exp.column(identifier(f"c{i}"), identifier("g"))
-
-    keys: list[tuple[exp.Expression, bool]] = []
-    for i in group_outputs(translation) or []:
-        keys.append((_fn("isNull", output(i)), False))
-        keys.append((_fn("ifNull", _fn("toString", output(i)), exp.Literal.string("")), False))
-    tree = exp.select(*[exp.alias_(output(i), identifier(f"c{i}")) for i in range(width)])
-    tree = tree.from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=identifier("g"))))
-    for i, (key, _) in enumerate(keys):
-        tree.append("expressions", exp.alias_(key.copy(), identifier(f"k{i}")))
-    tree.set("order", exp.Order(expressions=[exp.Ordered(this=k.copy()) for k, _ in keys]))
-    if after is not None:
-        assert names is not None
-        tree = tree.where(_after(keys, names), append=True)
-    tree.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
-    return tree
-
-
-def _page_tree(translation: Translation, after: list[Any] | None, limit: int,
-               names: list[str] | None = None, *, mode: str = "keyset") -> exp.Select:  # fmt: skip
-    if mode == "grouped":
-        return _grouped_tree(translation, after, limit, names)
-    tree = translation.tree.copy()
-    if translation.key_sources and (not translation.ordered or translation.order_keys):
-        keys = _keys(translation)
-        for i, (key, _) in enumerate(keys):
-            tree.append("expressions", exp.alias_(key.copy(), identifier(f"k{i}")))
-        tree.set("order", exp.Order(expressions=[
-            exp.Ordered(this=k.copy(), desc=d, nulls_first=not d) for k, d in keys
-        ]))  # fmt: skip
-        if after is not None:
-            assert names is not None
-            tree = tree.where(_after(keys, names), append=True)
-    tree.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
-    return tree
-
-
-def _after(keys: list[tuple[exp.Expression, bool]], names: list[str]) -> exp.Expression:
-    """(k0, k1, ...) strictly after the placeholders `names` in the keyset order."""
-    branches: list[exp.Expression] = []
-    for i, (key, desc) in enumerate(keys):
-        parts: list[exp.Expression] = [
-            exp.EQ(this=k.copy(), expression=exp.Placeholder(this=names[j]))
-            for j, (k, _) in enumerate(keys[:i])
-        ]
-        op = exp.LT if desc else exp.GT
-        parts.append(op(this=key.copy(), expression=exp.Placeholder(this=names[i])))
-        branches.append(exp.Paren(this=exp.and_(*parts)))
-    return exp.Paren(this=exp.or_(*branches))
-
-
-def _count(send: Callable[[str, Mapping[str, Any]], Any], translation: Translation) -> int:
-    """The rows a keyset scan yields in all (before its OFFSET), by one count request."""
-    inner = translation.tree.copy()
-    inner.set("order", None)
-    inner.set("limit", None)
-    tree = exp.select(exp.alias_(_fn("count"), "c0")).from_(inner.subquery("t"))
-    return int(send(render(tree), translation.values).results[0][0])
 
 
 @dataclass
@@ -381,9 +246,8 @@ def execute(
         rows = (tuple(f(v) for f, v in zip(converters, row)) for row in answer.results)
         return PushdownResult(description, rows, sent)
     translation = chosen.translation
-    width = len(translation.columns)
     limit = _first_limit(translation, chosen.mode, page_size)
-    first_tree = _page_tree(translation, None, limit, mode=chosen.mode)
+    first_tree = page_tree(translation, None, limit, mode=chosen.mode)
     first = send(render(first_tree), translation.values)
     mode = chosen.mode
     if mode == "single" and _fills_an_answer(translation, first, limit):
@@ -397,15 +261,25 @@ def execute(
         if on_more is not None:
             on_more(1 if wanted is None else math.ceil(wanted / limit))
         del first
-        first = send(render(_page_tree(translation, None, limit, mode=mode)),
+        first = send(render(page_tree(translation, None, limit, mode=mode)),
                      translation.values, False)  # fmt: skip
-    decoders = [c.decode for c in translation.columns]
+    description, convert = _reader(translation, first.types[: len(translation.columns)])
+    pages = _rows(send, translation, mode, first, limit, page_size, convert, on_more)
+    return PushdownResult(description, pages, sent)
+
+
+def _reader(
+    translation: Translation, types: Sequence[str]
+) -> tuple[list[Description], Callable[[list[list[Any]]], list[tuple[Any, ...]]]]:
+    """The PEP 249 description of the answer's columns (`types`: the Query API's), and what
+    turns its rows into Python values."""
+    width = len(translation.columns)
     by_column = [
-        column_converter_for(t) if decode is None else _decoding(decode)
-        for decode, t in zip(decoders, first.types[:width])
+        column_converter_for(t) if column.decode is None else _decoding(column.decode)
+        for column, t in zip(translation.columns, types)
     ]
     description = []
-    for column, type_name in zip(translation.columns, first.types[:width]):
+    for column, type_name in zip(translation.columns, types):
         entry = description_for(column.name, type_name)
         if column.decode is not None:
             entry = (column.name, column.code or "json", None, None, None, None, True)
@@ -420,8 +294,7 @@ def execute(
                 column if conv is None else conv(column) for conv, column in zip(by_column, columns)
             ]))  # fmt: skip
 
-    pages = _rows(send, translation, mode, first, limit, page_size, convert, on_more)
-    return PushdownResult(description, pages, sent)
+    return description, convert
 
 
 def _fills_an_answer(translation: Translation, first: Any, limit: int) -> bool:
@@ -477,12 +350,12 @@ def _rows(
             # The first page came back full: count the rest before asking for more.
             counted = True
             on_more(1)
-            total = _count(send, translation)
+            total = count_rows(send, translation)
             on_more(max(0, total - limit) // page_size + 1)
         values = dict(translation.values)
         names = [f"p{base + i}" for i in range(len(after))]
         values.update(zip(names, after))
-        tree = _page_tree(translation, list(after), rows, names, mode=mode)
+        tree = page_tree(translation, list(after), rows, names, mode=mode)
         return send(render(tree), values, False)
 
     def key(row: list[Any]) -> list[Any]:

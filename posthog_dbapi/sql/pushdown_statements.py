@@ -1,5 +1,5 @@
 """Translator rules for statements: SELECT, FROM (tables, subqueries, CTEs), WHERE, GROUP BY,
-HAVING, ORDER BY, LIMIT/OFFSET, and `translate()`, the entry point.
+HAVING, ORDER BY, LIMIT/OFFSET (`pushdown_translate.translate` is the entry point).
 
 Every identifier in the output is either a known column of the HogQL tables (quoted by
 `pushdown_dialect.identifier`) or a generated name (``t0``, ``c0``, ``cte0``): user aliases are
@@ -8,12 +8,10 @@ mapped, never copied.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, cast
 
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import SqlglotError
 
 from posthog_dbapi.sql.pushdown_client import Client
 from posthog_dbapi.sql.pushdown_dialect import identifier
@@ -26,14 +24,12 @@ from posthog_dbapi.sql.pushdown_model import (
     OutputColumn,
     Scope,
     Source,
-    Translation,
     Typed,
     Unsupported,
     fn,
 )
 from posthog_dbapi.sql.pushdown_properties import PropertyTimeRules
-from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES, HogQLTable
-from posthog_dbapi.sql.pushdown_tokens import number_params, projection_texts
+from posthog_dbapi.sql.pushdown_tables import HogQLTable
 from posthog_dbapi.sql.pushdown_types import (
     decode_json_value,
     decode_number,
@@ -41,7 +37,7 @@ from posthog_dbapi.sql.pushdown_types import (
     normalise_json,
 )
 
-__all__ = ["Translator", "translate"]
+__all__ = ["Translator", "constant_int"]
 
 
 class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
@@ -138,7 +134,7 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         # Query API caps only the outermost LIMIT, so an inner one is kept as it is.
         if node.args.get("offset") is not None:
             raise Unsupported("OFFSET in a subquery (the Query API refuses OFFSET)")
-        limit = _constant_int(node.args.get("limit"), self)
+        limit = constant_int(node.args.get("limit"), self)
         if limit is not None and limit >= 0:
             out.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
         self.wrap_number_sources(out, list(scope.sources.values()))
@@ -437,117 +433,7 @@ def _carry_keys(inner: exp.Select, scope: Scope, node: exp.Expression) -> HogQLT
     return HogQLTable("(subquery)", tuple(keys), tuple(k for k, _ in keys))
 
 
-def translate(
-    sql: str, params: Sequence[Any] = (), tables: dict[str, HogQLTable] | None = None
-) -> Translation:
-    """Translate `sql` (one SELECT, SQLite dialect) or raise `Unsupported`."""
-    numbered = number_params(sql)
-    try:
-        statements = [s for s in sqlglot.parse(numbered, read="sqlite") if s is not None]
-    except SqlglotError as exc:
-        raise Unsupported(f"sqlglot cannot parse it: {str(exc)[:120]}") from exc
-    if len(statements) != 1:
-        raise Unsupported("not exactly one statement")
-    tree = statements[0]
-    if isinstance(tree, (exp.Union, exp.Intersect, exp.Except)):
-        tree = _compound_as_select(tree, sql)
-    if not isinstance(tree, exp.Select):
-        raise Unsupported(f"{type(tree).__name__} (only SELECT is pushed down)")
-    translator = Translator(params, dict(tables if tables is not None else HOGQL_BUILTIN_TABLES))
-    limit = _constant_int(tree.args.get("limit"), translator)
-    offset = _constant_int(tree.args.get("offset"), translator) or 0
-    if tree.args.get("limit") is not None and limit is not None and limit < 0:
-        limit = None
-    if offset < 0:
-        offset = 0
-    body = tree.copy()
-    body.set("limit", None)
-    body.set("offset", None)
-    out, columns, scope = translator.select(body)
-    texts = projection_texts(sql)
-    expanded = any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and
-                   isinstance(p.this, exp.Star)) for p in tree.expressions)  # fmt: skip
-    if not expanded and len(texts) == len(columns):
-        for column, text, proj in zip(columns, texts, tree.expressions):
-            if not isinstance(proj, (exp.Alias, exp.Column)):
-                column.name = text
-    aggregated = bool(
-        body.args.get("group") or body.args.get("distinct") or body.args.get("having")
-        or any(node.find(exp.AggFunc) or _has_total(node) for node in body.expressions)
-    )  # fmt: skip
-    source = next(iter(scope.sources.values()))
-    # A join multiplies rows, so one table's keys do not page it, but all its tables' keys do
-    # (a side an outer join pads pages by NULL-safe keys, see `pushdown_planner._keys`); a
-    # window sees the whole table, so a page (rows after the last key) would change its values.
-    pageable = not aggregated and body.find(exp.Window) is None
-    key_sources: list[tuple[str, HogQLTable]] = []
-    for s in scope.sources.values():
-        keyed = s.table or s.keys  # a table, or a derived table that carries its tables' keys
-        if keyed is not None and keyed.keys:
-            key_sources.append((s.alias, keyed))
-    unpaged = ""
-    if not pageable or len(key_sources) != len(scope.sources):
-        key_sources = []
-        unpaged = (
-            "its aggregate, GROUP BY or DISTINCT" if aggregated
-            else "its window function" if pageable is False
-            else "a subquery or CTE in FROM that limits, groups or deduplicates rows"
-        )  # fmt: skip
-    padded = {s.alias: s.marker for s in scope.sources.values() if s.marker and key_sources}
-    table = source.table if key_sources and len(scope.sources) == 1 else None
-    used = {node.name for node in out.find_all(exp.Placeholder)}
-    for name in [n for n in translator.values if n not in used]:
-        del translator.values[name]  # a constant the translation turned into another value
-    order = out.args.get("order")
-    order_keys = scope.order_keys if scope.keyset_order and key_sources else []
-    return Translation(
-        tree=out,
-        values=translator.values,
-        columns=columns,
-        limit=limit,
-        offset=offset,
-        aggregated=aggregated,
-        ordered=order is not None,
-        table=table,
-        source_alias=source.alias,
-        order_keys=order_keys,
-        key_sources=key_sources,
-        padded=padded,
-        unpaged=unpaged,
-    )
-
-
-def _has_total(node: exp.Expression) -> bool:
-    """SQLite's total() aggregate, which sqlglot reads as an unknown function."""
-    return any(f.name.lower() == "total" for f in node.find_all(exp.Anonymous))
-
-
-def _compound_as_select(tree: exp.SetOperation, sql: str) -> exp.Select:
-    """``a UNION b ORDER BY x LIMIT n`` as ``SELECT * FROM (a UNION b) ORDER BY x LIMIT n``, the
-    first member's unnamed columns named by their text (SQLite's names for the result)."""
-    first: exp.Expression = tree
-    while isinstance(first, exp.SetOperation):
-        first = first.this
-    if not isinstance(first, exp.Select):
-        raise Unsupported("a compound SELECT whose first member is not a SELECT")
-    texts = projection_texts(sql)
-    if len(texts) == len(first.expressions):
-        first.set("expressions", [
-            p if isinstance(p, (exp.Alias, exp.Column, exp.Star)) else exp.alias_(p, text)
-            for p, text in zip(first.expressions, texts)
-        ])  # fmt: skip
-    bare = tree.copy()
-    for arg in ("order", "limit", "offset"):
-        bare.set(arg, None)
-    wrapper = exp.Select(expressions=[exp.Star()]).from_(
-        exp.Subquery(this=bare, alias=exp.TableAlias(this=exp.to_identifier("u")))
-    )
-    for arg in ("order", "limit", "offset"):
-        wrapper.set(arg, tree.args.get(arg))
-    return wrapper
-
-
-def _constant_int(node: exp.Expression | None, translator: Translator) -> int | None:
+def constant_int(node: exp.Expression | None, translator: Translator) -> int | None:
     if node is None:
         return None
     value_node = node.expression
