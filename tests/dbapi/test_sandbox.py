@@ -202,25 +202,25 @@ def test_interrupt_stops_a_running_statement_from_another_thread(
 
 
 def test_statement_timeout_cancels_its_query_api_query(emulator: EmulatorServer) -> None:
-    emulator.app.queries.hold()
-    try:
-        # query_timeout makes the query async, so it is polled and can be seen still running.
-        with posthog_dbapi.connect(
-            emulator.url,
-            emulator.api_key,
-            emulator.project_id,
-            query_timeout=60,
-            statement_timeout=0.3,
-            rate_budget=False,
-        ) as conn:
-            cursor = conn.cursor()
+    # query_timeout makes the query async, so it is polled and can be seen still running.
+    with posthog_dbapi.connect(
+        emulator.url, emulator.api_key, emulator.project_id, query_timeout=60, rate_budget=False
+    ) as conn:
+        cursor = conn.cursor()
+        # Warmed up without the timeout (key check, schema), so on a loaded machine the 0.3 s
+        # cannot run out before the held query is sent: then there would be nothing to cancel.
+        cursor.execute("SELECT count(*) FROM events").fetchone()
+        emulator.app.request_log.clear()
+        conn.statement_timeout = 0.3
+        emulator.app.queries.hold()
+        try:
             with pytest.raises(dbapi.OperationalError, match="statement_timeout"):
                 cursor.execute("SELECT event, count(*) FROM events GROUP BY event")
             assert cursor.route is None
             deletes = [r.path for r in emulator.app.request_log if r.method == "DELETE"]
             assert len(deletes) == 1 and "/query/" in deletes[0]
-    finally:
-        emulator.app.queries.release()
+        finally:
+            emulator.app.queries.release()
 
 
 def test_a_query_api_request_after_the_deadline_is_refused_at_once() -> None:
@@ -270,15 +270,20 @@ def test_statement_timeout_cancels_the_query_of_a_local_evaluation(
 ) -> None:
     # pushdown="off": SQLite evaluates, the events table fetches through the Query API, and
     # that request is held past the timeout (a request waiting on HTTP runs no SQLite code).
-    emulator.app.faults.add("delay", path=r"/query/$", method="POST", delay=1.5, times=1)
     with posthog_dbapi.connect(
         emulator.url,
         emulator.api_key,
         emulator.project_id,
         pushdown="off",
-        statement_timeout=0.3,
         rate_budget=False,
     ) as conn:
+        # A first statement on events without the timeout: the key check, the schema and the
+        # virtual table are then in place, so on a loaded machine the timeout cannot run out
+        # before the held POST is sent (it once did, in CI, with nothing to cancel).
+        conn.cursor().execute("SELECT count(*) FROM events").fetchone()
+        emulator.app.request_log.clear()
+        emulator.app.faults.add("delay", path=r"/query/$", method="POST", delay=2.0, times=1)
+        conn.statement_timeout = 0.5
         started = time.monotonic()
         with pytest.raises(dbapi.OperationalError, match="statement_timeout"):
             conn.cursor().execute("SELECT count(*) FROM events")
