@@ -272,6 +272,15 @@ class TranslatorBase:
     def num_aggregate(self, name: str, inner: Typed) -> Typed:
         raise NotImplementedError
 
+    def arith_aggregate(self, name: str, a: Num) -> Typed:
+        raise NotImplementedError
+
+    def number_mod(self, left: Typed, right: Typed) -> Typed:
+        raise NotImplementedError
+
+    def number_typeof(self, inner: Typed) -> Typed:
+        raise NotImplementedError
+
     def dt_comparison(self, op: type[exp.Expression], column: exp.Expression, text: str
                       ) -> exp.Expression:  # fmt: skip
         raise NotImplementedError

@@ -438,9 +438,10 @@ class NumberRules(TranslatorBase):
             # total() of no rows is 0.0, where sum() is NULL.
             return Typed(_case((_op(exp.GT, fn("count", value), _num(0)), fn("sum", value.copy())),
                                default=exp.Literal.number("0.0")), "float", agg=True)  # fmt: skip
-        if (a.cls is None or a.summed_int is None or a.summed_real is None
-                or a.summed_double is None):  # fmt: skip
-            raise Unsupported(f"{name.upper()} of arithmetic (only of a property itself)")
+        if a.cls is None:
+            return self.arith_aggregate(name, a)  # `pushdown_numagg`
+        if a.summed_int is None or a.summed_real is None or a.summed_double is None:
+            raise Unsupported(f"{name.upper()} of a property's part")
         count = fn("countIf", _op(exp.GT, a.cls, _num(0)))
         if name == "count":
             return Typed(count, "int", agg=True)
