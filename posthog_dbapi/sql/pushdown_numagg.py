@@ -55,7 +55,9 @@ class ArithAggregateRules(NumberRules):
             return Typed(average, "float", agg=True,
                          client=Client("leaf", nodes=[average.copy()],
                                        decode=_float))  # fmt: skip
-        ints, ints_real = fn("sum", w.copy()), fn("sum", as_real(w))
+        # A CASE, not sum(w * 1.0): ClickHouse rewrites that as sum(w) * 1.0, which wraps past
+        # Int64 before turning REAL.
+        ints, ints_real = fn("sum", w.copy()), fn("sum", case((not_null(w), as_real(w))))
         reals, reals_count = fn("sum", r.copy()), fn("count", r.copy())
         pieces = [count.copy(), reals_count.copy(), ints.copy(), ints_real.copy(), reals.copy()]
         float_total = op(exp.Add, fn("coalesce", reals, exp.Literal.number("0.0")),

@@ -89,6 +89,12 @@ def _real_to_int(real: exp.Expression) -> exp.Expression:
     return case(*_real_branches(real, exp.true()))
 
 
+def _no_negative_zero(real: exp.Expression) -> exp.Expression:
+    """`real`, with -0.0 (CAST('-0' AS REAL)) as 0.0: ClickHouse groups the two apart where
+    SQLite merges them, and the Query API's JSON (``-0``) loses the sign anyway."""
+    return op(exp.Add, real, exp.Literal.number("0.0"))
+
+
 def _decode_abs(values: Any) -> Any:
     value = decode_pair(values)
     if isinstance(value, int) and value < 0:
@@ -168,7 +174,7 @@ class ConversionRules(ArithAggregateRules):
         prefix = exp.Anonymous(this="extract", expressions=[typed.node.copy(),
                                                             self.value(PREFIX)])  # fmt: skip
         return tidy(case((op(exp.EQ, prefix, text_lit("")), exp.Literal.number("0.0")),
-                         default=fn("toFloat", prefix.copy())))  # fmt: skip
+                         default=_no_negative_zero(fn("toFloat", prefix.copy()))))  # fmt: skip
 
     # --- properties ----------------------------------------------------------------------
     def _property_parts(self, typed: Typed) -> tuple[Num, str, str]:
@@ -205,7 +211,7 @@ class ConversionRules(ArithAggregateRules):
         as_float = case((is_(0), exp.Null()), (is_(1), as_real(at(3, "w"))), (is_(2), at(3, "fr")),
                         (or_(is_(4), op(exp.EQ, at(3, "p"), text_lit(""))),
                          exp.Literal.number("0.0")),
-                        default=at(3, "fp"))  # fmt: skip
+                        default=_no_negative_zero(at(3, "fp")))  # fmt: skip
         layers[3] += [(f"{base}ci", tidy(as_int)), (f"{base}cr", tidy(as_float))]
         return num, alias, base
 
@@ -252,7 +258,22 @@ class ConversionRules(ArithAggregateRules):
             real = exp.column(identifier(f"{base}cr"), identifier(f"{alias}l4"))
             layers[4] += [
                 (f"{base}aw", tidy(case((op(exp.EQ, c, int_lit(1)), fn("abs", w))))),
-                (f"{base}ar", tidy(case((op(exp.GT, c, int_lit(1)), fn("abs", real))))),
+                # Not ClickHouse's abs(): SQLite's keeps the sign of -0.0 (of '-0').
+                (
+                    f"{base}ar",
+                    tidy(
+                        case(
+                            (
+                                and_(
+                                    op(exp.GT, c, int_lit(1)),
+                                    op(exp.LT, real, exp.Literal.number("0.0")),
+                                ),
+                                op(exp.Sub, exp.Literal.number("0.0"), real),
+                            ),
+                            (op(exp.GT, c, int_lit(1)), real),
+                        )
+                    ),
+                ),
             ]
         result = Num(self._column(alias, f"{base}aw"), self._column(alias, f"{base}ar"), layer=4)
         client = Client("leaf", nodes=[result.w.copy(), result.r.copy()], decode=_decode_abs)
@@ -265,6 +286,8 @@ class ConversionRules(ArithAggregateRules):
         if inner.kind == "str":
             if target == "int":
                 return Typed(self.text_int(inner), "int", agg=inner.agg)
+            if self.digit_text(inner):
+                return Typed(fn("toFloat", inner.node.copy()), "float", agg=inner.agg)
             return Typed(self.text_real(inner), "float", agg=inner.agg)
         if inner.kind == "jval" and inner.prop is not None:
             return self.property_int(inner) if target == "int" else self.property_real(inner)
