@@ -56,6 +56,7 @@ class ExpressionRules(ConversionRules):
         inner = self.expr(node.this, scope, alias_ok)
         return Typed(exp.Paren(this=inner.node), inner.kind, inner.const, inner.agg,
                      text=inner.text, num=inner.num, prop=inner.prop, client=inner.client,
+                     fallback=inner.fallback,
                      rounding=inner.rounding)  # fmt: skip
 
     def x_Column(self, node: exp.Column, scope: Scope, alias_ok: bool) -> Typed:
@@ -343,7 +344,10 @@ class ExpressionRules(ConversionRules):
             constant = rest[0].const
             raw = fn("if", missing, self.value(json.dumps(constant)), first.node)
             text = fn("if", missing.copy(), self.value(str(constant)), first.text)
-            return Typed(raw, "jval", agg=first.agg, text=text)
+            number = constant if isinstance(constant, (int, float)) else None
+            # As a number (`pushdown_numconv.coalesced_num`): the property, or the constant.
+            return Typed(raw, "jval", agg=first.agg, text=text, fallback=number,
+                         prop=first.prop if number is not None else None)  # fmt: skip
         if len(kinds) != 1 or kinds & {"jval", "json", "unknown", "num"}:
             raise Unsupported("COALESCE over values of different kinds")
         return Typed(fn("coalesce", *[a.node for a in args]), kinds.pop(),

@@ -118,6 +118,8 @@ class NumberRules(TranslatorBase):
         if typed.kind == "null":
             return Num(exp.Null(), exp.Null(), "int")
         if typed.kind == "jval" and typed.prop is not None:
+            if typed.fallback is not None:
+                return self.coalesced_num(typed)  # `pushdown_numconv`
             return self.property_num(*typed.prop)
         raise Unsupported(f"arithmetic on a value of kind {typed.kind}")
 

@@ -181,6 +181,8 @@ class ConversionRules(ArithAggregateRules):
         """A property's `Num`, its subqueries' alias and its parts' prefix; adds its
         conversions (CAST AS INTEGER and AS REAL) to the subqueries once."""
         assert typed.prop is not None
+        if typed.fallback is not None:
+            raise Unsupported("a conversion of coalesce(property, number) (text converts so)")
         num = self.property_num(*typed.prop)
         alias, base = num.w.table if isinstance(num.w, exp.Column) else "", num.w.name[:-1]
         if not alias:
@@ -228,7 +230,7 @@ class ConversionRules(ArithAggregateRules):
 
     def number_typeof(self, inner: Typed) -> Typed:
         """typeof() of a property, or of a row-typed number."""
-        if inner.kind == "jval" and inner.prop is not None:
+        if inner.kind == "jval" and inner.prop is not None and inner.fallback is None:
             c = self.property_num(*inner.prop).cls
             assert c is not None
             built = case((op(exp.EQ, c, int_lit(0)), self.value("null")),
@@ -278,6 +280,41 @@ class ConversionRules(ArithAggregateRules):
         result = Num(self._column(alias, f"{base}aw"), self._column(alias, f"{base}ar"), layer=4)
         client = Client("leaf", nodes=[result.w.copy(), result.r.copy()], decode=_decode_abs)
         return Typed(result.real_view(), "num", agg=inner.agg, num=result, client=client)
+
+    def coalesced_num(self, typed: Typed) -> Num:
+        """``coalesce(property, number)`` as a number: the property's parts, with the
+        number's on the rows where the property is missing or null, as columns of one more
+        subquery over its table."""
+        assert typed.prop is not None and typed.fallback is not None
+        num = self.property_num(*typed.prop)
+        alias, base = num.w.table if isinstance(num.w, exp.Column) else "", num.w.name[:-1]
+        if not alias:
+            raise Unsupported("a property's parts outside its subqueries")
+        layers = self.number_layers[alias]
+        while len(layers) < 5:
+            layers.append([])
+        value = typed.fallback
+        whole = isinstance(value, int)
+        number = self.value(value)
+        real = self.value(float(value))
+        # What each part is on a missing row (class 0): see `pushdown_numbers._summed`.
+        missing = {"c": int_lit(1 if whole else 2), "w": number if whole else exp.Null(),
+                   "r": exp.Null() if whole else number, "si": number if whole else exp.Null(),
+                   "sd": real if whole else exp.Null(), "sr": exp.Null() if whole else real,
+                   "af": real, "x": exp.Null(), "mi": number if whole else exp.Null(),
+                   "mr": exp.Null() if whole else real}  # fmt: skip
+        name = f"{base}k{sum(len(layer) for layer in layers)}"
+        c = exp.column(identifier(f"{base}c"), identifier(f"{alias}l4"))
+        absent = op(exp.EQ, c, int_lit(0))
+        parts: dict[str, exp.Expression] = {}
+        for part, there in missing.items():
+            own = exp.column(identifier(f"{base}{part}"), identifier(f"{alias}l4"))
+            layers[4].append((f"{name}{part}", tidy(case((absent, there), default=own))))
+            parts[part] = self._column(alias, f"{name}{part}")
+        return Num(parts["w"], parts["r"], layer=4, summed_int=parts["si"],
+                   summed_real=parts["sr"], summed_double=parts["sd"], summed_any=parts["af"],
+                   cls=parts["c"], text=parts["x"], lowest_int=parts["mi"],
+                   lowest_real=parts["mr"])  # fmt: skip
 
     # --- CAST ----------------------------------------------------------------------------
     def number_cast(self, inner: Typed, target: str) -> Typed | None:

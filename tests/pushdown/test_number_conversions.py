@@ -32,6 +32,11 @@ STATEMENTS = [
     f"SELECT json_extract(properties, '$.g') AS g, sum({N} * 2), avg({N} + 1), min({N} / 2), "
     f"max(abs({N})) FROM events GROUP BY g HAVING sum({N} * 2) > 10",
     f"SELECT uuid FROM events WHERE {P} % 4 = 1 OR CAST({P} AS INTEGER) > 100 OR abs({P}) = 2.5",
+    # coalesce(property, number) reads a missing or null property as the number.
+    f"SELECT sum(coalesce({P}, 0)), avg(coalesce({P}, 0)), total(coalesce({P}, 1.5)), "
+    f"min(coalesce({P}, -100)), max(coalesce({Q}, 99)), sum(coalesce({Q}, 0) * 2) FROM events",
+    f"SELECT uuid, coalesce({P}, 0) * 2, coalesce({Q}, 0.5) + 1, coalesce({P}, 7) FROM events "
+    f"WHERE coalesce({Q}, 0) < 3",
     # Text: strftime's digits are INTEGERs; other text reads by its numeric prefix.
     "SELECT strftime('%M', timestamp) / 6 AS q, strftime('%S', timestamp) % 7 AS m, count(*) "
     "FROM events GROUP BY q, m",
