@@ -16,10 +16,9 @@ table's numbers (`_layered`). A condition or ORDER BY then reads a few columns. 
 sends only its leaves (a property's two parts, a SUM's sums and counts), which the client
 finishes by SQLite's rules (`pushdown_client`), ``round()`` included.
 
+Conversions (CAST, %, typeof, abs) are `pushdown_numconv`'s, ``sum(x * 2)`` `pushdown_numagg`'s.
 Not pushed (they stay in SQLite): GROUP BY, DISTINCT, a set operation or a subquery column over
-such a value (SQLite merges 5 with 5.0 and keeps whichever row came first), ``%`` of one (it
-converts REALs and texts to integers by two other rules), aggregates of arithmetic
-(``sum(x * 2)``), and functions of one besides ABS and ``round()`` of a result column.
+such a value (SQLite merges 5 with 5.0 and keeps whichever row came first).
 """
 
 from __future__ import annotations

@@ -136,18 +136,79 @@ class ConversionRules(ArithAggregateRules):
             return node.this
         return NO_CONST
 
+    def _text_parts(self, typed: Typed) -> dict[str, exp.Expression] | None:
+        """Text of one table's row as a number (``w``, ``r``) and its CASTs (``ci``, ``cr``):
+        columns of the subqueries `pushdown_numbers` reads the table through, so the text's
+        conversions are computed once (PostHog's parser is slow over them nested); None when
+        the text is not one table's row's."""
+        node = typed.node
+        if typed.agg or node.find(exp.AggFunc, exp.Window, exp.Subquery, exp.Select):
+            return None
+        tables = {c.table for c in node.find_all(exp.Column)}
+        alias = tables.pop() if len(tables) == 1 else ""
+        if not alias:
+            return None
+        self._number_state()
+        known: dict[str, dict[str, exp.Expression]] = self.__dict__.setdefault("text_parts", {})
+        key = f"{alias}:{node.sql()}"
+        if key in known:
+            return known[key]
+        base = f"x{len(known)}"
+        layers = self.number_layers.setdefault(alias, [[], [], [], []])
+
+        def at(layer: int, name: str) -> exp.Expression:
+            return exp.column(identifier(f"{base}{name}"), identifier(f"{alias}l{layer}"))
+
+        layers[0].append((f"{base}s", node.copy().transform(
+            lambda n: exp.column(identifier(n.name), identifier(f"{alias}l0"))
+            if isinstance(n, exp.Column) and n.table == alias else n)))  # fmt: skip
+        text = at(1, "s")
+        layers[1] += [
+            (f"{base}p", exp.Anonymous(this="extract", expressions=[text, self.value(PREFIX)])),
+            (f"{base}d", exp.Anonymous(this="extract",
+                                       expressions=[text.copy(), self.value(INTEGER_PREFIX)])),
+        ]  # fmt: skip
+        prefix = at(2, "p")
+        layers[2] += [
+            (f"{base}pi", fn("toInt", prefix)),
+            (f"{base}pm", fn("match", prefix.copy(), self.value(INTEGER_TEXT))),
+            (f"{base}fp", fn("toFloat", prefix.copy())),
+            (f"{base}di", fn("toInt", at(2, "d"))),
+        ]
+        prefix, whole, fp = at(3, "p"), at(3, "pi"), at(3, "fp")
+        digits, number = at(3, "d"), at(3, "di")
+        empty = op(exp.EQ, prefix, text_lit(""))
+        integral = and_(at(3, "pm"), not_null(whole))
+        layers[3] += [(f"{base}{name}", tidy(part)) for name, part in (
+            ("w", case((empty, int_lit(0)), (integral, whole))),
+            ("r", case((or_(empty, integral), exp.Null()), default=fp)),
+            ("ci", case((is_null(digits), exp.Null()),
+                        (op(exp.EQ, digits, text_lit("")), int_lit(0)),
+                        (not_null(number), number),
+                        (exp.Like(this=digits.copy(), expression=text_lit("-%")), _min_int()),
+                        default=int_lit(_MAX))),
+            ("cr", case((empty, exp.Literal.number("0.0")), default=_no_negative_zero(fp))),
+        )]  # fmt: skip
+        known[key] = {n: self._column(alias, f"{base}{n}") for n in ("w", "r", "ci", "cr")}
+        return known[key]
+
     def text_number(self, typed: Typed) -> Typed:
         """Text in arithmetic: its numeric prefix, an INTEGER when it is a whole one."""
         if self.digit_text(typed):
             return Typed(fn("toInt", typed.node.copy()), "int", agg=typed.agg)
-        prefix = exp.Anonymous(this="extract", expressions=[typed.node.copy(),
-                                                            self.value(PREFIX)])  # fmt: skip
-        whole = fn("toInt", prefix.copy())
-        integral = and_(fn("match", prefix.copy(), self.value(INTEGER_TEXT)), not_null(whole))
-        empty = op(exp.EQ, prefix, text_lit(""))
-        w = case((empty, int_lit(0)), (integral, whole))
-        r = case((or_(empty, integral), exp.Null()), default=fn("toFloat", prefix.copy()))
-        num = Num(w, r)
+        parts = self._text_parts(typed)
+        if parts is not None:
+            num = Num(parts["w"].copy(), parts["r"].copy(), layer=3)
+        else:
+            prefix = exp.Anonymous(this="extract", expressions=[typed.node.copy(),
+                                                                self.value(PREFIX)])  # fmt: skip
+            whole = fn("toInt", prefix.copy())
+            integral = and_(fn("match", prefix.copy(), self.value(INTEGER_TEXT)),
+                            not_null(whole))  # fmt: skip
+            empty = op(exp.EQ, prefix, text_lit(""))
+            w = case((empty, int_lit(0)), (integral, whole))
+            r = case((or_(empty, integral), exp.Null()), default=fn("toFloat", prefix.copy()))
+            num = Num(w, r)
         return Typed(num.real_view(), "num", agg=typed.agg, num=num,
                      client=Client("leaf", nodes=[num.w.copy(), num.r.copy()],
                                    decode=decode_pair))  # fmt: skip
@@ -156,6 +217,9 @@ class ConversionRules(ArithAggregateRules):
         """CAST(text AS INTEGER)."""
         if self.digit_text(typed):
             return fn("toInt", typed.node.copy())
+        parts = self._text_parts(typed)
+        if parts is not None:
+            return parts["ci"].copy()
         pattern = self.value(INTEGER_PREFIX)
         digits = exp.Anonymous(this="extract", expressions=[typed.node.copy(), pattern])
         return self._clamped(digits)
@@ -171,6 +235,9 @@ class ConversionRules(ArithAggregateRules):
 
     def text_real(self, typed: Typed) -> exp.Expression:
         """CAST(text AS REAL)."""
+        parts = self._text_parts(typed)
+        if parts is not None:
+            return parts["cr"].copy()
         prefix = exp.Anonymous(this="extract", expressions=[typed.node.copy(),
                                                             self.value(PREFIX)])  # fmt: skip
         return tidy(case((op(exp.EQ, prefix, text_lit("")), exp.Literal.number("0.0")),

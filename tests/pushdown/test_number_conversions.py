@@ -47,6 +47,8 @@ STATEMENTS = [
     "SELECT uuid, CAST(distinct_id AS INTEGER), substr(distinct_id, 2) * 2, "
     "CAST(substr(distinct_id, 2) AS REAL), substr(distinct_id, 2) % 3, "
     "CAST(json_extract(properties, '$.g') AS REAL) FROM events",
+    "SELECT CAST(substr(distinct_id, 2) AS INTEGER) AS d, count(*) FROM events "
+    "WHERE substr(distinct_id, 2) + 0 < 3 GROUP BY d",
 ]
 
 
