@@ -368,8 +368,13 @@ class NumberRules(TranslatorBase):
                     else n
                 )
             )
-            stack[depth].append((f"{base}{suffix}", tidy(local)))
-            named[suffix] = exp.column(identifier(f"{base}{suffix}"), identifier(alias))
+            local = tidy(local)
+            # The same operation twice (avg(x + 1), max(x + 1)) reads one column.
+            name = next((n for n, part in stack[depth] if n.endswith(suffix) and part == local),
+                        f"{base}{suffix}")  # fmt: skip
+            if name == f"{base}{suffix}":
+                stack[depth].append((name, local))
+            named[suffix] = exp.column(identifier(name), identifier(alias))
         return Num(named["w"], named["r"], layer=depth)
 
     def num_negate(self, inner: Typed) -> Typed:
