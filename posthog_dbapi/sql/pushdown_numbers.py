@@ -377,23 +377,6 @@ class NumberRules(TranslatorBase):
             named[suffix] = exp.column(identifier(name), identifier(alias))
         return Num(named["w"], named["r"], layer=depth)
 
-    def num_negate(self, inner: Typed) -> Typed:
-        """``-x``: SQLite computes ``0 - x``."""
-        zero = Typed(exp.Literal.number(0), "int", 0)
-        return self.num_arith(exp.Sub, zero, inner)
-
-    def num_abs(self, inner: Typed) -> Typed:
-        """ABS of an arithmetic result (never text): an INTEGER stays one, a REAL stays one."""
-        a = self.as_num(inner)
-        if a.cls is not None:
-            raise Unsupported("ABS of a property (SQLite turns its text into a REAL)")
-        w = _case((_op(exp.LT, a.w, _num(0)), _op(exp.Sub, _num(0), a.w)), default=a.w)
-        r = _case((_op(exp.LT, a.r, exp.Literal.number("0.0")),
-                   _op(exp.Sub, exp.Literal.number("0.0"), a.r)), default=a.r)  # fmt: skip
-        num = Num(w, r, overflow=a.overflow)
-        return Typed(num.real_view(), "num", agg=inner.agg, num=num,
-                     client=Client("abs", [self.client_of(inner)]))  # fmt: skip
-
     def num_comparison(self, op: type[exp.Expression], left: Typed, right: Typed
                        ) -> exp.Expression:  # fmt: skip
         """Numbers compared exactly, INTEGER with INTEGER, INTEGER with REAL (ClickHouse

@@ -1,7 +1,7 @@
 """Translator rules for values SQLite converts to numbers: ``CAST(... AS INTEGER/REAL)`` of text
 and of JSON properties, text in arithmetic (``strftime('%H', timestamp) / 6``), ``%`` of
-anything numeric, and ``typeof()`` and ``abs()`` of a property, with SQLite's rules (checked in
-SQLite 3.54 itself):
+anything numeric, ``typeof()`` and ``abs()`` of a property, and ``-x`` and ``abs()`` of
+arithmetic, with SQLite's rules (checked in SQLite 3.54 itself):
 
 - CAST(text AS INTEGER) reads the longest integer prefix after leading spaces (``'12.9'`` 12,
   ``' 7x'`` 7, ``'1e3'`` 1, ``'abc'`` 0) and clamps past 64 bits; CAST(text AS REAL) reads the
@@ -13,14 +13,21 @@ SQLite 3.54 itself):
 - ``abs()`` of an INTEGER is one (the smallest raises "integer overflow"); of anything else it is
   the REAL of its numeric value (``abs('12')`` is 12.0).
 
-A property's conversions are more columns of the subqueries `pushdown_numbers` reads it through,
-so each is computed once and statements stay shallow for PostHog's parser. Text that is not a
-property (``strftime``, ``substr``) converts inline; ``strftime`` of digits only (``'%H'``,
-``'%Y%m'``) is a plain INTEGER.
+- ``coalesce(property, number)`` in arithmetic and aggregates is the property, or the number
+  where it is missing or null.
+
+A property's conversions, and those of text computed from one table's row (``substr(...)``),
+are more columns of the subqueries `pushdown_numbers` reads the table through, so each is
+computed once and statements stay shallow for PostHog's parser; other text converts inline.
+``strftime`` of digits only (``'%H'``, ``'%Y%m'``) is a plain INTEGER. ``CAST('-0' AS REAL)``
+gives 0.0 (SQLite -0.0): ClickHouse would group it apart from 0.0, where SQLite merges them,
+and the Query API's JSON loses the sign anyway.
 
 Kept in SQLite: GROUP BY, DISTINCT or a set operation over ``%`` or ``abs()`` of a value that
 may be an INTEGER on one row and a REAL on another (SQLite merges 1 with 1.0 and keeps
-whichever row came first), as for the rest of `pushdown_numbers`.
+whichever row came first; ``%`` is a REAL when either side is one, so ``x % 3`` of a property
+is such a value), as for the rest of `pushdown_numbers`; CAST, ``%`` or ``typeof()`` of
+``coalesce(property, number)`` (its text converts by CAST's rules).
 """
 
 from __future__ import annotations
@@ -242,6 +249,24 @@ class ConversionRules(ArithAggregateRules):
                                                             self.value(PREFIX)])  # fmt: skip
         return tidy(case((op(exp.EQ, prefix, text_lit("")), exp.Literal.number("0.0")),
                          default=_no_negative_zero(fn("toFloat", prefix.copy()))))  # fmt: skip
+
+    # --- functions of numbers ------------------------------------------------------------
+    def num_negate(self, inner: Typed) -> Typed:
+        """``-x``: SQLite computes ``0 - x``."""
+        zero = Typed(exp.Literal.number(0), "int", 0)
+        return self.num_arith(exp.Sub, zero, inner)
+
+    def num_abs(self, inner: Typed) -> Typed:
+        """ABS of an arithmetic result (never text): an INTEGER stays one, a REAL stays one."""
+        a = self.as_num(inner)
+        if a.cls is not None:
+            raise Unsupported("ABS of a property (SQLite turns its text into a REAL)")
+        w = case((op(exp.LT, a.w, int_lit(0)), op(exp.Sub, int_lit(0), a.w)), default=a.w)
+        r = case((op(exp.LT, a.r, exp.Literal.number("0.0")),
+                  op(exp.Sub, exp.Literal.number("0.0"), a.r)), default=a.r)  # fmt: skip
+        num = Num(w, r, overflow=a.overflow)
+        return Typed(num.real_view(), "num", agg=inner.agg, num=num,
+                     client=Client("abs", [self.client_of(inner)]))  # fmt: skip
 
     # --- properties ----------------------------------------------------------------------
     def _property_parts(self, typed: Typed) -> tuple[Num, str, str]:
