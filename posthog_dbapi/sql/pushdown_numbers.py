@@ -298,11 +298,12 @@ class NumberRules(TranslatorBase):
                          default=wb)  # fmt: skip
             dividend = _case((_null(wa), _num(0)), default=wa)
             w = _case((_or(_null(wa), _null(wb), _op(exp.EQ, wb, _num(0))), exp.Null()),
-                      (_op(exp.EQ, wb, _num(-1)),
-                       _case((_is_min_int(wa), exp.Null()), default=_op(exp.Sub, _num(0), wa))),
+                      (_and(_op(exp.EQ, wb, _num(-1)), _is_min_int(wa)), exp.Null()),
+                      (_op(exp.EQ, wb, _num(-1)), _op(exp.Sub, _num(0), wa)),
                       default=fn("intDiv", dividend, safe))  # fmt: skip
-            r = _case((both, _case((_and(_op(exp.EQ, wb, _num(-1)), _is_min_int(wa)),
-                                    exp.Literal.number("9223372036854775808.0")))),
+            # Flat CASEs: PostHog's parser slows down steeply with a CASE inside a CASE.
+            r = _case((_and(both, _op(exp.EQ, wb, _num(-1)), _is_min_int(wa)),
+                       exp.Literal.number("9223372036854775808.0")), (both, exp.Null()),
                       (_op(exp.EQ, fb, exp.Literal.number("0.0")), exp.Null()),
                       default=_op(exp.Div, fa, fb))  # fmt: skip
         else:
@@ -328,7 +329,7 @@ class NumberRules(TranslatorBase):
                                  default=_op(exp.NEQ, quotient, wb))  # fmt: skip
             w = _case((overflow, exp.Null()), default=result)
             # Past Int64, SQLite redoes the operation on the operands as REALs.
-            r = _case((both, _case((overflow, _op(kind, _real(wa), _real(wb))))),
+            r = _case((_and(both, overflow), _op(kind, _real(wa), _real(wb))), (both, exp.Null()),
                       default=_op(kind, fa, fb))  # fmt: skip
         num = self._layered(a, b, w, r) or Num(w, r, overflow=_overflow_of(a, b))
         symbols: dict[type[exp.Expression], str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*",
