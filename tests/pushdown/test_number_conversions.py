@@ -29,6 +29,8 @@ STATEMENTS = [
     f"SELECT typeof({P}) AS t, count(*), sum(CAST({P} AS INTEGER) % 5) FROM events GROUP BY t",
     f"SELECT sum({P} * 2), total({P} + 1), avg({P} / 4.0), min({P} - 1), max({P} * {Q}), "
     f"count({P} % 3), sum({P} % 3), sum(abs({P})), total(abs({P})) FROM events",
+    f"SELECT sum({P} * 2), avg({P} + 1), total({P} - 1), min({P} % 3), max(abs({P})), "
+    "count(strftime('%s', timestamp) % 1000) FROM events WHERE event = 'nothing'",
     f"SELECT json_extract(properties, '$.g') AS g, sum({N} * 2), avg({N} + 1), min({N} / 2), "
     f"max(abs({N})) FROM events GROUP BY g HAVING sum({N} * 2) > 10",
     f"SELECT uuid FROM events WHERE {P} % 4 = 1 OR CAST({P} AS INTEGER) > 100 OR abs({P}) = 2.5",
