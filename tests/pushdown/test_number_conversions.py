@@ -24,7 +24,7 @@ STATEMENTS = [
     f"SELECT uuid, {P} % 3, {P} % {Q}, {Q} % {P}, 7 % {Q}, {P} % 2.5, {P} % -1, {P} % 0 "
     "FROM events",
     f"SELECT uuid, CAST({P} AS INTEGER), CAST({P} AS REAL), typeof({P}), abs({P}), "
-    f"typeof({P} * {Q}) FROM events",
+    f"typeof({P} * {Q}), CAST({P} * 2 AS INTEGER), CAST({P} / 3 AS REAL) FROM events",
     f"SELECT CAST({P} AS INTEGER) AS i, count(*) FROM events GROUP BY i",
     f"SELECT typeof({P}) AS t, count(*), sum(CAST({P} AS INTEGER) % 5) FROM events GROUP BY t",
     f"SELECT sum({P} * 2), total({P} + 1), avg({P} / 4.0), min({P} - 1), max({P} * {Q}), "
