@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from sqlglot import exp
 
+from posthog_dbapi.sql.bare_columns import bare_column
 from posthog_dbapi.sql.pushdown_client import Client
 from posthog_dbapi.sql.pushdown_dialect import identifier
 from posthog_dbapi.sql.pushdown_expressions import ExpressionRules
@@ -94,6 +95,9 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         for arg, val in node.args.items():
             if val and arg not in allowed:
                 raise Unsupported(f"SELECT ... {arg.upper()}")
+        bare = bare_column(node)
+        if bare is not None:
+            raise Unsupported(f"{bare} beside an aggregate, outside the GROUP BY keys")
         out = exp.Select()
         with_ = node.args.get("with_") or node.args.get("with")
         if with_ is not None:
