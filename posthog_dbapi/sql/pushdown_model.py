@@ -23,6 +23,7 @@ from posthog_dbapi.types import utc_text
 if TYPE_CHECKING:
     from posthog_dbapi.sql.pushdown_client import Client
     from posthog_dbapi.sql.pushdown_numbers import Num
+    from posthog_dbapi.sql.pushdown_text import Finish
 
 __all__ = [
     "NO_CONST",
@@ -82,6 +83,8 @@ class Typed:
     client: Client | None = None
     """As a result column, the part the client computes from HogQL's leaves
     (`pushdown_client`)."""
+    finish: Finish | None = None
+    """finished: a result column SQLite computes on the client (`pushdown_text`)."""
 
 
 @dataclass
