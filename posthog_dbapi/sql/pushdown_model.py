@@ -10,7 +10,7 @@ value ever becomes HogQL text.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -182,6 +182,8 @@ class Translation:
     padded: dict[str, str] = field(default_factory=dict)
     """HogQL alias -> marker column of each key source an outer join may pad with NULLs: its
     keys are read NULL-safe (`pushdown_planner._keys`)."""
+    finish_rows: Callable[[Iterator[tuple[Any, ...]]], Iterator[tuple[Any, ...]]] | None = None
+    """What the client does to all the decoded rows last (`pushdown_text.Regroup`)."""
 
 
 class TranslatorBase:

@@ -31,7 +31,7 @@ from posthog_dbapi.sql.pushdown_model import (
 )
 from posthog_dbapi.sql.pushdown_properties import PropertyTimeRules
 from posthog_dbapi.sql.pushdown_tables import HogQLTable
-from posthog_dbapi.sql.pushdown_text import TextRules
+from posthog_dbapi.sql.pushdown_text import Regroup, TextRules, regroup_plan
 from posthog_dbapi.sql.pushdown_types import (
     decode_json_value,
     decode_number,
@@ -47,6 +47,8 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, TextRules, J
 
     depth = 0
     """How many SELECTs enclose the one being translated (1: the outermost)."""
+    regroup: Regroup | None = None
+    """The outermost SELECT groups by a key the client computes: its merge (`pushdown_text`)."""
 
     # --- statements ----------------------------------------------------------------------
     def compound(self, node: exp.SetOperation) -> tuple[exp.Select, list[OutputColumn], Scope]:
@@ -96,7 +98,21 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, TextRules, J
             raise Unsupported(f"{type(node).__name__} (only plain SELECT is pushed down)")
         self.depth += 1
         try:
-            return self.plain_select(node)
+            try:
+                return self.plain_select(node)
+            except Unsupported as refused:
+                planned = None
+                if self.depth == 1 and self.regroup is None and node.args.get("group"):
+                    planned = regroup_plan(node)
+                if planned is None:
+                    raise
+                # GROUP BY a key SQLite formats: grouped by what it reads, merged by the client.
+                rewritten, self.regroup = planned
+                try:
+                    return self.plain_select(rewritten)
+                except Unsupported:
+                    self.regroup = None
+                    raise refused from None
         finally:
             self.depth -= 1
 

@@ -36,7 +36,7 @@ depends on the connection (``random()``, ``changes()``), is never.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,7 @@ from posthog_dbapi.sql.pushdown_model import (
 )
 from posthog_dbapi.sql.pushdown_types import decode_json_value, dt_text
 
-__all__ = ["Finish", "SqliteEval", "TextRules"]
+__all__ = ["Finish", "Regroup", "SqliteEval", "TextRules", "regroup_plan"]
 
 # Expression nodes the client may evaluate: sqlglot renders each back to the same SQLite text
 # (tests/pushdown/test_finished_text.py runs each on both routes).
@@ -70,7 +70,8 @@ _FUNCTIONS = frozenset({"printf", "format", "strftime", "datetime", "time", "jul
                         "ltrim", "rtrim", "char", "unixepoch"})  # fmt: skip
 _LEAF_KINDS = ("str", "int", "float", "uuid", "dt", "jval")
 _GROUPED = ("str", "int", "uuid")
-_CODES: dict[type[exp.Expression], str] = {exp.Length: "integer", exp.StrPosition: "integer", exp.Unicode: "integer"}
+_CODES: dict[type[exp.Expression], str] = {
+    exp.Length: "integer", exp.StrPosition: "integer", exp.Unicode: "integer"}  # fmt: skip
 
 
 @dataclass
@@ -139,6 +140,17 @@ def _leaf_decoder(kind: str) -> Callable[[Any], Any]:
     return lambda v: v
 
 
+def _reads_the_clock(node: exp.Expression, binds: dict[str, Any]) -> bool:
+    """Whether the expression reads 'now': SQLite reads it once per statement, and the client
+    evaluates one statement per row."""
+    texts = [lit.this for lit in node.find_all(exp.Literal) if lit.is_string]
+    texts += [v for v in binds.values() if isinstance(v, str)]
+    if any(t.strip().lower() == "now" for t in texts):
+        return True
+    return any(call.name.lower() in _FUNCTIONS and not call.expressions
+               for call in node.find_all(exp.Anonymous))  # fmt: skip
+
+
 class TextRules(TranslatorBase):
     """group_concat and client-finished result columns (a mixin of the translator)."""
 
@@ -187,6 +199,8 @@ class TextRules(TranslatorBase):
             return self._finished_group_concat(node, scope)
         grouped = select.args.get("group") or select.args.get("having") or select.args.get(
             "distinct") or any(p.find(exp.AggFunc) for p in select.expressions)  # fmt: skip
+        if getattr(self, "regroup", None) is not None:
+            grouped = False  # grouped by this column's leaves (`regroup_plan`)
         if grouped or node.find(exp.AggFunc, exp.Window, exp.Subquery, exp.Select) is not None:
             return None
         leaves: list[exp.Expression] = []
@@ -220,7 +234,7 @@ class TextRules(TranslatorBase):
             local = node.copy().transform(leaf)
         except Unsupported:
             return None
-        if not leaves:
+        if not leaves or _reads_the_clock(local, names):
             return None
         evaluate = SqliteEval(local.sql(dialect="sqlite"))
         count = len(leaves)
@@ -268,3 +282,131 @@ class TextRules(TranslatorBase):
         gathered = fn("groupArray", value.node)
         finish = Finish([gathered], decode, "string")
         return Typed(fn("tuple", gathered.copy()), "finished", agg=True, finish=finish)
+
+
+_MERGED = {exp.Count: "count", exp.Min: "min", exp.Max: "max"}
+
+
+def _order_key(value: Any) -> tuple[int, Any]:
+    """SQLite's order of values in one column (BINARY text): NULL, numbers, text."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, str):
+        return (2, value)
+    return (1, value)
+
+
+def _group_key(value: Any) -> tuple[bool, Any]:
+    """SQLite's GROUP BY equality: numbers by value (1 and 1.0 together), text with text."""
+    return (isinstance(value, str), value)
+
+
+@dataclass
+class Regroup:
+    """Groups HogQL answered finer (by a key's leaves), merged into SQLite's groups by the key
+    the client computed, then ordered and limited as the statement says."""
+
+    keys: list[int]
+    merges: dict[int, str]
+    order: list[tuple[int, bool]]
+    limit: int | None = None
+    offset: int = 0
+
+    def __call__(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+        groups: dict[tuple[Any, ...], list[Any]] = {}
+        for row in rows:
+            key = tuple(_group_key(row[i]) for i in self.keys)
+            held = groups.get(key)
+            if held is None:
+                groups[key] = list(row)
+                continue
+            for i, how in self.merges.items():
+                held[i] = _merge(how, held[i], row[i])
+        merged = list(groups.values())
+        for index, desc in reversed(self.order):
+            merged.sort(key=lambda r: _order_key(r[index]), reverse=desc)
+        end = None if self.limit is None else self.offset + self.limit
+        return iter([tuple(r) for r in merged[self.offset : end]])
+
+
+def _merge(how: str, a: Any, b: Any) -> Any:
+    if how == "count":
+        return int(a or 0) + int(b or 0)
+    if a is None or b is None:
+        return b if a is None else a
+    if how == "min":
+        return a if _order_key(a) <= _order_key(b) else b
+    return a if _order_key(a) >= _order_key(b) else b
+
+
+def _leaves(node: exp.Expression) -> list[exp.Expression]:
+    """The columns and properties an expression reads (a property as one leaf)."""
+    found: list[exp.Expression] = []
+
+    def walk(sub: exp.Expression) -> None:
+        if isinstance(sub, (exp.Column, exp.JSONExtractScalar)):
+            if not any(sub == seen for seen in found):
+                found.append(sub.copy())
+            return
+        for child in sub.iter_expressions():
+            walk(child)
+
+    walk(node)
+    return found
+
+
+def regroup_plan(node: exp.Select) -> tuple[exp.Select, Regroup] | None:
+    """A GROUP BY whose key SQLite formats on the client (``lower(json_extract(...))``), as a
+    SELECT grouped by what the keys read, and the merge that makes SQLite's groups of it; None
+    when the statement is not of that shape: every GROUP BY item a result column, every other
+    result column ``count``, ``min`` or ``max``, no HAVING, DISTINCT or CTE, ORDER BY over result
+    columns."""
+    if any(node.args.get(a) for a in ("having", "distinct", "with_", "with")):
+        return None
+    projections = [p.this if isinstance(p, exp.Alias) else p for p in node.expressions]
+    aliases = [p.alias if isinstance(p, exp.Alias) else None for p in node.expressions]
+
+    def position(item: exp.Expression) -> int | None:
+        if isinstance(item, exp.Literal) and item.is_int:
+            index = int(item.name) - 1
+            return index if 0 <= index < len(projections) else None
+        if isinstance(item, exp.Column) and not item.table and item.name in aliases:
+            return aliases.index(item.name)
+        return next((i for i, p in enumerate(projections) if p == item), None)
+
+    keys: list[int] = []
+    for item in node.args["group"].expressions:
+        index = position(item)
+        if index is None:
+            return None
+        keys.append(index)
+    merges: dict[int, str] = {}
+    for i, proj in enumerate(projections):
+        if i in keys:
+            if proj.find(exp.AggFunc, exp.Window, exp.Subquery, exp.Star) is not None:
+                return None
+            continue
+        how = _MERGED.get(type(proj))
+        if how is None or isinstance(proj.this, exp.Distinct) or proj.this is None:
+            return None
+        if proj.this.find(exp.AggFunc, exp.Window, exp.Subquery) is not None:
+            return None
+        merges[i] = how
+    order: list[tuple[int, bool]] = []
+    if node.args.get("order") is not None:
+        for ordered in node.args["order"].expressions:
+            index = position(ordered.this)
+            if index is None:
+                return None
+            order.append((index, bool(ordered.args.get("desc"))))
+    leaves: list[exp.Expression] = []
+    for index in dict.fromkeys(keys):
+        for leaf in _leaves(projections[index]):
+            if not any(leaf == seen for seen in leaves):
+                leaves.append(leaf)
+    rewritten = node.copy()
+    rewritten.set("group", exp.Group(expressions=leaves) if leaves else None)
+    rewritten.set("order", None)
+    if not leaves:
+        return None
+    return rewritten, Regroup(keys, merges, order)
