@@ -360,7 +360,7 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, TextRules, J
             if typed.kind == "num" or typed.rounding is not None or typed.client is not None:
                 # SQLite groups 5 with 5.0 and shows whichever row came first.
                 raise Unsupported("GROUP BY a number SQLite types row by row")
-            if typed.kind == "finished":
+            if typed.kind == "finished" and self.regroup is None:
                 raise Unsupported("GROUP BY a text SQLite formats on the client (pushdown_text)")
             # A JSON value groups by its minified JSON text: the same groups as SQLite's
             # values, except numbers written two ways (1 and 1.0), which SQLite merges.

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+import posthog_dbapi
+from posthog_dbapi.sql import pushdown_planner
 from posthog_dbapi.sql.pushdown_planner import Fallback, PushdownPlan, plan
 from posthog_emulator import EmulatorServer
 
@@ -126,6 +128,26 @@ def test_a_group_by_a_text_sqlite_formats_is_merged_by_the_client(
     assert pushed == local
     assert [tuple(map(type, r)) for r in pushed] == [tuple(map(type, r)) for r in local]
     assert len(local) > 3
+
+
+def test_more_groups_than_one_answer_holds_are_paged_then_merged(
+    monkeypatch: pytest.MonkeyPatch,
+    numbers_server: EmulatorServer,  # noqa: F811
+) -> None:
+    sql = f"SELECT lower({P}) AS b, count(*) FROM events GROUP BY b"
+    answers = {}
+    for mode in ("auto", "off"):
+        if mode == "auto":
+            # About five pages of HogQL's finer groups, as 50,000-row pages of a bigger answer.
+            monkeypatch.setattr(pushdown_planner, "MAX_ROWS_PER_QUERY", 6)
+        with posthog_dbapi.connect(numbers_server.url, numbers_server.api_key, 1, pushdown=mode,
+                                   query_cache_ttl=0) as conn:  # fmt: skip
+            cursor = conn.cursor().execute(sql)
+            answers[mode] = sorted(cursor.fetchall(), key=repr)
+            assert cursor.route == ("hogql" if mode == "auto" else "sqlite")
+            assert len(cursor.queries) >= (5 if mode == "auto" else 1)
+        monkeypatch.undo()
+    assert answers["auto"] == answers["off"]
 
 
 def test_order_by_random_is_one_request(numbers_server: EmulatorServer) -> None:  # noqa: F811
