@@ -15,8 +15,8 @@ which in 3.54 is not the shortest round-trip text (``123456789012345.6`` prints 
 measured with apsw), so no HogQL expression gives it for every row. Such text is finished by the
 client, by SQLite itself (`SqliteEval`, an in-memory apsw connection: the SQLite of the fallback):
 
-- ``group_concat`` of a property: HogQL answers ``groupArray`` of the raw JSON values; the client
-  decodes them as ``json_extract`` would (`decode_json_value`), drops NULLs (and duplicates under
+- ``group_concat`` of a property (or of REALs and timestamps): HogQL answers ``groupArray`` of
+  the raw JSON values; the client decodes them as ``json_extract`` would, drops NULLs (and duplicates under
   DISTINCT, by SQLite's equality: 1 and true are equal, 1 and '1' not), takes each value's text
   as SQLite's ``CAST(x AS TEXT)`` gives it, sorts and joins.
 - A result column of a statement without aggregates that HogQL cannot compute (``lower``,
@@ -41,13 +41,16 @@ registered on a connection, or one whose value depends on the connection (``rand
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import apsw
+import sqlglot
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 from posthog_dbapi.exceptions import OperationalError
 from posthog_dbapi.sql.pushdown_model import (
@@ -58,7 +61,9 @@ from posthog_dbapi.sql.pushdown_model import (
     Unsupported,
     fn,
 )
-from posthog_dbapi.sql.pushdown_types import decode_json_value, dt_text
+from posthog_dbapi.sql.pushdown_types import decode_json_value
+from posthog_dbapi.sql.time_shape import uses_local_times
+from posthog_dbapi.types import parse_timestamp, utc_text
 
 __all__ = ["Finish", "Regroup", "SqliteEval", "TextRules", "regroup_plan"]
 
@@ -105,12 +110,20 @@ class SqliteEval:
     def __init__(self, sql: str) -> None:
         self.sql = f"SELECT {sql}"
 
-    def __call__(self, binds: dict[str, Any]) -> Any:
+    def _db(self) -> apsw.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
             db = apsw.Connection(":memory:")
             db.limit(apsw.SQLITE_LIMIT_ATTACHED, 0)
             self._local.db = db
+        return db
+
+    def check(self, binds: dict[str, Any]) -> None:
+        """Run once; apsw's error if SQLite refuses the expression."""
+        self._db().execute(self.sql, binds).fetchall()
+
+    def __call__(self, binds: dict[str, Any]) -> Any:
+        db = self._db()
         try:
             row = db.execute(self.sql, binds).fetchone()
         except apsw.Error as exc:
@@ -133,17 +146,42 @@ def _sqlite_text(value: Any) -> str:
     return str(_TEXT({"v": value}))
 
 
+def _timestamp_text(local: bool) -> Callable[[Any], Any]:
+    """A timestamp HogQL answered as the text the fallback stores (`time_shape`): aware UTC
+    text, or with ``timezone="project"`` the wall-clock time HogQL answered in, no offset."""
+
+    def read(value: Any) -> Any:
+        if value is None:
+            return None
+        moment = value if isinstance(value, dt.datetime) else parse_timestamp(str(value), None)
+        return moment.replace(tzinfo=None).isoformat() if local else utc_text(moment)
+
+    return read
+
+
 def _leaf_decoder(kind: str) -> Callable[[Any], Any]:
     """The value the fallback holds for a leaf HogQL answered."""
     if kind == "jval":
         return decode_json_value
     if kind == "dt":
-        return lambda v: None if v is None else dt_text(v)
+        return _timestamp_text(uses_local_times())
     if kind == "int":
         return lambda v: None if v is None else int(v)
     if kind == "float":
         return lambda v: None if v is None else float(v)
     return lambda v: v
+
+
+def _renders_as_written(node: exp.Expression) -> bool:
+    """Whether sqlglot writes `node` back as the same SQLite expression: it rewrites some forms
+    into others (``instr(x, y, 2)``, which SQLite refuses, into an IIF that computes a value)."""
+    try:
+        again = sqlglot.parse_one(f"SELECT {node.sql(dialect='sqlite')}", read="sqlite")
+    except SqlglotError:
+        return False
+    return isinstance(again, exp.Select) and len(again.expressions) == 1 and bool(
+        again.expressions[0] == node
+    )
 
 
 def _reads_the_clock(node: exp.Expression, binds: dict[str, Any]) -> bool:
@@ -236,6 +274,8 @@ class TextRules(TranslatorBase):
                 raise Unsupported(f"{type(sub).__name__} in a client-finished column")
             return sub
 
+        if not _renders_as_written(node):
+            return None
         try:
             local = node.copy().transform(leaf)
         except Unsupported:
@@ -244,6 +284,12 @@ class TextRules(TranslatorBase):
             return None
         evaluate = SqliteEval(local.sql(dialect="sqlite"))
         count = len(leaves)
+        try:
+            # Over NULLs: what SQLite refuses to prepare (a wrong argument count) stays local,
+            # where SQLite's own error says so.
+            evaluate.check({**names, **{f"l{i}": None for i in range(count)}})
+        except apsw.Error:
+            return None
 
         def decode(values: Sequence[Any]) -> Any:
             binds = dict(names)
@@ -264,13 +310,14 @@ class TextRules(TranslatorBase):
             value, distinct, sep_node = self._group_concat_parts(node, scope, False)
         except Unsupported:
             return None
-        if value.kind != "jval":
+        if value.kind not in _LEAF_KINDS:
             return None
         sep = "" if not isinstance(sep_node, exp.Placeholder) else self.values[sep_node.name]
+        read = _leaf_decoder(value.kind)
 
         def decode(values: Sequence[Any]) -> Any:
             raws = values[0] if values else []
-            decoded = [v for v in map(decode_json_value, raws or []) if v is not None]
+            decoded = [v for v in map(read, raws or []) if v is not None]
             if distinct:
                 # SQLite's equality: numbers by value (1 == 1.0, true == 1), text with text.
                 seen: set[tuple[bool, Any]] = set()

@@ -37,6 +37,7 @@ CONCATS: list[tuple[str, dict[int, str]]] = [
     ("SELECT group_concat(event), group_concat(json_extract(properties, '$.nothing')) "
      "FROM events", {0: ","}),
     ("SELECT group_concat(distinct_id) FROM events WHERE event = 'nothing'", {}),
+    (f"SELECT group_concat(timestamp, '{SEP}') FROM events WHERE {P} = 'abc'", {0: SEP}),
 ]  # fmt: skip
 
 
@@ -79,6 +80,9 @@ TEXTS = [
     f"format('%x', json_extract(properties, '$.w')), typeof(upper({P})) FROM events",
     "SELECT uuid, strftime('%J', timestamp), strftime('%s %f %j', timestamp, '+1 day') "
     "FROM events WHERE json_extract(properties, '$.g') = 'g1'",
+    # Forms HogQL has no exact function for, over columns: the stored timestamp's whole text.
+    "SELECT uuid, timestamp || '', substr(timestamp, 12), substr(timestamp, 1, 20), "
+    "trim(distinct_id, 'd'), nullif(timestamp, '2024-01-01') FROM events",
 ]
 
 
@@ -150,6 +154,16 @@ def test_more_groups_than_one_answer_holds_are_paged_then_merged(
     assert answers["auto"] == answers["off"]
 
 
+def test_a_timestamps_text_is_the_stored_text_in_either_zone(
+    zone: tuple[EmulatorServer, str],
+) -> None:
+    # On a timezone="project" connection the stored text is the project's wall-clock time.
+    server, timezone = zone
+    sql = "SELECT uuid, timestamp || '', strftime('%J', timestamp) FROM events ORDER BY uuid "
+    pushed, local = rows_on_both_routes(server, sql + "LIMIT 500", timezone=timezone)
+    assert pushed == local and len(pushed) == 500
+
+
 def test_order_by_random_is_one_request(numbers_server: EmulatorServer) -> None:  # noqa: F811
     sql = (
         "SELECT distinct_id, json_extract(properties, '$.g') FROM events ORDER BY random() LIMIT 5"
@@ -178,6 +192,7 @@ def test_a_constant_row_joins_a_compound_select(numbers_server: EmulatorServer) 
     f"SELECT DISTINCT upper({P}) FROM events",
     f"SELECT count(*) FROM events WHERE length({P}) > 3",
     f"SELECT group_concat({P}) || 'x' FROM events",
+    "SELECT instr(event, 'e', 2) FROM events",  # SQLite refuses it: its error says so
     "SELECT 'a'",
     "SELECT strftime('%s', 'now') - strftime('%s', timestamp) FROM events",
     "SELECT random() FROM events",
