@@ -16,9 +16,9 @@ measured with apsw), so no HogQL expression gives it for every row. Such text is
 client, by SQLite itself (`SqliteEval`, an in-memory apsw connection: the SQLite of the fallback):
 
 - ``group_concat`` of a property (or of REALs and timestamps): HogQL answers ``groupArray`` of
-  the raw JSON values; the client decodes them as ``json_extract`` would, drops NULLs (and duplicates under
-  DISTINCT, by SQLite's equality: 1 and true are equal, 1 and '1' not), takes each value's text
-  as SQLite's ``CAST(x AS TEXT)`` gives it, sorts and joins.
+  the raw JSON values; the client decodes them as ``json_extract`` would, drops NULLs (and
+  duplicates under DISTINCT, by SQLite's equality: 1 and true are equal, 1 and '1' not), takes
+  each value's text as SQLite's ``CAST(x AS TEXT)`` gives it, sorts and joins.
 - A result column of a statement without aggregates that HogQL cannot compute (``lower``,
   ``upper``, ``length``, ``trim``, ``substr``, ``replace``, ``||``, ``printf``/``format``,
   ``strftime`` of any specifier, ... of properties, columns and constants): HogQL answers the
@@ -42,6 +42,7 @@ registered on a connection, or one whose value depends on the connection (``rand
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -179,8 +180,10 @@ def _renders_as_written(node: exp.Expression) -> bool:
         again = sqlglot.parse_one(f"SELECT {node.sql(dialect='sqlite')}", read="sqlite")
     except SqlglotError:
         return False
-    return isinstance(again, exp.Select) and len(again.expressions) == 1 and bool(
-        again.expressions[0] == node
+    return (
+        isinstance(again, exp.Select)
+        and len(again.expressions) == 1
+        and bool(again.expressions[0] == node)
     )
 
 
@@ -361,7 +364,8 @@ class Regroup:
 
     keys: list[int]
     merges: dict[int, str]
-    order: list[tuple[int, bool]]
+    order: list[tuple[int, bool, bool]]
+    """(result column, descending, NULLs first) of each ORDER BY key."""
     limit: int | None = None
     offset: int = 0
 
@@ -375,11 +379,21 @@ class Regroup:
                 continue
             for i, how in self.merges.items():
                 held[i] = _merge(how, held[i], row[i])
-        merged = list(groups.values())
-        for index, desc in reversed(self.order):
-            merged.sort(key=lambda r: _order_key(r[index]), reverse=desc)
+        merged = sorted(groups.values(), key=functools.cmp_to_key(self._compare))
         end = None if self.limit is None else self.offset + self.limit
         return iter([tuple(r) for r in merged[self.offset : end]])
+
+    def _compare(self, a: list[Any], b: list[Any]) -> int:
+        for index, desc, nulls_first in self.order:
+            x, y = a[index], b[index]
+            if x is None or y is None:
+                if x is None and y is None:
+                    continue
+                return (-1 if nulls_first else 1) * (1 if x is None else -1)
+            kx, ky = _order_key(x), _order_key(y)
+            if kx != ky:
+                return (1 if kx > ky else -1) * (-1 if desc else 1)
+        return 0
 
 
 def _merge(how: str, a: Any, b: Any) -> Any:
@@ -446,13 +460,15 @@ def regroup_plan(node: exp.Select) -> tuple[exp.Select, Regroup] | None:
         if proj.this.find(exp.AggFunc, exp.Window, exp.Subquery) is not None:
             return None
         merges[i] = how
-    order: list[tuple[int, bool]] = []
+    order: list[tuple[int, bool, bool]] = []
     if node.args.get("order") is not None:
         for ordered in node.args["order"].expressions:
             index = position(ordered.this)
             if index is None:
                 return None
-            order.append((index, bool(ordered.args.get("desc"))))
+            desc = bool(ordered.args.get("desc"))
+            nulls_first = ordered.args.get("nulls_first")
+            order.append((index, desc, (not desc) if nulls_first is None else bool(nulls_first)))
     if not any(_leaves(projections[i]) for i in keys):
         return None
     # By position: a key the client computes is its leaves' tuple in HogQL (`finished`), so

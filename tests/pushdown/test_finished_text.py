@@ -117,6 +117,8 @@ GROUPED = [
     "GROUP BY 1, 2 ORDER BY 2, 1",
     f"SELECT substr({P}, 1, 1) AS s, count(*) FROM events WHERE event = 'e' GROUP BY s "
     "ORDER BY s DESC",
+    f"SELECT typeof({P}) AS t, lower({P}), count(*) FROM events GROUP BY 1, 2 "
+    "ORDER BY 1 NULLS LAST, 3 DESC NULLS FIRST, 2 LIMIT 9 OFFSET 2",
 ]
 
 
