@@ -82,8 +82,20 @@ _FUNCTIONS = frozenset({"printf", "format", "strftime", "datetime", "time", "jul
                         "ltrim", "rtrim", "char", "unixepoch"})  # fmt: skip
 _LEAF_KINDS = ("str", "int", "float", "uuid", "dt", "jval")
 _GROUPED = ("str", "int", "uuid")
-_CODES: dict[type[exp.Expression], str] = {
-    exp.Length: "integer", exp.StrPosition: "integer", exp.Unicode: "integer"}  # fmt: skip
+_TEXTS = (exp.Lower, exp.Upper, exp.Trim, exp.Substring, exp.Replace, exp.DPipe, exp.TimeToStr,
+          exp.Format, exp.Typeof, exp.Hex, exp.Date)  # fmt: skip
+_CODES = {"julianday": "float", "unixepoch": "integer"}
+
+
+def _type_code(node: exp.Expression) -> str:
+    """The PEP 249 type code of a finished column, where its SQLite type is fixed."""
+    if isinstance(node, (exp.Length, exp.StrPosition, exp.Unicode)):
+        return "integer"
+    if isinstance(node, _TEXTS):
+        return "string"
+    if isinstance(node, exp.Anonymous):
+        return _CODES.get(node.name.lower(), "string")
+    return "json"  # SQLite's type may change row by row
 
 
 @dataclass
@@ -300,12 +312,7 @@ class TextRules(TranslatorBase):
                 binds[f"l{i}"] = decoders[i](values[i])
             return evaluate(binds)
 
-        code = _CODES.get(type(node), "string")
-        if not isinstance(node, (exp.Lower, exp.Upper, exp.Trim, exp.Substring, exp.Replace,
-                                 exp.DPipe, exp.TimeToStr, exp.Format, exp.Anonymous,
-                                 exp.Length, exp.StrPosition)):  # fmt: skip
-            code = "json"  # SQLite's type may change row by row
-        finish = Finish(leaves, decode, code)
+        finish = Finish(leaves, decode, _type_code(node))
         return Typed(fn("tuple", *leaves), "finished", finish=finish)
 
     def _finished_group_concat(self, node: exp.GroupConcat, scope: Scope) -> Typed | None:
