@@ -82,8 +82,6 @@ _FUNCTIONS = frozenset({"printf", "format", "strftime", "datetime", "time", "jul
                         "ltrim", "rtrim", "char", "unixepoch"})  # fmt: skip
 _LEAF_KINDS = ("str", "int", "float", "uuid", "dt", "jval")
 _GROUPED = ("str", "int", "uuid")
-_TEXTS = (exp.Lower, exp.Upper, exp.Trim, exp.Substring, exp.Replace, exp.DPipe, exp.TimeToStr,
-          exp.Format, exp.Typeof, exp.Hex, exp.Date)  # fmt: skip
 _CODES = {"julianday": "float", "unixepoch": "integer"}
 
 
@@ -91,11 +89,11 @@ def _type_code(node: exp.Expression) -> str:
     """The PEP 249 type code of a finished column, where its SQLite type is fixed."""
     if isinstance(node, (exp.Length, exp.StrPosition, exp.Unicode)):
         return "integer"
-    if isinstance(node, _TEXTS):
-        return "string"
     if isinstance(node, exp.Anonymous):
         return _CODES.get(node.name.lower(), "string")
-    return "json"  # SQLite's type may change row by row
+    # SQLite's type may change row by row. A reader of "string" still looks at a value that is
+    # not text (the PostgreSQL front gives it the value's type), where "json" would decode it.
+    return "string"
 
 
 @dataclass
