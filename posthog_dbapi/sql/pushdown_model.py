@@ -183,7 +183,7 @@ class Translation:
     """HogQL alias -> marker column of each key source an outer join may pad with NULLs: its
     keys are read NULL-safe (`pushdown_planner._keys`)."""
     finish_rows: Callable[[Iterator[tuple[Any, ...]]], Iterator[tuple[Any, ...]]] | None = None
-    """What the client does to all the decoded rows last (`pushdown_text.Regroup`)."""
+    """What the client does to all the decoded rows last (`pushdown_regroup.Regroup`)."""
 
 
 class TranslatorBase:

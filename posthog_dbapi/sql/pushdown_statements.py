@@ -30,8 +30,9 @@ from posthog_dbapi.sql.pushdown_model import (
     fn,
 )
 from posthog_dbapi.sql.pushdown_properties import PropertyTimeRules
+from posthog_dbapi.sql.pushdown_regroup import Regroup, regroup_plan
 from posthog_dbapi.sql.pushdown_tables import HogQLTable
-from posthog_dbapi.sql.pushdown_text import Regroup, TextRules, regroup_plan
+from posthog_dbapi.sql.pushdown_text import TextRules
 from posthog_dbapi.sql.pushdown_types import (
     decode_json_value,
     decode_number,
@@ -48,7 +49,7 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, TextRules, J
     depth = 0
     """How many SELECTs enclose the one being translated (1: the outermost)."""
     regroup: Regroup | None = None
-    """The outermost SELECT groups by a key the client computes: its merge (`pushdown_text`)."""
+    """The outermost SELECT groups by a key the client computes: its merge (`pushdown_regroup`)."""
 
     # --- statements ----------------------------------------------------------------------
     def compound(self, node: exp.SetOperation) -> tuple[exp.Select, list[OutputColumn], Scope]:

@@ -26,7 +26,8 @@ the planner and the adapters import:
 - `pushdown_numbers` (with `pushdown_numexpr` and `pushdown_client`): numbers SQLite types row
   by row, arithmetic and aggregates over JSON properties;
 - `pushdown_text`: ``group_concat``, and text SQLite formats (of properties, ``printf``, ...)
-  finished by SQLite on the client, also as a GROUP BY key merged by the client.
+  finished by SQLite on the client; `pushdown_regroup`: such a GROUP BY key, merged by the
+  client.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def translate(
     order_keys = scope.order_keys if scope.keyset_order and key_sources else []
     regroup = translator.regroup
     if regroup is not None:
-        # Its groups are merged, ordered and limited by the client (`pushdown_text.Regroup`).
+        # Its groups are merged, ordered and limited by the client (`pushdown_regroup`).
         regroup.limit, regroup.offset = limit, offset
         limit, offset = None, 0
     return Translation(
