@@ -31,6 +31,20 @@ SHAPES = [
     f"OR {R} / json_extract(properties, '$.cost') = 4",
     f"SELECT uuid, ({R} + 1) * (json_extract(properties, '$.cost') - 1) AS x FROM events "
     "ORDER BY x DESC LIMIT 10",
+    # Conversions and aggregates of arithmetic (`pushdown_numconv`, `pushdown_numagg`).
+    f"SELECT uuid, {R} % 3 FROM events LIMIT 100",
+    f"SELECT uuid, {R} % json_extract(properties, '$.cost') FROM events LIMIT 100",
+    f"SELECT sum({R} * 2) FROM events",
+    f"SELECT avg({R} + 1), total({R} * 2), min({R} / 100.0), max({R} + 1) FROM events",
+    f"SELECT sum(coalesce({R}, 0)), avg(coalesce({R}, 0)) FROM events",
+    "SELECT strftime('%H', timestamp) / 6 AS q, count(*) FROM events GROUP BY q",
+    "SELECT CAST(strftime('%Y', timestamp) AS INTEGER) AS y, count(*) FROM events GROUP BY y",
+    f"SELECT CAST({R} AS INTEGER) AS r, count(*) FROM events GROUP BY r",
+    f"SELECT CAST({R} AS REAL) AS r, count(*) FROM events GROUP BY r",
+    f"SELECT typeof({R}), count(*) FROM events GROUP BY 1",
+    f"SELECT uuid, abs({R}) FROM events LIMIT 100",
+    "SELECT uuid, CAST(substr(distinct_id, 1, 3) AS INTEGER), substr(distinct_id, 1, 2) + 1 "
+    "FROM events LIMIT 100",
 ]
 
 

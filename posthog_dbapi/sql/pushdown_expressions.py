@@ -21,7 +21,7 @@ from posthog_dbapi.sql.pushdown_model import (
     Unsupported,
     fn,
 )
-from posthog_dbapi.sql.pushdown_numbers import NumberRules
+from posthog_dbapi.sql.pushdown_numconv import ConversionRules
 
 __all__ = ["ExpressionRules"]
 
@@ -38,7 +38,7 @@ def _row_typed(*sides: Typed) -> bool:
     return bool(kinds & {"num", "jval"}) and kinds <= set(_NUMERIC)
 
 
-class ExpressionRules(NumberRules):
+class ExpressionRules(ConversionRules):
     """Rules for expressions (a mixin of the translator)."""
 
     # --- expressions ---------------------------------------------------------------------
@@ -56,6 +56,7 @@ class ExpressionRules(NumberRules):
         inner = self.expr(node.this, scope, alias_ok)
         return Typed(exp.Paren(this=inner.node), inner.kind, inner.const, inner.agg,
                      text=inner.text, num=inner.num, prop=inner.prop, client=inner.client,
+                     fallback=inner.fallback,
                      rounding=inner.rounding)  # fmt: skip
 
     def x_Column(self, node: exp.Column, scope: Scope, alias_ok: bool) -> Typed:
@@ -245,6 +246,9 @@ class ExpressionRules(NumberRules):
     def _arith(self, node: exp.Expression, scope: Scope, alias_ok: bool) -> Typed:
         left = self.expr(node.this, scope, alias_ok)
         right = self.expr(node.expression, scope, alias_ok)
+        if {left.kind, right.kind} & {"str"} and {left.kind, right.kind} <= {"str", *_NUMERIC}:
+            # Text reads as its numeric prefix (`pushdown_numconv`).
+            left, right = (self.text_number(s) if s.kind == "str" else s for s in (left, right))
         if _row_typed(left, right) and "null" not in (left.kind, right.kind):
             return self.num_arith(type(node), left, right)
         if left.kind not in ("int", "float") or right.kind not in ("int", "float"):
@@ -319,6 +323,8 @@ class ExpressionRules(NumberRules):
         inner = self.expr(node.this, scope, alias_ok)
         if inner.kind == "num":
             return self.num_abs(inner)
+        if inner.kind == "jval" and inner.prop is not None:
+            return self.property_abs(inner)
         if inner.kind not in ("int", "float"):
             raise Unsupported("ABS of a non-number")
         return Typed(fn("abs", inner.node), inner.kind, agg=inner.agg)
@@ -338,7 +344,10 @@ class ExpressionRules(NumberRules):
             constant = rest[0].const
             raw = fn("if", missing, self.value(json.dumps(constant)), first.node)
             text = fn("if", missing.copy(), self.value(str(constant)), first.text)
-            return Typed(raw, "jval", agg=first.agg, text=text)
+            number = constant if isinstance(constant, (int, float)) else None
+            # As a number (`pushdown_numconv.coalesced_num`): the property, or the constant.
+            return Typed(raw, "jval", agg=first.agg, text=text, fallback=number,
+                         prop=first.prop if number is not None else None)  # fmt: skip
         if len(kinds) != 1 or kinds & {"jval", "json", "unknown", "num"}:
             raise Unsupported("COALESCE over values of different kinds")
         return Typed(fn("coalesce", *[a.node for a in args]), kinds.pop(),
@@ -400,6 +409,10 @@ class ExpressionRules(NumberRules):
             return Typed(fn("toInt", fn("trunc", inner.node)), "int", agg=inner.agg)
         if target in (T.FLOAT, T.DOUBLE) and inner.kind in ("int", "float"):
             return Typed(fn("toFloat", inner.node), "float", agg=inner.agg)
+        number = {T.INT: "int", T.BIGINT: "int", T.FLOAT: "float", T.DOUBLE: "float"}.get(target)
+        converted = self.number_cast(inner, number) if number else None
+        if converted is not None:
+            return converted
         raise Unsupported(f"CAST of {inner.kind} AS {node.to.sql(dialect='sqlite')}")
 
     # Aggregates.

@@ -121,7 +121,7 @@ class FunctionRules(TranslatorBase):
         left = self.expr(node.this, scope, alias_ok)
         right = self.expr(node.expression, scope, alias_ok)
         if left.kind != "int" or right.kind != "int":
-            raise Unsupported("% of non-integers (SQLite casts them to integers first)")
+            return self.number_mod(left, right)  # `pushdown_numconv`
         # Both take the sign of the dividend; SQLite's x % 0 is NULL where ClickHouse raises.
         built = fn("if", exp.EQ(this=right.node.copy(), expression=exp.Literal.number(0)),
                    exp.Null(), fn("modulo", left.node, right.node))  # fmt: skip
@@ -198,7 +198,7 @@ class FunctionRules(TranslatorBase):
             return Typed(self.value("null"), "str", "null")
         name = _TYPEOF.get(inner.kind)
         if name is None:
-            raise Unsupported(f"typeof of a {inner.kind} value")
+            return self.number_typeof(inner)  # `pushdown_numconv`
         built = fn("if", fn("isNull", inner.node), self.value("null"), self.value(name))
         return Typed(built, "str", agg=inner.agg)
 

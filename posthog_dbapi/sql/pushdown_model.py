@@ -78,6 +78,9 @@ class Typed:
     prop: tuple[Source, str, tuple[str, ...]] | None = None
     """jval: (source, column, keys) of a property read straight from a table, which
     `pushdown_numbers` can read as a number."""
+    fallback: int | float | None = None
+    """jval: ``coalesce(property, number)``'s number, which a missing or null `prop` reads as
+    (`pushdown_numconv.coalesced_num`)."""
     rounding: int | None = None
     """A projection's ``round(x, digits)``, applied by SQLite's rule as the rows are decoded."""
     client: Client | None = None
@@ -275,6 +278,18 @@ class TranslatorBase:
         raise NotImplementedError
 
     def num_aggregate(self, name: str, inner: Typed) -> Typed:
+        raise NotImplementedError
+
+    def arith_aggregate(self, name: str, a: Num) -> Typed:
+        raise NotImplementedError
+
+    def number_mod(self, left: Typed, right: Typed) -> Typed:
+        raise NotImplementedError
+
+    def number_typeof(self, inner: Typed) -> Typed:
+        raise NotImplementedError
+
+    def coalesced_num(self, typed: Typed) -> Num:
         raise NotImplementedError
 
     def dt_comparison(self, op: type[exp.Expression], column: exp.Expression, text: str

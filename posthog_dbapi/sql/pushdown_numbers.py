@@ -16,10 +16,9 @@ table's numbers (`_layered`). A condition or ORDER BY then reads a few columns. 
 sends only its leaves (a property's two parts, a SUM's sums and counts), which the client
 finishes by SQLite's rules (`pushdown_client`), ``round()`` included.
 
+Conversions (CAST, %, typeof, abs) are `pushdown_numconv`'s, ``sum(x * 2)`` `pushdown_numagg`'s.
 Not pushed (they stay in SQLite): GROUP BY, DISTINCT, a set operation or a subquery column over
-such a value (SQLite merges 5 with 5.0 and keeps whichever row came first), ``%`` of one (it
-converts REALs and texts to integers by two other rules), aggregates of arithmetic
-(``sum(x * 2)``), and functions of one besides ABS and ``round()`` of a result column.
+such a value (SQLite merges 5 with 5.0 and keeps whichever row came first).
 """
 
 from __future__ import annotations
@@ -118,6 +117,8 @@ class NumberRules(TranslatorBase):
         if typed.kind == "null":
             return Num(exp.Null(), exp.Null(), "int")
         if typed.kind == "jval" and typed.prop is not None:
+            if typed.fallback is not None:
+                return self.coalesced_num(typed)  # `pushdown_numconv`
             return self.property_num(*typed.prop)
         raise Unsupported(f"arithmetic on a value of kind {typed.kind}")
 
@@ -297,11 +298,12 @@ class NumberRules(TranslatorBase):
                          default=wb)  # fmt: skip
             dividend = _case((_null(wa), _num(0)), default=wa)
             w = _case((_or(_null(wa), _null(wb), _op(exp.EQ, wb, _num(0))), exp.Null()),
-                      (_op(exp.EQ, wb, _num(-1)),
-                       _case((_is_min_int(wa), exp.Null()), default=_op(exp.Sub, _num(0), wa))),
+                      (_and(_op(exp.EQ, wb, _num(-1)), _is_min_int(wa)), exp.Null()),
+                      (_op(exp.EQ, wb, _num(-1)), _op(exp.Sub, _num(0), wa)),
                       default=fn("intDiv", dividend, safe))  # fmt: skip
-            r = _case((both, _case((_and(_op(exp.EQ, wb, _num(-1)), _is_min_int(wa)),
-                                    exp.Literal.number("9223372036854775808.0")))),
+            # Flat CASEs: PostHog's parser slows down steeply with a CASE inside a CASE.
+            r = _case((_and(both, _op(exp.EQ, wb, _num(-1)), _is_min_int(wa)),
+                       exp.Literal.number("9223372036854775808.0")), (both, exp.Null()),
                       (_op(exp.EQ, fb, exp.Literal.number("0.0")), exp.Null()),
                       default=_op(exp.Div, fa, fb))  # fmt: skip
         else:
@@ -327,7 +329,7 @@ class NumberRules(TranslatorBase):
                                  default=_op(exp.NEQ, quotient, wb))  # fmt: skip
             w = _case((overflow, exp.Null()), default=result)
             # Past Int64, SQLite redoes the operation on the operands as REALs.
-            r = _case((both, _case((overflow, _op(kind, _real(wa), _real(wb))))),
+            r = _case((_and(both, overflow), _op(kind, _real(wa), _real(wb))), (both, exp.Null()),
                       default=_op(kind, fa, fb))  # fmt: skip
         num = self._layered(a, b, w, r) or Num(w, r, overflow=_overflow_of(a, b))
         symbols: dict[type[exp.Expression], str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*",
@@ -367,26 +369,14 @@ class NumberRules(TranslatorBase):
                     else n
                 )
             )
-            stack[depth].append((f"{base}{suffix}", tidy(local)))
-            named[suffix] = exp.column(identifier(f"{base}{suffix}"), identifier(alias))
+            local = tidy(local)
+            # The same operation twice (avg(x + 1), max(x + 1)) reads one column.
+            name = next((n for n, part in stack[depth] if n.endswith(suffix) and part == local),
+                        f"{base}{suffix}")  # fmt: skip
+            if name == f"{base}{suffix}":
+                stack[depth].append((name, local))
+            named[suffix] = exp.column(identifier(name), identifier(alias))
         return Num(named["w"], named["r"], layer=depth)
-
-    def num_negate(self, inner: Typed) -> Typed:
-        """``-x``: SQLite computes ``0 - x``."""
-        zero = Typed(exp.Literal.number(0), "int", 0)
-        return self.num_arith(exp.Sub, zero, inner)
-
-    def num_abs(self, inner: Typed) -> Typed:
-        """ABS of an arithmetic result (never text): an INTEGER stays one, a REAL stays one."""
-        a = self.as_num(inner)
-        if a.cls is not None:
-            raise Unsupported("ABS of a property (SQLite turns its text into a REAL)")
-        w = _case((_op(exp.LT, a.w, _num(0)), _op(exp.Sub, _num(0), a.w)), default=a.w)
-        r = _case((_op(exp.LT, a.r, exp.Literal.number("0.0")),
-                   _op(exp.Sub, exp.Literal.number("0.0"), a.r)), default=a.r)  # fmt: skip
-        num = Num(w, r, overflow=a.overflow)
-        return Typed(num.real_view(), "num", agg=inner.agg, num=num,
-                     client=Client("abs", [self.client_of(inner)]))  # fmt: skip
 
     def num_comparison(self, op: type[exp.Expression], left: Typed, right: Typed
                        ) -> exp.Expression:  # fmt: skip
@@ -438,9 +428,10 @@ class NumberRules(TranslatorBase):
             # total() of no rows is 0.0, where sum() is NULL.
             return Typed(_case((_op(exp.GT, fn("count", value), _num(0)), fn("sum", value.copy())),
                                default=exp.Literal.number("0.0")), "float", agg=True)  # fmt: skip
-        if (a.cls is None or a.summed_int is None or a.summed_real is None
-                or a.summed_double is None):  # fmt: skip
-            raise Unsupported(f"{name.upper()} of arithmetic (only of a property itself)")
+        if a.cls is None:
+            return self.arith_aggregate(name, a)  # `pushdown_numagg`
+        if a.summed_int is None or a.summed_real is None or a.summed_double is None:
+            raise Unsupported(f"{name.upper()} of a property's part")
         count = fn("countIf", _op(exp.GT, a.cls, _num(0)))
         if name == "count":
             return Typed(count, "int", agg=True)
