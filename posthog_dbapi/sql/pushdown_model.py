@@ -10,7 +10,7 @@ value ever becomes HogQL text.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -23,6 +23,7 @@ from posthog_dbapi.types import utc_text
 if TYPE_CHECKING:
     from posthog_dbapi.sql.pushdown_client import Client
     from posthog_dbapi.sql.pushdown_numbers import Num
+    from posthog_dbapi.sql.pushdown_text import Finish
 
 __all__ = [
     "NO_CONST",
@@ -85,6 +86,8 @@ class Typed:
     client: Client | None = None
     """As a result column, the part the client computes from HogQL's leaves
     (`pushdown_client`)."""
+    finish: Finish | None = None
+    """finished: a result column SQLite computes on the client (`pushdown_text`)."""
 
 
 @dataclass
@@ -182,6 +185,8 @@ class Translation:
     padded: dict[str, str] = field(default_factory=dict)
     """HogQL alias -> marker column of each key source an outer join may pad with NULLs: its
     keys are read NULL-safe (`pushdown_planner._keys`)."""
+    finish_rows: Callable[[Iterator[tuple[Any, ...]]], Iterator[tuple[Any, ...]]] | None = None
+    """What the client does to all the decoded rows last (`pushdown_regroup.Regroup`)."""
 
 
 class TranslatorBase:

@@ -265,6 +265,8 @@ def execute(
                      translation.values, False)  # fmt: skip
     description, convert = _reader(translation, first.types[: len(translation.columns)])
     pages = _rows(send, translation, mode, first, limit, page_size, convert, on_more)
+    if translation.finish_rows is not None:
+        pages = translation.finish_rows(pages)
     return PushdownResult(description, pages, sent)
 
 

@@ -20,6 +20,7 @@ from posthog_dbapi.sql.pushdown_expressions import ExpressionRules
 from posthog_dbapi.sql.pushdown_functions import FunctionRules
 from posthog_dbapi.sql.pushdown_joins import JoinRules
 from posthog_dbapi.sql.pushdown_model import (
+    NO_CONST,
     ORDERABLE,
     Col,
     OutputColumn,
@@ -30,7 +31,9 @@ from posthog_dbapi.sql.pushdown_model import (
     fn,
 )
 from posthog_dbapi.sql.pushdown_properties import PropertyTimeRules
+from posthog_dbapi.sql.pushdown_regroup import Regroup, regroup_plan
 from posthog_dbapi.sql.pushdown_tables import HogQLTable
+from posthog_dbapi.sql.pushdown_text import TextRules
 from posthog_dbapi.sql.pushdown_types import (
     decode_json_value,
     decode_number,
@@ -41,8 +44,13 @@ from posthog_dbapi.sql.pushdown_types import (
 __all__ = ["Translator", "constant_int"]
 
 
-class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
+class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, TextRules, JoinRules):
     """One translation: the statement rules here, the expression and property rules mixed in."""
+
+    depth = 0
+    """How many SELECTs enclose the one being translated (1: the outermost)."""
+    regroup: Regroup | None = None
+    """The outermost SELECT groups by a key the client computes: its merge (`pushdown_regroup`)."""
 
     # --- statements ----------------------------------------------------------------------
     def compound(self, node: exp.SetOperation) -> tuple[exp.Select, list[OutputColumn], Scope]:
@@ -90,6 +98,27 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             return self.compound(node)
         if not isinstance(node, exp.Select):
             raise Unsupported(f"{type(node).__name__} (only plain SELECT is pushed down)")
+        self.depth += 1
+        try:
+            try:
+                return self.plain_select(node)
+            except Unsupported as refused:
+                planned = None
+                if self.depth == 1 and self.regroup is None and node.args.get("group"):
+                    planned = regroup_plan(node)
+                if planned is None:
+                    raise
+                # GROUP BY a key SQLite formats: grouped by what it reads, merged by the client.
+                rewritten, self.regroup = planned
+                try:
+                    return self.plain_select(rewritten)
+                except Unsupported:
+                    self.regroup = None
+                    raise refused from None
+        finally:
+            self.depth -= 1
+
+    def plain_select(self, node: exp.Select) -> tuple[exp.Select, list[OutputColumn], Scope]:
         allowed = {"expressions", "from_", "from", "where", "group", "having", "order", "limit",
                    "offset", "distinct", "with_", "with", "joins"}  # fmt: skip
         for arg, val in node.args.items():
@@ -105,7 +134,7 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         scope = Scope()
         from_ = node.args.get("from_") or node.args.get("from")
         if from_ is None:
-            raise Unsupported("SELECT without FROM")
+            return self.constant_row(node, out, scope)
         out.set("from_", exp.From(this=self.source(from_.this, scope)))
         moved: list[exp.Expression] = []
         for join in node.args.get("joins") or []:
@@ -119,8 +148,10 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         out.set("distinct", exp.Distinct() if node.args.get("distinct") else None)
         if node.args.get("distinct") and node.args["distinct"].args.get("on"):
             raise Unsupported("DISTINCT ON")
-        if node.args.get("distinct") and any(p.kind in ("jval", "num") for p in projections):
-            raise Unsupported("DISTINCT over a JSON value")
+        if node.args.get("distinct") and any(
+            p.kind in ("jval", "num", "finished") for p in projections
+        ):
+            raise Unsupported("DISTINCT over a JSON value or a value the client computes")
         self.where_clause(node, scope, moved, out)
         group = node.args.get("group")
         if group is not None:
@@ -142,6 +173,23 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         if limit is not None and limit >= 0:
             out.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
         self.wrap_number_sources(out, list(scope.sources.values()))
+        return out, columns, scope
+
+    def constant_row(self, node: exp.Select, out: exp.Select, scope: Scope
+                     ) -> tuple[exp.Select, list[OutputColumn], Scope]:  # fmt: skip
+        """``SELECT 'a' AS x``, one row of constants, as a member of a compound SELECT or a
+        subquery (an outermost one runs in SQLite, sending nothing)."""
+        if self.depth == 1:
+            raise Unsupported("SELECT without FROM")
+        for arg in ("where", "group", "having", "order", "limit", "offset", "distinct", "joins",
+                    "with_", "with"):  # fmt: skip
+            if node.args.get(arg):
+                raise Unsupported(f"SELECT without FROM with {arg.upper()}")
+        projections, names, explicit = self.projections(node, scope)
+        if any(p.const is NO_CONST or p.kind not in ("str", "int", "float", "null")
+               for p in projections):  # fmt: skip
+            raise Unsupported("SELECT without FROM of other than constants")
+        columns = self.output_columns(out, scope, projections, names, explicit)
         return out, columns, scope
 
     def with_clause(self, with_: exp.With) -> exp.With:
@@ -185,8 +233,15 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
                 continue
             alias = proj.alias if isinstance(proj, exp.Alias) else None
             inner = proj.this if isinstance(proj, exp.Alias) else proj
-            typed = self.rounded(inner, scope) if isinstance(inner, exp.Round) else self.expr(
-                inner, scope)  # fmt: skip
+            try:
+                typed = self.rounded(inner, scope) if isinstance(inner, exp.Round) else self.expr(
+                    inner, scope)  # fmt: skip
+            except Unsupported:
+                # The outermost SELECT's result column may be finished by SQLite on the client.
+                finished = self.finished(inner, scope, node) if self.depth == 1 else None
+                if finished is None:
+                    raise
+                typed = finished
             if typed.kind == "dt" and not isinstance(inner, exp.Column):
                 typed.textual = True
             projections.append(typed)
@@ -260,6 +315,9 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
                 # The client finishes the value from HogQL's leaves (`pushdown_client`).
                 node = fn("tuple", *typed.client.leaves())
                 decode, code = typed.client.column(), "float"
+            if typed.finish is not None:
+                # SQLite finishes the value on the client (`pushdown_text`).
+                decode, code = typed.finish.column(), typed.finish.code
             out.append("expressions", exp.alias_(node, identifier(f"c{i}")))
             columns.append(OutputColumn(name, typed.kind, decode, code))
             if explicit[i]:
@@ -287,6 +345,8 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             cond = self.expr(where.this, scope, alias_ok=True)
             if cond.agg:
                 raise Unsupported("aggregate in WHERE")
+            if cond.kind == "finished":
+                raise Unsupported("WHERE over a value the client computes")
             moved.append(cond.node)
         if moved:
             condition = moved[0]
@@ -305,6 +365,8 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
             if typed.kind == "num" or typed.rounding is not None or typed.client is not None:
                 # SQLite groups 5 with 5.0 and shows whichever row came first.
                 raise Unsupported("GROUP BY a number SQLite types row by row")
+            if typed.kind == "finished" and self.regroup is None:
+                raise Unsupported("GROUP BY a text SQLite formats on the client (pushdown_text)")
             # A JSON value groups by its minified JSON text: the same groups as SQLite's
             # values, except numbers written two ways (1 and 1.0), which SQLite merges.
             items.append(typed.node)
@@ -314,6 +376,11 @@ class Translator(ExpressionRules, PropertyTimeRules, FunctionRules, JoinRules):
         """ORDER BY with SQLite's NULL placement; plain columns become the keyset's keys."""
         ordered = []
         for item in order.expressions:
+            if isinstance(item.this, exp.Rand) and not item.this.args:
+                # SQLite's random() order is an arbitrary order; so is rand()'s.
+                scope.keyset_order = False
+                ordered.append(exp.Ordered(this=exp.Anonymous(this="rand")))
+                continue
             typed = self.ordinal(item.this, projections) or self.expr(
                 item.this, scope, alias_ok=True
             )

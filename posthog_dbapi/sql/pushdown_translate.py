@@ -24,7 +24,10 @@ the planner and the adapters import:
 - `pushdown_functions`: `%`, FILTER, LIKE, GLOB, typeof, windows, EXISTS, constants SQLite computes;
 - `pushdown_properties`: JSON property paths and timestamps (comparisons, strftime, grains);
 - `pushdown_numbers` (with `pushdown_numexpr` and `pushdown_client`): numbers SQLite types row
-  by row, arithmetic and aggregates over JSON properties.
+  by row, arithmetic and aggregates over JSON properties;
+- `pushdown_text`: ``group_concat``, and text SQLite formats (of properties, ``printf``, ...)
+  finished by SQLite on the client; `pushdown_regroup`: such a GROUP BY key, merged by the
+  client.
 """
 
 from __future__ import annotations
@@ -107,6 +110,11 @@ def translate(
         del translator.values[name]  # a constant the translation turned into another value
     order = out.args.get("order")
     order_keys = scope.order_keys if scope.keyset_order and key_sources else []
+    regroup = translator.regroup
+    if regroup is not None:
+        # Its groups are merged, ordered and limited by the client (`pushdown_regroup`).
+        regroup.limit, regroup.offset = limit, offset
+        limit, offset = None, 0
     return Translation(
         tree=out,
         values=translator.values,
@@ -121,6 +129,7 @@ def translate(
         key_sources=key_sources,
         padded=padded,
         unpaged=unpaged,
+        finish_rows=regroup,
     )
 
 
