@@ -39,7 +39,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from posthog_dbapi.sql.pushdown_model import OutputColumn, Translation, Unsupported
+from posthog_dbapi.sql.pushdown_model import OutputColumn, Scope, Translation, Unsupported
 from posthog_dbapi.sql.pushdown_statements import Translator, constant_int
 from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_tokens import number_params, projection_texts
@@ -86,25 +86,7 @@ def translate(
         or any(node.find(exp.AggFunc) or _has_total(node) for node in body.expressions)
     )  # fmt: skip
     source = next(iter(scope.sources.values()))
-    # A join multiplies rows, so one table's keys do not page it, but all its tables' keys do
-    # (a side an outer join pads pages by NULL-safe keys, see `pushdown_planner._keys`); a
-    # window sees the whole table, so a page (rows after the last key) would change its values.
-    pageable = not aggregated and body.find(exp.Window) is None
-    key_sources: list[tuple[str, HogQLTable]] = []
-    for s in scope.sources.values():
-        keyed = s.table or s.keys  # a table, or a derived table that carries its tables' keys
-        if keyed is not None and keyed.keys:
-            key_sources.append((s.alias, keyed))
-    unpaged = ""
-    if not pageable or len(key_sources) != len(scope.sources):
-        key_sources = []
-        unpaged = (
-            "its aggregate, GROUP BY or DISTINCT" if aggregated
-            else "its window function" if pageable is False
-            else "a subquery or CTE in FROM that limits, groups or deduplicates rows"
-        )  # fmt: skip
-    padded = {s.alias: s.marker for s in scope.sources.values() if s.marker and key_sources}
-    table = source.table if key_sources and len(scope.sources) == 1 else None
+    key_sources, unpaged, padded, table = _paging(scope, body, aggregated)
     used = {node.name for node in out.find_all(exp.Placeholder)}
     for name in [n for n in translator.values if n not in used]:
         del translator.values[name]  # a constant the translation turned into another value
@@ -131,6 +113,34 @@ def translate(
         unpaged=unpaged,
         finish_rows=regroup,
     )
+
+
+def _paging(
+    scope: Scope, body: exp.Select, aggregated: bool
+) -> tuple[list[tuple[str, HogQLTable]], str, dict[str, str], HogQLTable | None]:
+    """How an answer past one page is paged: the key sources (alias, table), why it cannot be
+    (empty when it can), the padded sides' markers and the single table, if it is one."""
+    # A join multiplies rows, so one table's keys do not page it, but all its tables' keys do
+    # (a side an outer join pads pages by NULL-safe keys, see `pushdown_planner._keys`); a
+    # window sees the whole table, so a page (rows after the last key) would change its values.
+    pageable = not aggregated and body.find(exp.Window) is None
+    key_sources: list[tuple[str, HogQLTable]] = []
+    for s in scope.sources.values():
+        keyed = s.table or s.keys  # a table, or a derived table that carries its tables' keys
+        if keyed is not None and keyed.keys:
+            key_sources.append((s.alias, keyed))
+    unpaged = ""
+    if not pageable or len(key_sources) != len(scope.sources):
+        key_sources = []
+        unpaged = (
+            "its aggregate, GROUP BY or DISTINCT" if aggregated
+            else "its window function" if pageable is False
+            else "a subquery or CTE in FROM that limits, groups or deduplicates rows"
+        )  # fmt: skip
+    padded = {s.alias: s.marker for s in scope.sources.values() if s.marker and key_sources}
+    source = next(iter(scope.sources.values()))
+    table = source.table if key_sources and len(scope.sources) == 1 else None
+    return key_sources, unpaged, padded, table
 
 
 def _has_total(node: exp.Expression) -> bool:
