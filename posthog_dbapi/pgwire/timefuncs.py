@@ -92,6 +92,10 @@ def _interval_parts(interval: exp.Interval) -> list[tuple[float, str]]:
 def shift(base: exp.Expression, interval: exp.Interval, subtract: bool) -> exp.Expression:
     parts = _interval_parts(interval)
     sign = -1 if subtract else 1
+    if [(sign * amount, unit) for amount, unit in parts] == [(-1.0, "days")]:
+        sunday = _sunday_week(base)
+        if sunday is not None:
+            return sunday
     if isinstance(base, exp.Literal) and base.is_string:
         try:
             moment = parse_moment(base.this)
@@ -105,6 +109,29 @@ def shift(base: exp.Expression, interval: exp.Interval, subtract: bool) -> exp.E
             return exp.Literal.string(iso(moment))
     modifiers = [exp.Literal.string(f"{sign * amount:+g} {unit}") for amount, unit in parts]
     return exp.Anonymous(this="DATETIME", expressions=[base, *modifiers])
+
+
+def _sunday_week(base: exp.Expression) -> exp.Expression | None:
+    """``date_trunc('week', col + INTERVAL '1 day') - INTERVAL '1 day'`` (Metabase's week
+    starting on Sunday, its default, over PostgreSQL's Monday weeks) as the grain table's Sunday
+    week of ``col``: the same text for every value (the Monday on or before the next day, less a
+    day, is the Sunday on or before the day), and a form the HogQL pushdown sends as one
+    ``toStartOfWeek``, where the nested form stays local."""
+    while isinstance(base, exp.Paren):
+        base = base.this
+    inner = base.expressions[0] if isinstance(base, exp.Anonymous) and base.expressions else None
+    while isinstance(inner, exp.Paren):
+        inner = inner.this
+    if not (isinstance(inner, exp.Anonymous) and inner.name.upper() == "DATETIME"):
+        return None
+    if [e.sql(dialect="sqlite") for e in inner.expressions[1:]] != ["'+1 days'"]:
+        return None
+    if base.sql(dialect="sqlite") != truncate("week", base.expressions[0]).sql(dialect="sqlite"):
+        return None
+    column = inner.expressions[0]
+    grain = next(g for g in GRAINS if g.name == "week starting Sunday")
+    text = grain.sqlite.format(col=column.sql(dialect="sqlite"))
+    return cast(exp.Expression, sqlglot.parse_one(text, read="sqlite"))
 
 
 def truncate(unit: str, column: exp.Expression) -> exp.Expression:

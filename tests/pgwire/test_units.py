@@ -19,6 +19,7 @@ from posthog_dbapi.pgwire.codec import OID, Reader, encode_value
 from posthog_dbapi.pgwire.commands import parse_command, split
 from posthog_dbapi.pgwire.paramcodec import decode_param
 from posthog_dbapi.pgwire.translate import Translator
+from posthog_dbapi.sql.grains import GRAINS
 from posthog_dbapi.sql.pushdown_planner import PushdownPlan, plan
 from posthog_dbapi.types import parse_timestamp
 
@@ -57,6 +58,26 @@ def test_date_trunc_grains_give_postgres_answers(
     out = translator.translate(f"SELECT date_trunc('{unit}', '2026-03-04T05:06:07.5+00:00'::text)")
     assert sqlite_value(out.sql) == expected
     assert out.hints == ["timestamp"]
+
+
+@pytest.mark.parametrize("shift", ["+ INTERVAL '-1 day'", "- INTERVAL '1 day'"])
+def test_metabases_sunday_week_is_the_sunday_grain(translator: Translator, shift: str) -> None:
+    # Metabase's default week (src/metabase/driver/sql/query_processor.clj adjust-start-of-week):
+    # PostgreSQL's Monday week of the next day, less a day. Sent as the grain table's Sunday
+    # week, which the pushdown sends as one toStartOfWeek; the nested form would stay local.
+    week = f"(date_trunc('week', (timestamp + INTERVAL '1 day')) {shift})"
+    out = translator.translate(f"SELECT {week} FROM events")
+    sunday = next(g for g in GRAINS if g.name == "week starting Sunday")
+    assert sunday.sqlite.format(col="timestamp") in out.sql
+    nested = (
+        "DATETIME(DATETIME(DATETIME(timestamp, '+1 days'), 'start of day', "
+        "-((STRFTIME('%w', DATETIME(timestamp, '+1 days')) + 6) % 7) || ' days'), '-1 days')"
+    )
+    days = [f"2026-03-{d:02d}T{h}+00:00" for d in range(1, 15) for h in ("00:00:00", "23:59:59.9")]
+    rows = [(None, m, None, None) for m in [*days, "2026-12-31T12:00:00Z", "junk", None]]
+    got = sqlite_rows(out.sql, "events", rows)
+    assert got == sqlite_rows(f"SELECT {nested} FROM events", "events", rows)
+    assert {dt.date.fromisoformat(w[:10]).weekday() for (w,) in got if w} == {6}
 
 
 def sqlite_rows(sql: str, table: str, rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
