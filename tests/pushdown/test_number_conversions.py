@@ -15,7 +15,7 @@ from posthog_dbapi.sql.pushdown_planner import PushdownPlan, plan
 from posthog_emulator import EmulatorServer
 
 from .both_routes import rows_on_both_routes
-from .test_property_numbers import N, P, Q, _same, numbers_server
+from .test_property_numbers import N, P, Q, _same, agrees_over_the_demo, numbers_server
 
 __all__ = ["numbers_server"]
 
@@ -100,9 +100,4 @@ DEMO = [
 def test_the_demos_number_statements_are_one_request_with_sqlites_rows(
     sql: str, emulator_server: EmulatorServer
 ) -> None:
-    assert isinstance(plan(sql, []), PushdownPlan)
-    pushed, local = rows_on_both_routes(emulator_server, sql)
-    if "ORDER BY" not in sql:
-        pushed, local = sorted(pushed, key=repr), sorted(local, key=repr)
-    _same(pushed, local)
-    assert local
+    agrees_over_the_demo(sql, emulator_server)

@@ -183,16 +183,22 @@ DEMO = [
 ]
 
 
-@pytest.mark.parametrize("sql", DEMO, ids=[s[:70] for s in DEMO])
-def test_revenue_statements_over_the_demo_are_one_request_with_sqlites_rows(
-    sql: str, emulator_server: EmulatorServer
-) -> None:
+def agrees_over_the_demo(sql: str, server: EmulatorServer) -> None:
+    """``sql`` is pushed down and gives the demo's rows and types as SQLite does (in any order
+    unless it orders them), in one request."""
     assert isinstance(plan(sql, []), PushdownPlan)
-    pushed, local = rows_on_both_routes(emulator_server, sql)
+    pushed, local = rows_on_both_routes(server, sql)
     if "ORDER BY" not in sql:
         pushed, local = sorted(pushed, key=repr), sorted(local, key=repr)
     _same(pushed, local)
     assert local
+
+
+@pytest.mark.parametrize("sql", DEMO, ids=[s[:70] for s in DEMO])
+def test_revenue_statements_over_the_demo_are_one_request_with_sqlites_rows(
+    sql: str, emulator_server: EmulatorServer
+) -> None:
+    agrees_over_the_demo(sql, emulator_server)
 
 
 def test_a_property_named_with_a_dollar_plans_without_sqlglots_warning(
