@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from posthog_dbapi.sql.statements import AGGREGATE_NAMES
+
 __all__ = ["bare_column"]
 
 
@@ -49,18 +51,11 @@ def bare_column(select: exp.Select) -> str | None:
     return None
 
 
-# SQLite's aggregate functions sqlglot reads as an unknown function (``Anonymous``).
-_ANONYMOUS_AGGREGATES = frozenset({
-    "total", "json_group_array", "json_group_object", "jsonb_group_array", "jsonb_group_object",
-    "median", "percentile", "percentile_cont", "percentile_disc",
-})  # fmt: skip
-
-
 def _is_aggregate(node: exp.Expr) -> bool:
     if isinstance(node.parent, exp.Window):
         return False
     if isinstance(node, exp.Anonymous):
-        return node.name.lower() in _ANONYMOUS_AGGREGATES
+        return node.name.lower() in AGGREGATE_NAMES
     return isinstance(node, exp.AggFunc)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlglot import exp
 
-__all__ = ["Regroup", "regroup_plan"]
+__all__ = ["Regroup", "regroup_plan", "sqlite_group_key"]
 
 _MERGED = {exp.Count: "count", exp.Min: "min", exp.Max: "max"}
 
@@ -39,7 +39,7 @@ def _order_key(value: Any) -> tuple[int, Any]:
     return (1, value)
 
 
-def _group_key(value: Any) -> tuple[bool, Any]:
+def sqlite_group_key(value: Any) -> tuple[bool, Any]:
     """SQLite's GROUP BY equality: numbers by value (1 and 1.0 together), text with text."""
     return (isinstance(value, str), value)
 
@@ -59,7 +59,7 @@ class Regroup:
     def __call__(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
         groups: dict[tuple[Any, ...], list[Any]] = {}
         for row in rows:
-            key = tuple(_group_key(row[i]) for i in self.keys)
+            key = tuple(sqlite_group_key(row[i]) for i in self.keys)
             held = groups.get(key)
             if held is None:
                 groups[key] = list(row)

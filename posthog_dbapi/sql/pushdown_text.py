@@ -56,6 +56,7 @@ from posthog_dbapi.sql.pushdown_model import (
     Unsupported,
     fn,
 )
+from posthog_dbapi.sql.pushdown_regroup import sqlite_group_key
 from posthog_dbapi.sql.pushdown_types import decode_json_value
 from posthog_dbapi.sql.time_shape import uses_local_times
 from posthog_dbapi.types import parse_timestamp, utc_text
@@ -320,16 +321,11 @@ class TextRules(TranslatorBase):
         def decode(values: Sequence[Any]) -> Any:
             raws = values[0] if values else []
             decoded = [v for v in map(read, raws or []) if v is not None]
-            if distinct:
-                # SQLite's equality: numbers by value (1 == 1.0, true == 1), text with text.
-                seen: set[tuple[bool, Any]] = set()
-                unique: list[Any] = []
+            if distinct:  # the first of each value SQLite finds equal (1 == 1.0 == true)
+                first: dict[tuple[bool, Any], Any] = {}
                 for v in decoded:
-                    key = (isinstance(v, str), v)
-                    if key not in seen:
-                        seen.add(key)
-                        unique.append(v)
-                decoded = unique
+                    first.setdefault(sqlite_group_key(v), v)
+                decoded = list(first.values())
             if not decoded:
                 return None
             return str(sep).join(sorted(_sqlite_text(v) for v in decoded))

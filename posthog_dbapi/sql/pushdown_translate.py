@@ -43,6 +43,7 @@ from posthog_dbapi.sql.pushdown_model import OutputColumn, Scope, Translation, U
 from posthog_dbapi.sql.pushdown_statements import Translator, constant_int
 from posthog_dbapi.sql.pushdown_tables import HOGQL_BUILTIN_TABLES, HogQLTable
 from posthog_dbapi.sql.pushdown_tokens import number_params, projection_texts
+from posthog_dbapi.sql.statements import AGGREGATE_NAMES
 
 __all__ = ["OutputColumn", "Translation", "Unsupported", "translate"]
 
@@ -83,7 +84,7 @@ def translate(
                 column.name = text
     aggregated = bool(
         body.args.get("group") or body.args.get("distinct") or body.args.get("having")
-        or any(node.find(exp.AggFunc) or _has_total(node) for node in body.expressions)
+        or any(node.find(exp.AggFunc) or _anonymous_aggregate(node) for node in body.expressions)
     )  # fmt: skip
     source = next(iter(scope.sources.values()))
     key_sources, unpaged, padded, table = _paging(scope, body, aggregated)
@@ -143,9 +144,9 @@ def _paging(
     return key_sources, unpaged, padded, table
 
 
-def _has_total(node: exp.Expression) -> bool:
-    """SQLite's total() aggregate, which sqlglot reads as an unknown function."""
-    return any(f.name.lower() == "total" for f in node.find_all(exp.Anonymous))
+def _anonymous_aggregate(node: exp.Expression) -> bool:
+    """An aggregate sqlglot reads as an unknown function (SQLite's ``total()``, ...)."""
+    return any(f.name.lower() in AGGREGATE_NAMES for f in node.find_all(exp.Anonymous))
 
 
 def _compound_as_select(tree: exp.SetOperation, sql: str) -> exp.Select:

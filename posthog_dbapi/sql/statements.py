@@ -20,7 +20,14 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-__all__ = ["NOT_LITERAL", "Statement", "StatementKind", "ValueSource", "classify"]
+__all__ = [
+    "AGGREGATE_NAMES",
+    "NOT_LITERAL",
+    "Statement",
+    "StatementKind",
+    "ValueSource",
+    "classify",
+]
 
 
 class StatementKind(enum.Enum):
@@ -90,9 +97,9 @@ def _literal(node: exp.Expression, placeholders: dict[int, int]) -> ValueSource:
 
 
 # SQLite's aggregate functions sqlglot reads as plain function calls.
-_AGGREGATE_NAMES = frozenset({"total", "json_group_object", "jsonb_group_array",
-                              "jsonb_group_object", "percentile", "percentile_cont",
-                              "percentile_disc"})  # fmt: skip
+AGGREGATE_NAMES = frozenset({"total", "json_group_object", "jsonb_group_array",
+                             "jsonb_group_object", "percentile", "percentile_cont",
+                             "percentile_disc"})  # fmt: skip
 # What a statement run on another database would answer differently: the connection's own state.
 _CONNECTION_FUNCTIONS = frozenset({"changes", "total_changes", "last_insert_rowid"})
 _ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
@@ -111,7 +118,7 @@ def _reads_whole_scan(tree: exp.Query) -> bool:
         or tree.args.get("order")
         or tree.args.get("having")
         or tree.find(exp.AggFunc, exp.Window) is not None
-        or names & _AGGREGATE_NAMES
+        or names & AGGREGATE_NAMES
     )
 
 
